@@ -1,0 +1,81 @@
+/**
+ * Runtime configuration, resolved once from flags, then environment, then defaults.
+ * Everything a process needs to know about its surroundings lives here.
+ */
+import path from 'node:path';
+import os from 'node:os';
+import { parseBytes } from './bytes.js';
+import { parseDuration } from './duration.js';
+import { InputError } from './errors.js';
+
+export interface Config {
+  /** Where SQLite and other local state live (`./.baton` by default). */
+  dataDir: string;
+  /** `postgres://…` to use PostgreSQL; undefined means SQLite under dataDir. */
+  databaseUrl: string | undefined;
+  host: string;
+  port: number;
+  /** Token for the bootstrap admin on first start; generated when absent. */
+  adminToken: string | undefined;
+  /** Apply examples/ on the first start of an empty database. */
+  applyExamples: boolean;
+  /** Run executions inside the server process. */
+  embeddedWorker: boolean;
+  workerConcurrency: number;
+  /** Per-execution log cap in bytes; output past it is discarded with a marker. */
+  logCapBytes: number;
+  /** How deep job-in-job nesting may go before a run is stopped. */
+  maxJobDepth: number;
+  /** Time between SIGTERM and SIGKILL when a step's process tree is ended. */
+  killGraceMs: number;
+  /** How long a worker's claim on an execution lasts without renewal. */
+  leaseMs: number;
+  /** Largest accepted request body. */
+  bodyLimitBytes: number;
+  logLevel: string;
+}
+
+export type ConfigOverrides = Partial<Config>;
+
+type Env = Record<string, string | undefined>;
+
+function envNumber(env: Env, name: string, parse: (text: string) => number | undefined): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = parse(raw);
+  if (value === undefined || !Number.isFinite(value) || value < 0) {
+    throw new InputError(`environment variable ${name} is invalid`, [
+      { path: name, message: 'invalid value', found: JSON.stringify(raw) },
+    ]);
+  }
+  return value;
+}
+
+const integer = (text: string) => (/^\d+$/.test(text) ? Number(text) : undefined);
+
+/** Resolves the configuration: explicit overrides (flags) win over the environment, which wins over defaults. */
+export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.env): Config {
+  const dataDir = path.resolve(overrides.dataDir ?? env.BATON_DATA_DIR ?? '.baton');
+  const pick = <K extends keyof Config>(key: K, fromEnv: Config[K] | undefined, fallback: Config[K]) =>
+    overrides[key] ?? fromEnv ?? fallback;
+  return {
+    dataDir,
+    databaseUrl: overrides.databaseUrl ?? (env.BATON_DATABASE_URL || undefined),
+    host: pick('host', env.BATON_HOST, '127.0.0.1'),
+    port: pick('port', envNumber(env, 'BATON_PORT', integer), 8080),
+    adminToken: overrides.adminToken ?? (env.BATON_ADMIN_TOKEN || undefined),
+    applyExamples: pick('applyExamples', env.BATON_SKIP_EXAMPLES ? env.BATON_SKIP_EXAMPLES === '0' : undefined, true),
+    embeddedWorker: pick('embeddedWorker', undefined, true),
+    workerConcurrency: pick(
+      'workerConcurrency',
+      envNumber(env, 'BATON_WORKER_CONCURRENCY', integer),
+      Math.max(4, os.availableParallelism() * 4),
+    ),
+    logCapBytes: pick('logCapBytes', envNumber(env, 'BATON_LOG_CAP', parseBytes), 100 * 1024 * 1024),
+    maxJobDepth: pick('maxJobDepth', envNumber(env, 'BATON_MAX_JOB_DEPTH', integer), 5),
+    killGraceMs: pick('killGraceMs', envNumber(env, 'BATON_KILL_GRACE', parseDuration), 5_000),
+    leaseMs: pick('leaseMs', envNumber(env, 'BATON_LEASE', parseDuration), 30_000),
+    bodyLimitBytes: pick('bodyLimitBytes', envNumber(env, 'BATON_BODY_LIMIT', parseBytes), 10 * 1024 * 1024),
+    logLevel: pick('logLevel', env.BATON_LOG_LEVEL, 'info'),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Everything that differs between SQLite and PostgreSQL, in one record. Code asks the record
+ * ("can this database skip locked rows?") instead of testing which database it is talking to.
+ */
+import type { ColumnDefinitionBuilder } from 'kysely';
+
+export interface DialectCapabilities {
+  readonly name: 'sqlite' | 'postgres';
+  /** `SELECT … FOR UPDATE SKIP LOCKED` exists, so several claimers can work one queue. */
+  readonly skipLocked: boolean;
+  /** `LISTEN/NOTIFY` can wake other processes; otherwise wake-ups stay in-process. */
+  readonly listenNotify: boolean;
+  /** Session advisory locks exist for once-only duties across servers. */
+  readonly advisoryLocks: boolean;
+  /** Column type for JSON documents. */
+  readonly jsonType: 'text' | 'jsonb';
+  /** Column type for epoch-millisecond timestamps and other 64-bit integers. */
+  readonly bigintType: 'integer' | 'bigint';
+  /** Column type for compressed log chunks. */
+  readonly blobType: 'blob' | 'bytea';
+  /** Column type and modifiers for surrogate keys. */
+  readonly identityType: 'integer' | 'bigserial';
+  identity(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+}
+
+export const sqliteCapabilities: DialectCapabilities = {
+  name: 'sqlite',
+  skipLocked: false,
+  listenNotify: false,
+  advisoryLocks: false,
+  jsonType: 'text',
+  bigintType: 'integer',
+  blobType: 'blob',
+  identityType: 'integer',
+  identity: (column) => column.primaryKey().autoIncrement(),
+};
+
+export const postgresCapabilities: DialectCapabilities = {
+  name: 'postgres',
+  skipLocked: true,
+  listenNotify: true,
+  advisoryLocks: true,
+  jsonType: 'jsonb',
+  bigintType: 'bigint',
+  blobType: 'bytea',
+  identityType: 'bigserial',
+  identity: (column) => column.primaryKey(),
+};
+
+/** Reads a JSON column back into a value, whichever dialect stored it. */
+export function readJson<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}

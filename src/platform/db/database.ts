@@ -1,0 +1,81 @@
+/**
+ * Opens the one database a process uses: SQLite under the data directory by default,
+ * PostgreSQL when a `postgres://` URL is given. Returns the query builder and the capability
+ * record; nothing else in Baton needs to know which it got.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { postgresCapabilities, sqliteCapabilities, type DialectCapabilities } from './capabilities.js';
+import { migrateToLatest } from './migrate.js';
+import type { Schema } from './schema.js';
+
+export type Db = Kysely<Schema>;
+
+export interface Database {
+  db: Db;
+  caps: DialectCapabilities;
+  /** A short description for logs, with no password in it. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** `postgres://…`; when absent, SQLite at `sqlitePath`. A `schema` query parameter sets search_path. */
+  url?: string | undefined;
+  sqlitePath?: string;
+  /** Run pending migrations (default true). */
+  migrate?: boolean;
+}
+
+const INT8_OID = 20;
+
+/** Opens and migrates the database. */
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  const database = options.url ? openPostgres(options.url) : openSqlite(options.sqlitePath ?? ':memory:');
+  if (options.migrate ?? true) {
+    try {
+      await migrateToLatest(database.db, database.caps);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+  }
+  return database;
+}
+
+function openSqlite(file: string): Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  // WAL lets readers (log followers, listings) proceed while the worker writes;
+  // synchronous=NORMAL is durable across process crashes, which is what a queue needs here.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, caps: sqliteCapabilities, describe: `sqlite:${file}`, close: () => db.destroy() };
+}
+
+function openPostgres(url: string): Database {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema');
+  parsed.searchParams.delete('schema');
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: 10,
+    // Timestamps are epoch milliseconds in bigint columns; they fit a JS number exactly.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client that loses its connection emits 'error'; without a listener that kills the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  parsed.password = parsed.password ? '***' : '';
+  return { db, caps: postgresCapabilities, describe: parsed.toString(), close: () => db.destroy() };
+}

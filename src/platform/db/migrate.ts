@@ -1,0 +1,39 @@
+/**
+ * Numbered, forward-only migrations, written once for both dialects. Kysely's migrator takes a
+ * lock around them (an advisory lock on PostgreSQL), so several servers can start at once.
+ */
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import type { DialectCapabilities } from './capabilities.js';
+import * as m0001 from './migrations/0001_foundation.js';
+
+/** A migration receives the capability record so column types can follow the dialect. */
+export interface BatonMigration {
+  up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
+}
+
+const MIGRATIONS: Record<string, BatonMigration> = {
+  '0001_foundation': m0001,
+};
+
+/** Applies every migration not applied yet; throws with the failing migration's name. */
+// The migrator works on any schema; migrations predate the row types they create.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function migrateToLatest(db: Kysely<any>, caps: DialectCapabilities): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: {
+      getMigrations: async () =>
+        Object.fromEntries(
+          Object.entries(MIGRATIONS).map(([name, migration]): [string, Migration] => [
+            name,
+            { up: (trx) => migration.up(trx, caps) },
+          ]),
+        ),
+    },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed`, { cause: error });
+  }
+}
