@@ -60,12 +60,12 @@ export interface ExecutionsTable {
   options: JsonColumn;
   requested_by: string;
   state: string;
-  attempt: number;
+  attempt: Generated<number>;
   /** First attempt of a retry chain; null on the first attempt itself. */
   retry_of: number | null;
   /** The execution whose `job:` step started this one. */
   parent_id: number | null;
-  depth: number;
+  depth: Generated<number>;
   concurrency_key: string | null;
   concurrency_limit: number | null;
   queued_at: number;
@@ -79,9 +79,9 @@ export interface ExecutionsTable {
   lease_expires_at: number | null;
   cancel_requested_at: number | null;
   cancel_requested_by: string | null;
-  log_lines: number;
-  log_bytes: number;
-  log_discarded_bytes: number;
+  log_lines: Generated<number>;
+  log_bytes: Generated<number>;
+  log_discarded_bytes: Generated<number>;
 }
 
 export interface ExecutionStepsTable {

@@ -1,0 +1,56 @@
+/** Executions: one run of a job, a row in the queue from the moment it is requested. */
+import type { JobSpec } from '../jobs/model.js';
+import type { OptionValues } from '../jobs/options.js';
+
+export const EXECUTION_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
+export type ExecutionState = (typeof EXECUTION_STATES)[number];
+export const TERMINAL_STATES: ReadonlySet<ExecutionState> = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+
+export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped'] as const;
+export type StepState = (typeof STEP_STATES)[number];
+
+export interface ExecutionStep {
+  index: number;
+  name: string;
+  state: StepState;
+  exitCode: number | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** Why it failed or was skipped, in words. */
+  reason: string | null;
+  /** The errorHandler's outcome, when the step failed and had one. */
+  handlerState: StepState | null;
+  handlerExitCode: number | null;
+  /** The execution a `job:` step started. */
+  childExecutionId: number | null;
+  /** Number of the first log line of this step. */
+  logFirstLine: number | null;
+}
+
+export interface Execution {
+  id: number;
+  jobId: number | null;
+  project: string;
+  job: string;
+  jobRevision: number;
+  /** The job as it was when this execution was queued. */
+  spec: JobSpec;
+  options: OptionValues;
+  requestedBy: string;
+  state: ExecutionState;
+  attempt: number;
+  /** The first attempt of this retry chain. */
+  retryOf: number | null;
+  parentId: number | null;
+  depth: number;
+  concurrencyKey: string | null;
+  queuedAt: Date;
+  runAfter: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  exitCode: number | null;
+  reason: string | null;
+  leaseOwner: string | null;
+  cancelRequestedAt: Date | null;
+  log: { lines: number; bytes: number; discardedBytes: number };
+}

@@ -1,0 +1,176 @@
+/** Executions over HTTP: run a job, list, read, cancel. */
+import { z } from 'zod';
+import type { Baton } from '../../app.js';
+import { resources } from '../../access/model.js';
+import type { HttpApp } from '../../platform/http/app.js';
+import { principalOf } from '../../platform/http/access.js';
+import { EXECUTION_STATES, STEP_STATES, type Execution } from './model.js';
+import type { ExecutionDetail } from './service.js';
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+export const executionView = z.object({
+  id: z.number(),
+  project: z.string(),
+  job: z.string(),
+  jobRevision: z.number(),
+  state: z.enum(EXECUTION_STATES),
+  options: z.record(z.string(), z.unknown()),
+  requestedBy: z.string(),
+  attempt: z.number(),
+  retryOf: z.number().nullable(),
+  parentId: z.number().nullable(),
+  queuedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  exitCode: z.number().nullable(),
+  reason: z.string().nullable(),
+  cancelRequestedAt: z.string().nullable(),
+  log: z.object({ lines: z.number(), bytes: z.number(), discardedBytes: z.number() }),
+});
+
+const stepView = z.object({
+  index: z.number(),
+  name: z.string(),
+  state: z.enum(STEP_STATES),
+  exitCode: z.number().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  reason: z.string().nullable(),
+  handlerState: z.enum(STEP_STATES).nullable(),
+  handlerExitCode: z.number().nullable(),
+  childExecutionId: z.number().nullable(),
+  logFirstLine: z.number().nullable(),
+});
+
+const executionDetailView = executionView.extend({
+  steps: z.array(stepView),
+  attempts: z.array(
+    z.object({
+      id: z.number(),
+      attempt: z.number(),
+      state: z.enum(EXECUTION_STATES),
+      exitCode: z.number().nullable(),
+      reason: z.string().nullable(),
+    }),
+  ),
+});
+
+/** The API form of an execution. */
+export function viewExecution(execution: Execution): z.infer<typeof executionView> {
+  return {
+    id: execution.id,
+    project: execution.project,
+    job: execution.job,
+    jobRevision: execution.jobRevision,
+    state: execution.state,
+    options: execution.options,
+    requestedBy: execution.requestedBy,
+    attempt: execution.attempt,
+    retryOf: execution.retryOf,
+    parentId: execution.parentId,
+    queuedAt: execution.queuedAt.toISOString(),
+    startedAt: iso(execution.startedAt),
+    finishedAt: iso(execution.finishedAt),
+    exitCode: execution.exitCode,
+    reason: execution.reason,
+    cancelRequestedAt: iso(execution.cancelRequestedAt),
+    log: execution.log,
+  };
+}
+
+function viewDetail(detail: ExecutionDetail): z.infer<typeof executionDetailView> {
+  return {
+    ...viewExecution(detail),
+    steps: detail.steps.map((step) => ({ ...step, startedAt: iso(step.startedAt), finishedAt: iso(step.finishedAt) })),
+    attempts: detail.attempts,
+  };
+}
+
+const idParams = z.object({ id: z.coerce.number().int().positive() });
+const optionInput = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
+
+export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'executions'>): void {
+  app.post(
+    '/api/v1/jobs/:project/:name/executions',
+    {
+      config: {
+        access: {
+          action: 'run',
+          resource: (request) => {
+            const { project, name } = request.params as { project: string; name: string };
+            return resources.job(project, name);
+          },
+        },
+      },
+      schema: {
+        description: 'Queues an execution. Options are checked first; every violation is reported, per option.',
+        params: z.object({ project: z.string(), name: z.string() }),
+        body: z.strictObject({ options: z.record(z.string(), optionInput).default({}) }).default({ options: {} }),
+        response: { 201: z.object({ execution: executionView }) },
+      },
+    },
+    async (request, reply) => {
+      const { project, name } = request.params;
+      const execution = await baton.executions.run(principalOf(request), project, name, request.body.options);
+      return reply.status(201).send({ execution: viewExecution(execution) });
+    },
+  );
+
+  app.get(
+    '/api/v1/executions',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description: 'Executions the caller may view, newest first. Page with `before` (the last id seen).',
+        querystring: z.object({
+          project: z.string().optional(),
+          job: z.string().optional().describe('job name, or PROJECT/NAME'),
+          state: z.enum(EXECUTION_STATES).optional(),
+          before: z.coerce.number().int().positive().optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+        }),
+        response: { 200: z.object({ executions: z.array(executionView), next: z.number().nullable() }) },
+      },
+    },
+    async (request) => {
+      const { project, job, state, before, limit } = request.query;
+      const [jobProject, jobName] = job?.includes('/') ? job.split('/', 2) : [project, job];
+      const executions = await baton.executions.list(principalOf(request), {
+        project: jobProject,
+        job: jobName,
+        state,
+        beforeId: before,
+        limit,
+      });
+      const last = executions.at(-1);
+      return { executions: executions.map(viewExecution), next: executions.length === limit && last ? last.id : null };
+    },
+  );
+
+  app.get(
+    '/api/v1/executions/:id',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description: 'One execution with its steps and all attempts of its retry chain.',
+        params: idParams,
+        response: { 200: z.object({ execution: executionDetailView }) },
+      },
+    },
+    async (request) => ({ execution: viewDetail(await baton.executions.detail(principalOf(request), request.params.id)) }),
+  );
+
+  app.post(
+    '/api/v1/executions/:id/cancel',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description: 'Cancels a queued execution, or ends a running one with its whole process tree.',
+        params: idParams,
+        response: { 200: z.object({ execution: executionView }) },
+      },
+    },
+    async (request) => ({ execution: viewExecution(await baton.executions.cancel(principalOf(request), request.params.id)) }),
+  );
+}

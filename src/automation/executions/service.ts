@@ -1,0 +1,125 @@
+/**
+ * Requesting, cancelling and reading executions. Every entry point takes the caller and asks
+ * the one authorization check before it touches anything.
+ */
+import { requireAllowed } from '../../access/authorize.js';
+import { resources, type Principal } from '../../access/model.js';
+import type { Db } from '../../platform/db/database.js';
+import { ConflictError, NotFoundError } from '../../platform/errors.js';
+import type { EventBus } from '../../platform/events.js';
+import { didYouMean } from '../../platform/suggest.js';
+import type { Job } from '../jobs/model.js';
+import { resolveOptions, type OptionValues } from '../jobs/options.js';
+import { getJob, listJobs } from '../jobs/store.js';
+import type { Execution, ExecutionStep } from './model.js';
+import {
+  getExecution,
+  insertExecution,
+  listAttempts,
+  listExecutions,
+  listSteps,
+  requestCancel,
+  type ExecutionFilter,
+  type NewExecution,
+} from './store.js';
+
+export interface ExecutionDetail extends Execution {
+  steps: ExecutionStep[];
+  /** Every attempt of the retry chain, when there is more than one. */
+  attempts: Pick<Execution, 'id' | 'attempt' | 'state' | 'exitCode' | 'reason'>[];
+}
+
+/** The concurrency key of a run: the value of the job's key option, or '' for a job-wide limit. */
+export function concurrencyOf(job: Pick<Job, 'spec'>, options: OptionValues): Pick<NewExecution, 'concurrencyKey' | 'concurrencyLimit'> {
+  const concurrency = job.spec.concurrency;
+  if (!concurrency) return { concurrencyKey: null, concurrencyLimit: null };
+  const value = concurrency.key === undefined ? '' : options[concurrency.key];
+  return {
+    concurrencyKey: value === undefined ? '' : JSON.stringify(value),
+    concurrencyLimit: concurrency.limit,
+  };
+}
+
+export class ExecutionService {
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventBus,
+  ) {}
+
+  /** Looks a job up for a caller, with "did you mean" when it does not exist. */
+  async findJob(caller: Principal, project: string, name: string): Promise<Job> {
+    const job = await getJob(this.db, project, name);
+    if (!job) {
+      const known = (await listJobs(this.db)).map((candidate) => `${candidate.project}/${candidate.name}`);
+      throw new NotFoundError(`job ${project}/${name} not found${didYouMean(`${project}/${name}`, known)}`);
+    }
+    requireAllowed(caller, 'view', resources.job(project, name));
+    return job;
+  }
+
+  /** Validates the options and queues an execution; nothing is stored when an option is wrong. */
+  async run(caller: Principal, project: string, name: string, options: Record<string, unknown>): Promise<Execution> {
+    const job = await this.findJob(caller, project, name);
+    requireAllowed(caller, 'run', resources.job(project, name));
+    const values = resolveOptions(job.spec.options ?? [], options);
+    const id = await insertExecution(this.db, {
+      jobId: job.id,
+      project,
+      job: name,
+      jobRevision: job.revision,
+      spec: job.spec,
+      options: values,
+      requestedBy: caller.name,
+      ...concurrencyOf(job, values),
+      now: Date.now(),
+    });
+    this.events.publish('queue');
+    this.events.publish('execution', id);
+    return (await getExecution(this.db, id))!;
+  }
+
+  /** An execution the caller may view, or NotFoundError. */
+  async get(caller: Principal, id: number): Promise<Execution> {
+    const execution = await getExecution(this.db, id);
+    if (!execution) throw new NotFoundError(`execution ${id} not found`);
+    requireAllowed(caller, 'view', resources.job(execution.project, execution.job));
+    return execution;
+  }
+
+  /** An execution with its steps and its retry chain. */
+  async detail(caller: Principal, id: number): Promise<ExecutionDetail> {
+    const execution = await this.get(caller, id);
+    const [steps, attempts] = await Promise.all([listSteps(this.db, id), listAttempts(this.db, execution)]);
+    return {
+      ...execution,
+      steps,
+      attempts: attempts.map(({ id, attempt, state, exitCode, reason }) => ({ id, attempt, state, exitCode, reason })),
+    };
+  }
+
+  async list(caller: Principal, filter: ExecutionFilter): Promise<Execution[]> {
+    // Until policies exist, only administrators see anything; filtering by permission happens here.
+    const executions = await listExecutions(this.db, filter);
+    return executions.filter((execution) => {
+      try {
+        requireAllowed(caller, 'view', resources.job(execution.project, execution.job));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /** Cancels a queued execution at once; a running one is ended by its worker, whole process tree. */
+  async cancel(caller: Principal, id: number): Promise<Execution> {
+    const execution = await this.get(caller, id);
+    requireAllowed(caller, 'run', resources.job(execution.project, execution.job));
+    if (execution.state !== 'queued' && execution.state !== 'running') {
+      throw new ConflictError(`execution ${id} has already finished (${execution.state})`);
+    }
+    await requestCancel(this.db, id, caller.name, Date.now());
+    this.events.publish('cancel', id);
+    this.events.publish('execution', id);
+    return (await getExecution(this.db, id))!;
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * SQL for executions and their steps, including the queue: claiming work, leases, completion.
+ * The claim is one statement on both databases; see `claimExecutions`.
+ */
+import { sql, type Selectable } from 'kysely';
+import { readJson, type DialectCapabilities } from '../../platform/db/capabilities.js';
+import type { Db } from '../../platform/db/database.js';
+import type { ExecutionStepsTable, ExecutionsTable } from '../../platform/db/schema.js';
+import type { JobSpec } from '../jobs/model.js';
+import type { OptionValues } from '../jobs/options.js';
+import type { Execution, ExecutionState, ExecutionStep, StepState } from './model.js';
+
+type ExecutionRow = Selectable<ExecutionsTable>;
+type StepRow = Selectable<ExecutionStepsTable>;
+
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+/** The one conversion from a stored row to an Execution. */
+export function toExecution(row: ExecutionRow): Execution {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    project: row.project,
+    job: row.job_name,
+    jobRevision: row.job_revision,
+    spec: readJson<JobSpec>(row.spec),
+    options: readJson<OptionValues>(row.options),
+    requestedBy: row.requested_by,
+    state: row.state as ExecutionState,
+    attempt: row.attempt,
+    retryOf: row.retry_of,
+    parentId: row.parent_id,
+    depth: row.depth,
+    concurrencyKey: row.concurrency_key,
+    queuedAt: new Date(row.queued_at),
+    runAfter: new Date(row.run_after),
+    startedAt: date(row.started_at),
+    finishedAt: date(row.finished_at),
+    exitCode: row.exit_code,
+    reason: row.reason,
+    leaseOwner: row.lease_owner,
+    cancelRequestedAt: date(row.cancel_requested_at),
+    log: { lines: row.log_lines, bytes: row.log_bytes, discardedBytes: row.log_discarded_bytes },
+  };
+}
+
+export function toStep(row: StepRow): ExecutionStep {
+  return {
+    index: row.idx,
+    name: row.name,
+    state: row.state as StepState,
+    exitCode: row.exit_code,
+    startedAt: date(row.started_at),
+    finishedAt: date(row.finished_at),
+    reason: row.reason,
+    handlerState: row.handler_state as StepState | null,
+    handlerExitCode: row.handler_exit_code,
+    childExecutionId: row.child_execution_id,
+    logFirstLine: row.log_first_line,
+  };
+}
+
+export interface NewExecution {
+  jobId: number | null;
+  project: string;
+  job: string;
+  jobRevision: number;
+  spec: JobSpec;
+  options: OptionValues;
+  requestedBy: string;
+  attempt?: number;
+  retryOf?: number | null;
+  parentId?: number | null;
+  depth?: number;
+  concurrencyKey: string | null;
+  concurrencyLimit: number | null;
+  now: number;
+  runAfter?: number;
+  /** Insert already claimed by this lease owner (a nested job runs inside its parent's slot). */
+  claimedBy?: { owner: string; leaseExpiresAt: number };
+}
+
+/** Inserts an execution and its pending steps; returns the new id. */
+export async function insertExecution(db: Db, execution: NewExecution): Promise<number> {
+  const claimed = execution.claimedBy;
+  const row = await db
+    .insertInto('executions')
+    .values({
+      job_id: execution.jobId,
+      project: execution.project,
+      job_name: execution.job,
+      job_revision: execution.jobRevision,
+      spec: JSON.stringify(execution.spec),
+      options: JSON.stringify(execution.options),
+      requested_by: execution.requestedBy,
+      state: claimed ? 'running' : 'queued',
+      attempt: execution.attempt ?? 1,
+      retry_of: execution.retryOf ?? null,
+      parent_id: execution.parentId ?? null,
+      depth: execution.depth ?? 0,
+      concurrency_key: execution.concurrencyKey,
+      concurrency_limit: execution.concurrencyLimit,
+      queued_at: execution.now,
+      run_after: execution.runAfter ?? execution.now,
+      started_at: claimed ? execution.now : null,
+      lease_owner: claimed?.owner ?? null,
+      lease_expires_at: claimed?.leaseExpiresAt ?? null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('execution_steps')
+    .values(execution.spec.steps.map((step, idx) => ({ execution_id: row.id, idx, name: step.name, state: 'pending' })))
+    .execute();
+  return row.id;
+}
+
+export async function getExecution(db: Db, id: number): Promise<Execution | undefined> {
+  const row = await db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toExecution(row);
+}
+
+export async function getExecutionState(db: Db, id: number): Promise<ExecutionState | undefined> {
+  const row = await db.selectFrom('executions').select('state').where('id', '=', id).executeTakeFirst();
+  return row?.state as ExecutionState | undefined;
+}
+
+export async function listSteps(db: Db, executionId: number): Promise<ExecutionStep[]> {
+  const rows = await db
+    .selectFrom('execution_steps')
+    .selectAll()
+    .where('execution_id', '=', executionId)
+    .orderBy('idx')
+    .execute();
+  return rows.map(toStep);
+}
+
+/** Every attempt of the retry chain an execution belongs to, first attempt first. */
+export async function listAttempts(db: Db, execution: Execution): Promise<Execution[]> {
+  const root = execution.retryOf ?? execution.id;
+  const rows = await db
+    .selectFrom('executions')
+    .selectAll()
+    .where((eb) => eb.or([eb('id', '=', root), eb('retry_of', '=', root)]))
+    .orderBy('id')
+    .execute();
+  return rows.map(toExecution);
+}
+
+export interface ExecutionFilter {
+  project?: string | undefined;
+  job?: string | undefined;
+  state?: ExecutionState | undefined;
+  /** Only executions with a smaller id (pagination, newest first). */
+  beforeId?: number | undefined;
+  limit: number;
+}
+
+/** Newest first. */
+export async function listExecutions(db: Db, filter: ExecutionFilter): Promise<Execution[]> {
+  let query = db.selectFrom('executions').selectAll().orderBy('id', 'desc').limit(filter.limit);
+  if (filter.project) query = query.where('project', '=', filter.project);
+  if (filter.job) query = query.where('job_name', '=', filter.job);
+  if (filter.state) query = query.where('state', '=', filter.state);
+  if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
+  return (await query.execute()).map(toExecution);
+}
+
+export interface ClaimRequest {
+  owner: string;
+  now: number;
+  leaseExpiresAt: number;
+  limit: number;
+}
+
+/**
+ * Claims up to `limit` queued executions for a worker, oldest first, in one statement.
+ *
+ * A queued execution with a concurrency limit is claimable only while the running executions
+ * of its key plus the *earlier* queued ones stay under the limit. Counting earlier queued rows
+ * keeps the queue in order, makes a batch claim respect the limit, and keeps two claimers on
+ * PostgreSQL from both taking the last slot: the row the first one locked still counts as
+ * queued for the second.
+ */
+export async function claimExecutions(db: Db, caps: DialectCapabilities, request: ClaimRequest): Promise<Execution[]> {
+  const eligible = sql`
+    e.state = 'queued' AND e.run_after <= ${request.now}
+    AND (e.concurrency_limit IS NULL OR (
+      SELECT count(*) FROM executions r
+      WHERE r.job_id = e.job_id AND r.concurrency_key = e.concurrency_key
+        AND (r.state = 'running' OR (r.state = 'queued' AND r.id < e.id))
+    ) < e.concurrency_limit)`;
+  const claim = sql`state = 'running', lease_owner = ${request.owner},
+    lease_expires_at = ${request.leaseExpiresAt}, started_at = ${request.now}`;
+  const statement = caps.skipLocked
+    ? sql<ExecutionRow>`
+        WITH next AS (
+          SELECT e.id FROM executions e WHERE ${eligible}
+          ORDER BY e.id LIMIT ${request.limit} FOR UPDATE SKIP LOCKED
+        )
+        UPDATE executions SET ${claim} FROM next WHERE executions.id = next.id RETURNING executions.*`
+    : sql<ExecutionRow>`
+        UPDATE executions SET ${claim}
+        WHERE id IN (SELECT e.id FROM executions e WHERE ${eligible} ORDER BY e.id LIMIT ${request.limit})
+        RETURNING *`;
+  const { rows } = await statement.execute(db);
+  return rows.map(toExecution).sort((a, b) => a.id - b.id);
+}
+
+/** Extends the leases a worker holds; returns the ids whose cancellation was requested meanwhile. */
+export async function renewLeases(
+  db: Db,
+  owner: string,
+  ids: readonly number[],
+  leaseExpiresAt: number,
+): Promise<{ renewed: number[]; cancelRequested: number[] }> {
+  if (ids.length === 0) return { renewed: [], cancelRequested: [] };
+  const rows = await db
+    .updateTable('executions')
+    .set({ lease_expires_at: leaseExpiresAt })
+    .where('id', 'in', ids)
+    .where('lease_owner', '=', owner)
+    .where('state', '=', 'running')
+    .returning(['id', 'cancel_requested_at'])
+    .execute();
+  return {
+    renewed: rows.map((row) => row.id),
+    cancelRequested: rows.filter((row) => row.cancel_requested_at !== null).map((row) => row.id),
+  };
+}
+
+export interface StepUpdate {
+  state?: StepState;
+  exitCode?: number | null;
+  startedAt?: number;
+  finishedAt?: number;
+  reason?: string | null;
+  handlerState?: StepState | null;
+  handlerExitCode?: number | null;
+  childExecutionId?: number;
+  logFirstLine?: number;
+}
+
+export async function updateStep(db: Db, executionId: number, index: number, update: StepUpdate): Promise<void> {
+  await db
+    .updateTable('execution_steps')
+    .set({
+      ...(update.state !== undefined && { state: update.state }),
+      ...(update.exitCode !== undefined && { exit_code: update.exitCode }),
+      ...(update.startedAt !== undefined && { started_at: update.startedAt }),
+      ...(update.finishedAt !== undefined && { finished_at: update.finishedAt }),
+      ...(update.reason !== undefined && { reason: update.reason }),
+      ...(update.handlerState !== undefined && { handler_state: update.handlerState }),
+      ...(update.handlerExitCode !== undefined && { handler_exit_code: update.handlerExitCode }),
+      ...(update.childExecutionId !== undefined && { child_execution_id: update.childExecutionId }),
+      ...(update.logFirstLine !== undefined && { log_first_line: update.logFirstLine }),
+    })
+    .where('execution_id', '=', executionId)
+    .where('idx', '=', index)
+    .execute();
+}
+
+/** Marks the steps that never started as skipped. */
+export async function skipPendingSteps(db: Db, executionId: number, reason: string): Promise<void> {
+  await db
+    .updateTable('execution_steps')
+    .set({ state: 'skipped', reason })
+    .where('execution_id', '=', executionId)
+    .where('state', '=', 'pending')
+    .execute();
+}
+
+export interface Completion {
+  state: ExecutionState;
+  exitCode: number | null;
+  reason: string | null;
+  now: number;
+  log: { lines: number; bytes: number; discardedBytes: number };
+}
+
+/**
+ * Records the outcome, once: only the lease owner of a running execution can finish it, so a
+ * worker that lost its lease (and whose execution was recovered elsewhere) records nothing.
+ */
+export async function finishExecution(db: Db, id: number, owner: string, completion: Completion): Promise<boolean> {
+  const result = await db
+    .updateTable('executions')
+    .set({
+      state: completion.state,
+      exit_code: completion.exitCode,
+      reason: completion.reason,
+      finished_at: completion.now,
+      lease_owner: null,
+      lease_expires_at: null,
+      log_lines: completion.log.lines,
+      log_bytes: completion.log.bytes,
+      log_discarded_bytes: completion.log.discardedBytes,
+    })
+    .where('id', '=', id)
+    .where('state', '=', 'running')
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Cancels a queued execution at once, or flags a running one for its worker to end.
+ * Returns the state after the request.
+ */
+export async function requestCancel(db: Db, id: number, actor: string, now: number): Promise<ExecutionState | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const cancelledQueued = await trx
+      .updateTable('executions')
+      .set({ state: 'cancelled', finished_at: now, reason: `cancelled by ${actor} before it started` })
+      .set({ cancel_requested_at: now, cancel_requested_by: actor })
+      .where('id', '=', id)
+      .where('state', '=', 'queued')
+      .executeTakeFirst();
+    if (Number(cancelledQueued.numUpdatedRows) === 1) {
+      await skipPendingSteps(trx, id, 'execution was cancelled');
+      return 'cancelled';
+    }
+    await trx
+      .updateTable('executions')
+      .set({ cancel_requested_at: now, cancel_requested_by: actor })
+      .where('id', '=', id)
+      .where('state', '=', 'running')
+      .where('cancel_requested_at', 'is', null)
+      .execute();
+    return getExecutionState(trx, id);
+  });
+}
+
+/**
+ * Fails running executions whose lease has expired: their worker is gone. Returns them, so the
+ * caller can record why and schedule retries.
+ */
+export async function recoverExpiredLeases(db: Db, now: number, reason: string): Promise<Execution[]> {
+  const rows = await db
+    .updateTable('executions')
+    .set({ state: 'failed', reason, finished_at: now, lease_owner: null, lease_expires_at: null })
+    .where('state', '=', 'running')
+    .where('lease_expires_at', '<', now)
+    .returningAll()
+    .execute();
+  for (const row of rows) {
+    await db
+      .updateTable('execution_steps')
+      .set({ state: 'failed', reason, finished_at: now })
+      .where('execution_id', '=', row.id)
+      .where('state', '=', 'running')
+      .execute();
+    await skipPendingSteps(db, row.id, reason);
+  }
+  return rows.map(toExecution);
+}
+
+/** Executions per state, for metrics. */
+export async function countByState(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('executions')
+    .select(['state', (eb) => eb.fn.countAll<number>().as('count')])
+    .groupBy('state')
+    .execute();
+  return Object.fromEntries(rows.map((row) => [row.state, Number(row.count)]));
+}

@@ -1,0 +1,118 @@
+/** Job documents in `baton apply`: identity, storage, and the checks that span jobs. */
+import { resources } from '../../access/model.js';
+import type { DocumentKind, KindPlan, PlanProblem } from '../../platform/documents/apply.js';
+import { jobDocument, type Job, type JobDocument, type JobSpec } from './model.js';
+import { deleteJob, ensureProject, getJobDigest, listJobNames, listJobSpecs, upsertJob } from './store.js';
+
+/** The document form of a stored job, as `baton apply` would have received it. */
+export function jobToDocument(job: Job): JobDocument {
+  return {
+    apiVersion: 'baton/v1',
+    kind: 'Job',
+    metadata: {
+      name: job.name,
+      project: job.project,
+      ...(job.description ? { description: job.description } : {}),
+      ...(Object.keys(job.labels).length ? { labels: job.labels } : {}),
+    },
+    spec: job.spec,
+  };
+}
+
+function references(spec: JobSpec): { step: number; target: string }[] {
+  return spec.steps.flatMap((step, index) => (step.job ? [{ step: index, target: step.job }] : []));
+}
+
+/**
+ * Every `job:` step must name a job that will exist after the apply, and no chain of `job:`
+ * steps may lead back to where it started.
+ */
+async function checkReferences(db: Parameters<DocumentKind<JobDocument>['load']>[0], plan: KindPlan<JobDocument>) {
+  const problems: PlanProblem[] = [];
+  const graph = new Map<string, string[]>();
+  for (const job of await listJobSpecs(db)) graph.set(`${job.project}/${job.name}`, references(job.spec).map((r) => r.target));
+  for (const deletion of plan.deletions) graph.delete(`${deletion.scope}/${deletion.name}`);
+  for (const document of plan.documents) {
+    graph.set(`${document.scope}/${document.name}`, references(document.value.spec).map((r) => r.target));
+  }
+  const applied = new Set(plan.documents.map((document) => `${document.scope}/${document.name}`));
+
+  for (const document of plan.documents) {
+    for (const { step, target } of references(document.value.spec)) {
+      if (!graph.has(target)) {
+        problems.push({
+          document: document.source,
+          path: ['spec', 'steps', step, 'job'],
+          message: `unknown job "${target}"`,
+          expected: 'a job that exists or is applied together with this one',
+        });
+      }
+    }
+  }
+  // A deletion must not leave other jobs pointing at nothing.
+  for (const [job, targets] of graph) {
+    if (applied.has(job)) continue;
+    for (const target of targets) {
+      if (!graph.has(target) && plan.deletions.some((d) => `${d.scope}/${d.name}` === target)) {
+        problems.push({ message: `cannot delete job ${target}: job ${job} runs it in a step` });
+      }
+    }
+  }
+
+  // Depth-first search from every applied job; a grey node met again closes a cycle.
+  const state = new Map<string, 'visiting' | 'done'>();
+  const reported = new Set<string>();
+  const visit = (job: string, trail: string[]): void => {
+    state.set(job, 'visiting');
+    for (const target of graph.get(job) ?? []) {
+      if (state.get(target) === 'visiting') {
+        const cycle = [...trail.slice(trail.indexOf(target)), job, target];
+        const origin = plan.documents.find((document) => `${document.scope}/${document.name}` === job);
+        const key = [...cycle].sort().join(' ');
+        if (origin && !reported.has(key)) {
+          reported.add(key);
+          const step = origin.value.spec.steps.findIndex((candidate) => candidate.job === target);
+          problems.push({
+            document: origin.source,
+            path: ['spec', 'steps', step, 'job'],
+            message: `job references form a cycle: ${cycle.filter((_, i) => i === 0 || cycle[i - 1] !== cycle[i]).join(' → ')}`,
+          });
+        }
+      } else if (!state.has(target) && graph.has(target)) {
+        visit(target, [...trail, job]);
+      }
+    }
+    state.set(job, 'done');
+  };
+  for (const job of applied) if (!state.has(job)) visit(job, []);
+  return problems;
+}
+
+export const jobKind: DocumentKind<JobDocument> = {
+  kind: 'Job',
+  schema: jobDocument,
+  identify: (document) => ({ scope: document.metadata.project, name: document.metadata.name }),
+  resource: (project, name) => resources.job(project, name),
+  load: async (db, project, name) => {
+    const stored = await getJobDigest(db, project, name);
+    return stored && { digest: stored.digest, document: jobToDocument(stored.job) };
+  },
+  names: listJobNames,
+  check: checkReferences,
+  save: async (db, document, context) => {
+    await ensureProject(db, document.metadata.project, context.now);
+    await upsertJob(db, {
+      project: document.metadata.project,
+      name: document.metadata.name,
+      description: document.metadata.description ?? '',
+      labels: document.metadata.labels ?? {},
+      spec: document.spec,
+      source: context.source,
+      digest: context.digest,
+      actor: context.actor,
+      now: context.now,
+    });
+  },
+  remove: (db, project, name) => deleteJob(db, project, name),
+};
+

@@ -1,0 +1,214 @@
+/**
+ * The job document: the contract that teams write in YAML and every other part of Baton reads.
+ * Schemas are strict (an unknown field is an error, never silently ignored) and keep every
+ * object a plain `z.strictObject` so that errors can name the fields that would have been right.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../../platform/duration.js';
+import { checkOptionValue } from './options.js';
+
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+const OPTION_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const resourceName = z
+  .string()
+  .max(63)
+  .regex(NAME_PATTERN, 'must be lowercase letters, digits and dashes, starting with a letter or digit');
+
+export const duration = z.string().refine((text) => parseDuration(text) !== undefined, {
+  message: 'must be a duration such as 500ms, 30s, 5m, 1h or 1h30m',
+});
+
+const envMap = z.record(
+  z.string().regex(ENV_NAME_PATTERN, 'must be an environment variable name'),
+  z.union([z.string(), z.number(), z.boolean()]).transform(String),
+);
+
+export const SCALAR_TYPES = ['string', 'integer', 'number', 'boolean', 'enum'] as const;
+export type ScalarType = (typeof SCALAR_TYPES)[number];
+export const OPTION_TYPES = [...SCALAR_TYPES, 'list'] as const;
+export type OptionType = (typeof OPTION_TYPES)[number];
+
+export const optionSpec = z
+  .strictObject({
+    name: z.string().max(64).regex(OPTION_NAME_PATTERN, 'must start with a letter; letters, digits and _'),
+    type: z.enum(OPTION_TYPES),
+    description: z.string().optional(),
+    required: z.boolean().optional(),
+    default: z.unknown().optional(),
+    pattern: z.string().optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    values: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+    /** Item type of a `list`. */
+    items: z.enum(SCALAR_TYPES).optional(),
+  })
+  .superRefine((option, ctx) => {
+    const itemType = option.type === 'list' ? (option.items ?? 'string') : option.type;
+    if (option.type !== 'list' && option.items !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['items'], message: 'is only allowed on options of type list' });
+    }
+    if (itemType === 'enum' && !option.values) {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: 'is required for enum options' });
+    }
+    if (itemType !== 'enum' && option.values) {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: 'is only allowed on enum options' });
+    }
+    if (option.pattern !== undefined) {
+      if (itemType !== 'string') {
+        ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'is only allowed on string options' });
+      } else {
+        try {
+          new RegExp(option.pattern, 'u');
+        } catch (error) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pattern'],
+            message: `is not a valid regular expression: ${(error as Error).message}`,
+          });
+        }
+      }
+    }
+    if ((option.min !== undefined || option.max !== undefined) && !['integer', 'number'].includes(itemType)) {
+      ctx.addIssue({ code: 'custom', path: ['min'], message: 'min and max are only allowed on numeric options' });
+    }
+    if (option.min !== undefined && option.max !== undefined && option.min > option.max) {
+      ctx.addIssue({ code: 'custom', path: ['max'], message: `must not be less than min (${option.min})` });
+    }
+    // The default must itself be a valid value (checked once the constraints themselves are valid).
+    if (option.default !== undefined && ctx.issues.length === 0) {
+      const checked = checkOptionValue(option, option.default);
+      if ('problem' in checked) {
+        const { expected, found } = checked.problem;
+        ctx.addIssue({ code: 'custom', path: ['default'], message: `must be ${expected}, found ${found}` });
+      }
+    }
+  });
+export type OptionSpec = z.output<typeof optionSpec>;
+
+/** How a failing step is handled: a command or script that runs after it. */
+export const errorHandlerSpec = z
+  .strictObject({
+    script: z.string().min(1).optional(),
+    interpreter: z.string().min(1).optional(),
+    command: z.array(z.string()).min(1).optional(),
+    timeout: duration.optional(),
+    env: envMap.optional(),
+  })
+  .superRefine((handler, ctx) => {
+    const kinds = [handler.script, handler.command].filter((kind) => kind !== undefined).length;
+    if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'must have exactly one of script or command' });
+    if (handler.interpreter !== undefined && handler.script === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['interpreter'], message: 'is only allowed with script' });
+    }
+  });
+export type ErrorHandlerSpec = z.output<typeof errorHandlerSpec>;
+
+const JOB_REFERENCE = /^([a-z0-9][a-z0-9-]*)\/([a-z0-9][a-z0-9-]*)$/;
+
+export const stepSpec = z
+  .strictObject({
+    name: resourceName,
+    description: z.string().optional(),
+    script: z.string().min(1).optional(),
+    interpreter: z.string().min(1).optional(),
+    command: z.array(z.string()).min(1).optional(),
+    /** Another job, as PROJECT/NAME. */
+    job: z.string().regex(JOB_REFERENCE, 'must be PROJECT/NAME').optional(),
+    /** Option values for the nested job. */
+    options: z.record(z.string(), z.unknown()).optional(),
+    timeout: duration.optional(),
+    continueOnError: z.boolean().optional(),
+    errorHandler: errorHandlerSpec.optional(),
+    env: envMap.optional(),
+  })
+  .superRefine((step, ctx) => {
+    const kinds = [step.script, step.command, step.job].filter((kind) => kind !== undefined).length;
+    if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'must have exactly one of script, command or job' });
+    if (step.interpreter !== undefined && step.script === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['interpreter'], message: 'is only allowed with script' });
+    }
+    if (step.options !== undefined && step.job === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['options'], message: 'is only allowed with job' });
+    }
+  });
+export type StepSpec = z.output<typeof stepSpec>;
+
+export const jobSpec = z
+  .strictObject({
+    options: z.array(optionSpec).optional(),
+    timeout: duration.optional(),
+    retries: z
+      .strictObject({ count: z.number().int().min(0).max(100), backoff: duration.optional() })
+      .optional(),
+    concurrency: z
+      .strictObject({
+        limit: z.number().int().min(1),
+        /** Option whose value partitions the limit; without it the limit is per job. */
+        key: z.string().optional(),
+      })
+      .optional(),
+    env: envMap.optional(),
+    steps: z.array(stepSpec).min(1),
+  })
+  .superRefine((spec, ctx) => {
+    const optionNames = new Set<string>();
+    spec.options?.forEach((option, index) => {
+      if (optionNames.has(option.name)) {
+        ctx.addIssue({ code: 'custom', path: ['options', index, 'name'], message: `duplicate option "${option.name}"` });
+      }
+      optionNames.add(option.name);
+    });
+    const stepNames = new Set<string>();
+    spec.steps.forEach((step, index) => {
+      if (stepNames.has(step.name)) {
+        ctx.addIssue({ code: 'custom', path: ['steps', index, 'name'], message: `duplicate step "${step.name}"` });
+      }
+      stepNames.add(step.name);
+    });
+    const key = spec.concurrency?.key;
+    if (key !== undefined && !optionNames.has(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['concurrency', 'key'],
+        message: `must name one of the job's options${optionNames.size ? ` (${[...optionNames].join(', ')})` : ''}`,
+      });
+    }
+  });
+export type JobSpec = z.output<typeof jobSpec>;
+
+export const jobDocument = z.strictObject({
+  apiVersion: z.literal('baton/v1'),
+  kind: z.literal('Job'),
+  metadata: z.strictObject({
+    name: resourceName,
+    project: resourceName,
+    description: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: jobSpec,
+});
+export type JobDocument = z.output<typeof jobDocument>;
+
+/** A job as stored and listed. */
+export interface Job {
+  id: number;
+  project: string;
+  name: string;
+  description: string;
+  labels: Record<string, string>;
+  spec: JobSpec;
+  /** The YAML as applied. */
+  source: string;
+  revision: number;
+  createdAt: Date;
+  updatedAt: Date;
+  updatedBy: string;
+}
+
+/** `ops/disk-report` → `{ project: 'ops', name: 'disk-report' }`. */
+export function parseJobReference(reference: string): { project: string; name: string } | undefined {
+  const match = JOB_REFERENCE.exec(reference);
+  return match ? { project: match[1]!, name: match[2]! } : undefined;
+}

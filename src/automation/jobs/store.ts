@@ -1,0 +1,116 @@
+/** SQL for jobs and projects: small functions named by verb, handed the connection. */
+import type { Selectable } from 'kysely';
+import { readJson } from '../../platform/db/capabilities.js';
+import type { Db } from '../../platform/db/database.js';
+import type { JobsTable } from '../../platform/db/schema.js';
+import type { Job, JobSpec } from './model.js';
+
+type JobRow = Selectable<JobsTable>;
+
+/** The one conversion from a stored row to a Job. */
+export function toJob(row: JobRow): Job {
+  return {
+    id: row.id,
+    project: row.project,
+    name: row.name,
+    description: row.description,
+    labels: readJson<Record<string, string>>(row.labels),
+    spec: readJson<JobSpec>(row.spec),
+    source: row.source,
+    revision: row.revision,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    updatedBy: row.updated_by,
+  };
+}
+
+export async function getJob(db: Db, project: string, name: string): Promise<Job | undefined> {
+  const row = await db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('project', '=', project)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row ? toJob(row) : undefined;
+}
+
+export async function getJobDigest(
+  db: Db,
+  project: string,
+  name: string,
+): Promise<{ digest: string; job: Job } | undefined> {
+  const row = await db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('project', '=', project)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row ? { digest: row.digest, job: toJob(row) } : undefined;
+}
+
+export interface JobFilter {
+  project?: string | undefined;
+}
+
+export async function listJobs(db: Db, filter: JobFilter = {}): Promise<Job[]> {
+  let query = db.selectFrom('jobs').selectAll().orderBy('project').orderBy('name');
+  if (filter.project) query = query.where('project', '=', filter.project);
+  return (await query.execute()).map(toJob);
+}
+
+export async function listJobNames(db: Db, project: string): Promise<string[]> {
+  const rows = await db.selectFrom('jobs').select('name').where('project', '=', project).execute();
+  return rows.map((row) => row.name);
+}
+
+/** Every job's spec, for checks that span jobs (references, cycles). */
+export async function listJobSpecs(db: Db): Promise<{ project: string; name: string; spec: JobSpec }[]> {
+  const rows = await db.selectFrom('jobs').select(['project', 'name', 'spec']).execute();
+  return rows.map((row) => ({ project: row.project, name: row.name, spec: readJson<JobSpec>(row.spec) }));
+}
+
+export async function ensureProject(db: Db, name: string, now: number): Promise<void> {
+  await db
+    .insertInto('projects')
+    .values({ name, created_at: now })
+    .onConflict((conflict) => conflict.column('name').doNothing())
+    .execute();
+}
+
+export interface JobWrite {
+  project: string;
+  name: string;
+  description: string;
+  labels: Record<string, string>;
+  spec: JobSpec;
+  source: string;
+  digest: string;
+  actor: string;
+  now: number;
+}
+
+/** Creates the job, or updates it and bumps its revision. */
+export async function upsertJob(db: Db, job: JobWrite): Promise<void> {
+  const values = {
+    description: job.description,
+    labels: JSON.stringify(job.labels),
+    spec: JSON.stringify(job.spec),
+    source: job.source,
+    digest: job.digest,
+    updated_at: job.now,
+    updated_by: job.actor,
+  };
+  await db
+    .insertInto('jobs')
+    .values({ project: job.project, name: job.name, revision: 1, created_at: job.now, ...values })
+    .onConflict((conflict) =>
+      conflict
+        .columns(['project', 'name'])
+        .doUpdateSet((eb) => ({ ...values, revision: eb('jobs.revision', '+', 1) })),
+    )
+    .execute();
+}
+
+export async function deleteJob(db: Db, project: string, name: string): Promise<void> {
+  await db.deleteFrom('jobs').where('project', '=', project).where('name', '=', name).execute();
+}

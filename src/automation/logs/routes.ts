@@ -1,0 +1,149 @@
+/**
+ * Execution logs over HTTP: ranges as JSON, the whole log as text for download, and a live
+ * follow as Server-Sent Events (each event carries the last line number as its id, so a client
+ * that reconnects with Last-Event-ID resumes without gaps or repeats).
+ */
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { Baton } from '../../app.js';
+import { requireAllowed } from '../../access/authorize.js';
+import { resources, type Principal } from '../../access/model.js';
+import type { HttpApp } from '../../platform/http/app.js';
+import { principalOf } from '../../platform/http/access.js';
+import { TERMINAL_STATES } from '../executions/model.js';
+import { getExecutionState } from '../executions/store.js';
+import type { LogLine } from './model.js';
+import { followLog, readLog } from './reader.js';
+
+const lineView = z.object({
+  n: z.number().describe('line number, from 0'),
+  t: z.number().describe('epoch milliseconds'),
+  s: z.enum(['stdout', 'stderr', 'system']),
+  text: z.string(),
+});
+
+const idParams = z.object({ id: z.coerce.number().int().positive() });
+
+/** SSE comments keep proxies from closing an idle follow. */
+const HEARTBEAT_MS = 15_000;
+
+export function registerLogRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'logs' | 'events' | 'executions'>): void {
+  const context = { db: baton.db, registry: baton.logs, events: baton.events };
+  const isFinished = async (id: number) => {
+    const state = await getExecutionState(baton.db, id);
+    return state === undefined || TERMINAL_STATES.has(state);
+  };
+  const authorizeLog = async (caller: Principal, id: number) => {
+    const execution = await baton.executions.get(caller, id);
+    requireAllowed(caller, 'read-logs', resources.job(execution.project, execution.job));
+    return execution;
+  };
+
+  app.get(
+    '/api/v1/executions/:id/log',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description: 'Log lines by range. ANSI escapes are kept as printed.',
+        params: idParams,
+        querystring: z.object({
+          from: z.coerce.number().int().min(0).default(0),
+          limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+        }),
+        response: {
+          200: z.object({
+            lines: z.array(lineView),
+            next: z.number().describe('the line number to ask for next'),
+            complete: z.boolean().describe('the execution has finished and no line follows `next`'),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const { from, limit } = request.query;
+      await authorizeLog(principalOf(request), id);
+      const finished = await isFinished(id);
+      const lines = await readLog(context, id, from, limit);
+      const next = lines.length ? lines[lines.length - 1]!.n + 1 : from;
+      return { lines, next, complete: finished && lines.length < limit };
+    },
+  );
+
+  app.get(
+    '/api/v1/executions/:id/log/download',
+    {
+      config: { access: 'authenticated' },
+      schema: { description: 'The whole log as plain text, one printed line per line.', params: idParams },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      await authorizeLog(principalOf(request), id);
+      reply.header('content-type', 'text/plain; charset=utf-8');
+      reply.header('content-disposition', `attachment; filename="execution-${id}.log"`);
+      return reply.send(Readable.from(textLines(context, id, 0)));
+    },
+  );
+
+  app.get(
+    '/api/v1/executions/:id/log/stream',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description:
+          'Follows the log live as Server-Sent Events: `lines` events (data: JSON array of lines, id: last line number) and a final `end` event with the execution state.',
+        params: idParams,
+        querystring: z.object({ from: z.coerce.number().int().min(0).optional() }),
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      await authorizeLog(principalOf(request), id);
+      const lastEventId = Number(request.headers['last-event-id']);
+      const from = Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId + 1 : (request.query.from ?? 0);
+
+      const abort = new AbortController();
+      reply.hijack();
+      const response = reply.raw;
+      response.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      response.on('close', () => abort.abort());
+      const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      try {
+        for await (const batch of followLog(context, id, from, { isFinished: () => isFinished(id), signal: abort.signal })) {
+          const last = batch[batch.length - 1];
+          if (!last) continue;
+          const ok = response.write(`id: ${last.n}\nevent: lines\ndata: ${JSON.stringify(batch)}\n\n`);
+          // A slow client gets lines as fast as it reads them, not faster: wait for the socket to drain.
+          if (!ok) await new Promise<void>((resolve) => response.once('drain', resolve).once('close', resolve));
+        }
+        if (!abort.signal.aborted) {
+          const execution = await baton.executions.get(principalOf(request), id);
+          response.write(
+            `event: end\ndata: ${JSON.stringify({ state: execution.state, exitCode: execution.exitCode, reason: execution.reason })}\n\n`,
+          );
+        }
+      } catch (error) {
+        request.log.error({ err: error }, 'log stream failed');
+        response.write(`event: error\ndata: ${JSON.stringify({ message: 'log stream failed' })}\n\n`);
+      } finally {
+        clearInterval(heartbeat);
+        response.end();
+      }
+    },
+  );
+}
+
+async function* textLines(context: Parameters<typeof readLog>[0], id: number, from: number): AsyncGenerator<string> {
+  let next = from;
+  for (;;) {
+    const lines: LogLine[] = await readLog(context, id, next, 5000);
+    if (lines.length === 0) return;
+    yield lines.map((line) => `${line.text}\n`).join('');
+    next = lines[lines.length - 1]!.n + 1;
+  }
+}

@@ -1,0 +1,298 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseProcStat, readProcEntry } from './proc-table.js';
+import { startProcess } from './process-tree.js';
+import type { ProcessTimings, StepProcess } from './process-tree.js';
+
+// Short timings so that the slow paths (grace periods) run quickly; the defaults only differ in size.
+const FAST: ProcessTimings = { leftoverGraceMs: 300, pipeIdleMs: 200, trackIntervalMs: 100 };
+
+let dir: string;
+let env: Record<string, string>;
+/** Every pid a test learned of, killed afterwards so that a failing test leaves nothing behind. */
+const seenPids = new Set<number>();
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'baton-process-tree-'));
+  env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: dir, LANG: 'C' };
+});
+
+afterEach(async () => {
+  for (const pid of seenPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone: what the tests expect
+    }
+  }
+  seenPids.clear();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function bash(script: string, timings: ProcessTimings = FAST): Promise<StepProcess> {
+  return startProcess({ argv: ['bash', '-c', script], env, cwd: dir }, timings);
+}
+
+function collect(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve, reject) => {
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.on('error', reject);
+  });
+}
+
+/** Waits until the step has written a pid into `name` (the test's timeout bounds the wait). */
+async function pidFrom(name: string): Promise<number> {
+  for (;;) {
+    const text = await readFile(join(dir, name), 'utf8').catch(() => '');
+    if (text.endsWith('\n')) {
+      const pid = Number(text.trim());
+      seenPids.add(pid);
+      return pid;
+    }
+    await sleep(20);
+  }
+}
+
+/** Gone for good: no such process, or a zombie that runs nothing and holds nothing. */
+async function isGone(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true;
+    throw error;
+  }
+  const entry = await readProcEntry(pid);
+  return entry === undefined || entry.state === 'Z';
+}
+
+async function waitUntilGone(pid: number): Promise<void> {
+  while (!(await isGone(pid))) await sleep(20);
+}
+
+/** Waits until `pid` leads a session of its own: `$!` is known as soon as bash forked, before setsid ran. */
+async function waitForOwnSession(pid: number): Promise<void> {
+  while ((await readProcEntry(pid))?.sid !== pid) await sleep(20);
+}
+
+describe('terminate', () => {
+  it('ends the main process, a background grandchild and a setsid grandchild: nothing survives', async () => {
+    const step = await bash(`
+      sleep 300 & echo $! > bg.pid
+      setsid sleep 300 & echo $! > setsid.pid
+      echo ready
+      sleep 300
+    `);
+    seenPids.add(step.pid);
+    const output = collect(step.stdout);
+    const background = await pidFrom('bg.pid');
+    const detached = await pidFrom('setsid.pid');
+    // The premise: the setsid'd grandchild really left the step's session.
+    await waitForOwnSession(detached);
+    for (const pid of [step.pid, background, detached]) expect(await isGone(pid)).toBe(false);
+
+    await step.terminate(5000);
+
+    for (const pid of [step.pid, background, detached]) expect(await isGone(pid)).toBe(true);
+    expect(await step.exited).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(await output).toContain('ready');
+  }, 20_000);
+
+  it('ends a setsid grandchild whose parent has already exited, because it was seen in the tree before', async () => {
+    const step = await bash(`
+      ( setsid sleep 300 & echo $! > escaped.pid; echo $BASHPID > parent.pid; sleep 1.5 ) &
+      sleep 300
+    `);
+    seenPids.add(step.pid);
+    void collect(step.stdout);
+    const escaped = await pidFrom('escaped.pid');
+    const parent = await pidFrom('parent.pid');
+    await waitUntilGone(parent);
+    await waitForOwnSession(escaped);
+    // Now nothing links the sleep to the step: not its parent, not its group, not its session.
+    expect((await readProcEntry(escaped))?.ppid).not.toBe(step.pid);
+
+    await step.terminate(5000);
+
+    expect(await isGone(escaped)).toBe(true);
+    expect(await isGone(step.pid)).toBe(true);
+  }, 20_000);
+
+  it('kills with SIGKILL after the grace a step that ignores SIGTERM', async () => {
+    const step = await bash(`trap '' TERM; sleep 300 & echo $! > bg.pid; echo ready; sleep 300`);
+    seenPids.add(step.pid);
+    void collect(step.stdout);
+    const background = await pidFrom('bg.pid');
+
+    await step.terminate(300);
+
+    expect(await step.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await isGone(background)).toBe(true);
+  }, 20_000);
+
+  it('lets a step that handles SIGTERM clean up and report its own exit code', async () => {
+    const step = await bash(`trap 'echo cleaning up; exit 42' TERM; echo ready; sleep 300 & wait`);
+    seenPids.add(step.pid);
+    const output = collect(step.stdout);
+    await new Promise((resolve) => step.stdout.once('data', resolve));
+
+    await step.terminate(10_000);
+
+    expect(await step.exited).toEqual({ code: 42, signal: null });
+    expect(await output).toContain('cleaning up');
+  }, 20_000);
+
+  it('is idempotent, and resolves at once after the step ended on its own', async () => {
+    const step = await bash('echo hi');
+    void collect(step.stdout);
+    await step.exited;
+    await step.terminate(1000);
+    await step.terminate(1000);
+
+    const running = await bash('sleep 300');
+    const first = running.terminate(5000);
+    expect(running.terminate(1)).toBe(first);
+    await first;
+    expect(await running.exited).toEqual({ code: null, signal: 'SIGTERM' });
+  }, 20_000);
+});
+
+describe('a step that exits on its own', () => {
+  it('does not wait for, nor leave behind, a background sleep that holds its output pipe', async () => {
+    // Default timings: the production setting must finish promptly too.
+    const step = await bash('sleep 300 & echo $! > bg.pid; echo done', {});
+    const output = collect(step.stdout);
+    const background = await pidFrom('bg.pid');
+
+    expect(await step.exited).toEqual({ code: 0, signal: null });
+    expect(await output).toBe('done\n');
+    expect(await isGone(background)).toBe(true);
+  }, 20_000);
+
+  it('kills a leftover that ignores SIGTERM after the leftover grace', async () => {
+    const step = await bash(`(trap '' TERM; exec sleep 300) & echo $! > bg.pid; exit 3`);
+    void collect(step.stdout);
+    const background = await pidFrom('bg.pid');
+
+    expect(await step.exited).toEqual({ code: 3, signal: null });
+    expect(await isGone(background)).toBe(true);
+  }, 20_000);
+
+  it('gives up on a pipe held by a process that escaped the tree', async () => {
+    // A double fork into a new session, gone from the tree before any scan could see it.
+    const step = await bash(`( setsid sleep 300 & echo $! > escaped.pid ) ; echo done`, {
+      ...FAST,
+      trackIntervalMs: 60_000,
+    });
+    const output = collect(step.stdout);
+    await pidFrom('escaped.pid');
+
+    expect(await step.exited).toEqual({ code: 0, signal: null });
+    // The caller's stream ends normally, with all the step wrote.
+    expect(await output).toBe('done\n');
+  }, 20_000);
+
+  it('reports exit codes and signals', async () => {
+    const codes = await Promise.all(
+      ['exit 0', 'exit 7', 'kill -USR1 $$', 'kill -KILL $$'].map(async (script) => {
+        const step = await bash(script);
+        void collect(step.stdout);
+        return step.exited;
+      }),
+    );
+    expect(codes).toEqual([
+      { code: 0, signal: null },
+      { code: 7, signal: null },
+      { code: null, signal: 'SIGUSR1' },
+      { code: null, signal: 'SIGKILL' },
+    ]);
+  }, 20_000);
+});
+
+describe('startProcess', () => {
+  it('rejects a program that is not there with a message naming it', async () => {
+    await expect(startProcess({ argv: ['pythn3', '-c', 'print(1)'], env, cwd: dir })).rejects.toThrow(
+      'cannot run "pythn3": not found',
+    );
+    await expect(startProcess({ argv: [join(dir, 'missing.sh')], env, cwd: dir })).rejects.toThrow(
+      `cannot run "${join(dir, 'missing.sh')}": not found`,
+    );
+  });
+
+  it('says when the interpreter of a shebang is missing, not the script', async () => {
+    const script = join(dir, 'step.script');
+    await writeFile(script, '#!/usr/bin/pythn3\nprint(1)\n', { mode: 0o700 });
+    await expect(startProcess({ argv: [script], env, cwd: dir })).rejects.toThrow(
+      `cannot run "${script}": its interpreter "#!/usr/bin/pythn3" was not found`,
+    );
+  });
+
+  it('says when the working directory is missing', async () => {
+    await expect(startProcess({ argv: ['true'], env, cwd: join(dir, 'nope') })).rejects.toThrow(
+      `working directory "${join(dir, 'nope')}" does not exist`,
+    );
+  });
+
+  it('rejects a file that is not executable', async () => {
+    const script = join(dir, 'plain.sh');
+    await writeFile(script, 'echo hi\n', { mode: 0o600 });
+    await expect(startProcess({ argv: [script], env, cwd: dir })).rejects.toThrow(
+      `cannot run "${script}": permission denied`,
+    );
+  });
+
+  it('gives the step exactly the environment it was given, nothing of Baton’s own', async () => {
+    process.env.BATON_TEST_SECRET = 'must not leak';
+    try {
+      const given = { PATH: '/usr/bin:/bin', ONE: '1', SPACED: 'a b  c', EMPTY: '' };
+      const step = await startProcess({ argv: ['/usr/bin/env'], env: given, cwd: dir });
+      const output = await collect(step.stdout);
+      await step.exited;
+      const received = Object.fromEntries(
+        output
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      );
+      expect(received).toEqual(given);
+    } finally {
+      delete process.env.BATON_TEST_SECRET;
+    }
+  });
+
+  it('runs in the given directory with stdin from /dev/null, in its own session', async () => {
+    const step = await bash(
+      'pwd; cat; echo "pgid=$(ps -o pgid= $$ | tr -d " ") sid=$(ps -o sid= $$ | tr -d " ")"',
+    );
+    const output = await collect(step.stdout);
+    expect(await step.exited).toEqual({ code: 0, signal: null });
+    expect(output).toBe(`${dir}\npgid=${step.pid} sid=${step.pid}\n`);
+  });
+
+  it('passes large output through without loss while the caller pauses for backpressure', async () => {
+    const step = await bash('head -c 3000000 /dev/zero; echo tail >&2');
+    step.stdout.pause();
+    const stderr = collect(step.stderr);
+    // Nobody reads stdout for a while: the step blocks on a full pipe and nothing is dropped.
+    await sleep(300);
+    const stdout = collect(step.stdout);
+    step.stdout.resume();
+    expect(await step.exited).toEqual({ code: 0, signal: null });
+    expect((await stdout).length).toBe(3_000_000);
+    expect(await stderr).toBe('tail\n');
+  }, 20_000);
+});
+
+describe('parseProcStat', () => {
+  it('reads fields after a command name containing spaces and parentheses', () => {
+    const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
+    fields[0] = 'S';
+    const entry = parseProcStat(`1234 (a (b) c) ${fields.join(' ')}\n`);
+    expect(entry).toEqual({ pid: 1234, ppid: 4, pgid: 5, sid: 6, state: 'S', startTime: '22' });
+  });
+});

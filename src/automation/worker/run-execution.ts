@@ -1,0 +1,329 @@
+/**
+ * One claimed execution, from its first step to its recorded outcome: steps in order, error
+ * handlers, continueOnError, step and execution timeouts, cancel, nested jobs, and the retry
+ * that a failed attempt schedules.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../../platform/config.js';
+import type { DialectCapabilities } from '../../platform/db/capabilities.js';
+import type { Db } from '../../platform/db/database.js';
+import { coerceError } from '../../platform/errors.js';
+import type { EventBus } from '../../platform/events.js';
+import type { Logger } from '../../platform/logging.js';
+import type { Metrics } from '../../platform/metrics.js';
+import { parseDuration, formatDuration } from '../../platform/duration.js';
+import { parseJobReference, type StepSpec } from '../jobs/model.js';
+import { optionEnvironment, resolveOptions } from '../jobs/options.js';
+import { getJob } from '../jobs/store.js';
+import type { Execution, ExecutionState } from '../executions/model.js';
+import { concurrencyOf } from '../executions/service.js';
+import {
+  finishExecution,
+  getExecution,
+  insertExecution,
+  skipPendingSteps,
+  updateStep,
+} from '../executions/store.js';
+import type { LogRegistry } from '../logs/registry.js';
+import { LogWriter } from '../logs/writer.js';
+import { describeStop, runProcessStep, stateForStop, type StepOutcome, type StopReason } from './step-process.js';
+
+export interface RunContext {
+  db: Db;
+  caps: DialectCapabilities;
+  events: EventBus;
+  logs: LogRegistry;
+  metrics: Metrics;
+  logger: Logger;
+  config: Pick<Config, 'logCapBytes' | 'maxJobDepth' | 'killGraceMs' | 'leaseMs'>;
+  /** The lease owner name of the worker running this execution. */
+  owner: string;
+  /** Registers an execution's stop switch with the worker (for cancel and shutdown); returns the unregister. */
+  track(executionId: number, controller: AbortController): () => void;
+}
+
+/**
+ * Only these variables of the worker's own environment reach a step: the worker may hold
+ * credentials (database URL, admin token) that a job must never see.
+ */
+const INHERITED_VARIABLES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR'];
+
+function baseEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of INHERITED_VARIABLES) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  env.PATH ??= '/usr/local/bin:/usr/bin:/bin';
+  return env;
+}
+
+/** The environment of a step: safe defaults, the job's and step's env, then Baton's own variables. */
+function stepEnvironment(execution: Execution, step: StepSpec, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...baseEnvironment(),
+    ...execution.spec.env,
+    ...step.env,
+    ...extra,
+    ...optionEnvironment(execution.options),
+    BATON_EXECUTION_ID: String(execution.id),
+    BATON_PROJECT: execution.project,
+    BATON_JOB: execution.job,
+    BATON_USER: execution.requestedBy,
+    BATON_STEP: step.name,
+    BATON_ATTEMPT: String(execution.attempt),
+  };
+}
+
+interface Outcome {
+  state: Exclude<ExecutionState, 'queued' | 'running'>;
+  exitCode: number | null;
+  reason: string | null;
+}
+
+/** Runs a claimed execution to its end and records it. Never throws. */
+export async function runExecution(ctx: RunContext, execution: Execution, parentSignal?: AbortSignal): Promise<Outcome> {
+  const controller = new AbortController();
+  const untrack = ctx.track(execution.id, controller);
+  const forwardParent = () => controller.abort(parentSignal?.reason);
+  parentSignal?.addEventListener('abort', forwardParent, { once: true });
+  if (parentSignal?.aborted) forwardParent();
+  const timeoutMs = execution.spec.timeout ? parseDuration(execution.spec.timeout) : undefined;
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => controller.abort({ kind: 'timeout', afterMs: timeoutMs } satisfies StopReason), timeoutMs);
+
+  const writer = new LogWriter({
+    db: ctx.db,
+    events: ctx.events,
+    executionId: execution.id,
+    capBytes: ctx.config.logCapBytes,
+  });
+  ctx.logs.register(execution.id, writer);
+  let workDir: string | undefined;
+  let outcome: Outcome;
+  try {
+    ctx.metrics.queueLatency.observe((Date.now() - execution.runAfter.getTime()) / 1000);
+    workDir = await fs.mkdtemp(path.join(os.tmpdir(), `baton-${execution.id}-`));
+    outcome = await runSteps(ctx, execution, writer, workDir, controller.signal);
+  } catch (error) {
+    const message = coerceError(error).message;
+    ctx.logger.error({ err: error, execution: execution.id }, 'execution failed inside Baton');
+    writer.system(`[baton] internal error: ${message}`);
+    outcome = { state: 'failed', exitCode: null, reason: `internal error: ${message}` };
+  } finally {
+    clearTimeout(timer);
+    parentSignal?.removeEventListener('abort', forwardParent);
+  }
+  await complete(ctx, execution, writer, outcome);
+  untrack();
+  if (workDir) await fs.rm(workDir, { recursive: true, force: true }).catch(() => {});
+  return outcome;
+}
+
+async function runSteps(ctx: RunContext, execution: Execution, writer: LogWriter, workDir: string, signal: AbortSignal): Promise<Outcome> {
+  const { steps } = execution.spec;
+  for (const [index, step] of steps.entries()) {
+    if (signal.aborted) break;
+    const startedAt = Date.now();
+    await updateStep(ctx.db, execution.id, index, { state: 'running', startedAt, logFirstLine: writer.nextLine });
+    writer.system(`[baton] step ${index + 1}/${steps.length} "${step.name}" started`);
+
+    const result = step.job
+      ? await runNestedJob(ctx, execution, index, step, writer, signal)
+      : await runProcessStep({
+          command: step,
+          env: stepEnvironment(execution, step),
+          workDir,
+          fileStem: `step-${index}`,
+          writer,
+          timeoutMs: step.timeout ? parseDuration(step.timeout) : undefined,
+          graceMs: ctx.config.killGraceMs,
+          signal,
+        });
+    const finishedAt = Date.now();
+    writer.system(
+      `[baton] step "${step.name}" ${result.state.replace('_', ' ')}${result.reason ? `: ${result.reason}` : ''} (${formatDuration(finishedAt - startedAt)})`,
+    );
+    await updateStep(ctx.db, execution.id, index, {
+      state: result.state,
+      exitCode: result.exitCode,
+      finishedAt,
+      reason: result.reason,
+    });
+    if (result.state === 'succeeded') continue;
+
+    if (signal.aborted) return { ...stoppedOutcome(signal), exitCode: result.exitCode };
+    if (step.errorHandler) {
+      const handled = await runErrorHandler(ctx, execution, index, step, result, writer, workDir, signal);
+      if (handled) continue;
+    } else if (step.continueOnError) {
+      writer.system(`[baton] continuing: step "${step.name}" may fail (continueOnError)`);
+      continue;
+    }
+    return {
+      state: result.state === 'timed_out' ? 'timed_out' : 'failed',
+      exitCode: result.exitCode,
+      reason: `step "${step.name}" ${result.state.replace('_', ' ')}${result.reason ? `: ${result.reason}` : ''}`,
+    };
+  }
+  if (signal.aborted) return stoppedOutcome(signal);
+  return { state: 'succeeded', exitCode: 0, reason: null };
+}
+
+/** The outcome of an execution stopped from outside: cancelled, timed out, or failed (shutdown). */
+function stoppedOutcome(signal: AbortSignal): Outcome {
+  const stop = signal.reason as StopReason;
+  return { state: stateForStop(stop), exitCode: null, reason: describeStop(stop) };
+}
+
+/** Runs a failed step's error handler; true when it succeeded and the run may go on. */
+async function runErrorHandler(
+  ctx: RunContext,
+  execution: Execution,
+  index: number,
+  step: StepSpec,
+  failure: StepOutcome,
+  writer: LogWriter,
+  workDir: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const handler = step.errorHandler!;
+  writer.system(`[baton] running the error handler of step "${step.name}"`);
+  const result = await runProcessStep({
+    command: handler,
+    env: stepEnvironment(execution, { ...step, env: { ...step.env, ...handler.env } }, {
+      BATON_FAILED_STEP: step.name,
+      BATON_FAILED_EXIT_CODE: failure.exitCode === null ? '' : String(failure.exitCode),
+    }),
+    workDir,
+    fileStem: `step-${index}-handler`,
+    writer,
+    timeoutMs: handler.timeout ? parseDuration(handler.timeout) : undefined,
+    graceMs: ctx.config.killGraceMs,
+    signal,
+  });
+  await updateStep(ctx.db, execution.id, index, { handlerState: result.state, handlerExitCode: result.exitCode });
+  writer.system(
+    result.state === 'succeeded'
+      ? `[baton] error handler of step "${step.name}" succeeded: the run goes on`
+      : `[baton] error handler of step "${step.name}" ${result.state.replace('_', ' ')}${result.reason ? `: ${result.reason}` : ''}`,
+  );
+  return result.state === 'succeeded' && !signal.aborted;
+}
+
+/**
+ * A `job:` step runs the other job as a child execution, inside this execution's worker slot:
+ * queueing it instead could deadlock a full worker whose every slot waits for a child.
+ */
+async function runNestedJob(
+  ctx: RunContext,
+  parent: Execution,
+  index: number,
+  step: StepSpec,
+  writer: LogWriter,
+  signal: AbortSignal,
+): Promise<StepOutcome> {
+  const fail = (reason: string): StepOutcome => {
+    writer.system(`[baton] ${reason}`);
+    return { state: 'failed', exitCode: null, reason };
+  };
+  if (parent.depth + 1 > ctx.config.maxJobDepth) {
+    return fail(`job nesting is limited to ${ctx.config.maxJobDepth} levels; not starting ${step.job}`);
+  }
+  const reference = parseJobReference(step.job!)!;
+  const job = await getJob(ctx.db, reference.project, reference.name);
+  if (!job) return fail(`job ${step.job} no longer exists`);
+  // Options of the same name pass down from the parent; the step's own values win.
+  const declared = new Set((job.spec.options ?? []).map((option) => option.name));
+  const inherited = Object.fromEntries(Object.entries(parent.options).filter(([name]) => declared.has(name)));
+  let options;
+  try {
+    options = resolveOptions(job.spec.options ?? [], { ...inherited, ...step.options });
+  } catch (error) {
+    return fail(`cannot start ${step.job}: ${coerceError(error).message}`);
+  }
+  const now = Date.now();
+  const childId = await insertExecution(ctx.db, {
+    jobId: job.id,
+    project: job.project,
+    job: job.name,
+    jobRevision: job.revision,
+    spec: job.spec,
+    options,
+    requestedBy: parent.requestedBy,
+    parentId: parent.id,
+    depth: parent.depth + 1,
+    ...concurrencyOf(job, options),
+    now,
+    claimedBy: { owner: ctx.owner, leaseExpiresAt: now + ctx.config.leaseMs },
+  });
+  await updateStep(ctx.db, parent.id, index, { childExecutionId: childId });
+  writer.system(`[baton] started execution ${childId} of ${step.job}`);
+  ctx.events.publish('execution', childId);
+  const child = (await getExecution(ctx.db, childId))!;
+  const outcome = await runExecution(ctx, child, signal);
+  return {
+    state: outcome.state === 'succeeded' ? 'succeeded' : outcome.state,
+    exitCode: outcome.exitCode,
+    reason: outcome.state === 'succeeded' ? null : `execution ${childId} ${outcome.state.replace('_', ' ')}${outcome.reason ? `: ${outcome.reason}` : ''}`,
+  };
+}
+
+/** Records the outcome once, then schedules the next attempt when the job allows retries. */
+async function complete(ctx: RunContext, execution: Execution, writer: LogWriter, outcome: Outcome): Promise<void> {
+  const retries = execution.spec.retries;
+  const retryable = (outcome.state === 'failed' || outcome.state === 'timed_out') && execution.parentId === null;
+  const willRetry = retryable && retries !== undefined && execution.attempt <= retries.count;
+  const backoffMs = retries?.backoff ? parseDuration(retries.backoff)! : 0;
+  if (willRetry) {
+    writer.system(
+      `[baton] attempt ${execution.attempt} of ${retries.count + 1} ${outcome.state.replace('_', ' ')}; retrying${backoffMs ? ` in ${formatDuration(backoffMs)}` : ''}`,
+    );
+  }
+  writer.system(`[baton] execution ${outcome.state.replace('_', ' ')}${outcome.reason ? `: ${outcome.reason}` : ''}`);
+  let log = { lines: writer.nextLine, bytes: 0, discardedBytes: 0 };
+  try {
+    log = await writer.close();
+  } catch (error) {
+    ctx.logger.error({ err: error, execution: execution.id }, 'could not store the end of the log');
+  } finally {
+    ctx.logs.unregister(execution.id);
+  }
+  const now = Date.now();
+  await skipPendingSteps(ctx.db, execution.id, outcome.state === 'succeeded' ? 'not run' : 'an earlier step ended the run');
+  const recorded = await finishExecution(ctx.db, execution.id, ctx.owner, { ...outcome, now, log });
+  if (!recorded) {
+    ctx.logger.warn({ execution: execution.id }, 'execution was recovered elsewhere; its outcome here is not recorded');
+    return;
+  }
+  ctx.metrics.executionsFinished.inc({ state: outcome.state });
+  ctx.metrics.logBytes.inc(log.bytes);
+  ctx.metrics.logDiscardedBytes.inc(log.discardedBytes);
+  if (execution.startedAt) {
+    ctx.metrics.executionDuration.observe({ state: outcome.state }, (now - execution.startedAt.getTime()) / 1000);
+  }
+  if (willRetry) {
+    const retryId = await insertExecution(ctx.db, {
+      jobId: execution.jobId,
+      project: execution.project,
+      job: execution.job,
+      jobRevision: execution.jobRevision,
+      spec: execution.spec,
+      options: execution.options,
+      requestedBy: execution.requestedBy,
+      attempt: execution.attempt + 1,
+      retryOf: execution.retryOf ?? execution.id,
+      concurrencyKey: execution.concurrencyKey,
+      concurrencyLimit: execution.spec.concurrency?.limit ?? null,
+      now,
+      runAfter: now + backoffMs,
+    });
+    ctx.events.publish('execution', retryId);
+    ctx.events.publish('queue');
+  }
+  ctx.events.publish('execution', execution.id);
+}

@@ -1,0 +1,121 @@
+/**
+ * Runs one process step (or error handler) to its end: output into the execution's log with
+ * backpressure, a step timeout, and an abort signal (cancel, execution timeout, shutdown) that
+ * ends the whole process tree.
+ */
+import { constants } from 'node:os';
+import type { LogWriter } from '../logs/writer.js';
+import { prepareArgv, type StepCommand } from '../runner/command.js';
+import { startProcess, type StepProcess } from '../runner/process-tree.js';
+import type { StepState } from '../executions/model.js';
+import { formatDuration } from '../../platform/duration.js';
+
+/** Why an execution was stopped from outside its steps. */
+export type StopReason = { kind: 'cancel'; by: string } | { kind: 'timeout'; afterMs: number } | { kind: 'shutdown' };
+
+export interface StepOutcome {
+  state: Exclude<StepState, 'pending' | 'running' | 'skipped'>;
+  exitCode: number | null;
+  reason: string | null;
+}
+
+export interface ProcessStepRequest {
+  command: StepCommand;
+  env: Record<string, string>;
+  workDir: string;
+  /** Distinguishes the script files of steps and handlers in the work directory. */
+  fileStem: string;
+  writer: LogWriter;
+  timeoutMs: number | undefined;
+  graceMs: number;
+  signal: AbortSignal;
+}
+
+/** The words for an outside stop, as recorded on steps and executions. */
+export function describeStop(stop: StopReason): string {
+  switch (stop.kind) {
+    case 'cancel':
+      return `cancelled by ${stop.by}`;
+    case 'timeout':
+      return `execution timed out after ${formatDuration(stop.afterMs)}`;
+    case 'shutdown':
+      return 'worker stopped';
+  }
+}
+
+export function stateForStop(stop: StopReason): 'cancelled' | 'timed_out' | 'failed' {
+  return stop.kind === 'cancel' ? 'cancelled' : stop.kind === 'timeout' ? 'timed_out' : 'failed';
+}
+
+/** Pipes a child's stream into the log, pausing it only while storage catches up. */
+function pipeInto(stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr', writer: LogWriter): Promise<void> {
+  return new Promise((resolve) => {
+    let stopWaiting: (() => void) | undefined;
+    stream.on('data', (data: Buffer) => {
+      if (!writer.write(name, data) && !stopWaiting) {
+        stream.pause();
+        stopWaiting = writer.onDrain(() => {
+          stopWaiting?.();
+          stopWaiting = undefined;
+          stream.resume();
+        });
+      }
+    });
+    const end = () => {
+      stopWaiting?.();
+      writer.endStream(name);
+      resolve();
+    };
+    stream.once('end', end);
+    stream.once('close', end);
+    stream.once('error', end);
+  });
+}
+
+/** Runs the command; never throws for anything the step itself does wrong. */
+export async function runProcessStep(request: ProcessStepRequest): Promise<StepOutcome> {
+  const { writer, signal } = request;
+  if (signal.aborted) {
+    const stop = signal.reason as StopReason;
+    return { state: stateForStop(stop), exitCode: null, reason: describeStop(stop) };
+  }
+  let child: StepProcess;
+  try {
+    const argv = await prepareArgv(request.command, request.workDir, request.fileStem);
+    child = await startProcess({ argv, env: request.env, cwd: request.workDir });
+  } catch (error) {
+    const reason = (error as Error).message;
+    writer.system(`[baton] ${reason}`);
+    return { state: 'failed', exitCode: null, reason };
+  }
+
+  let stoppedBy: { state: StepOutcome['state']; reason: string } | undefined;
+  const stop = (state: StepOutcome['state'], reason: string) => {
+    if (stoppedBy) return;
+    stoppedBy = { state, reason };
+    writer.system(`[baton] ${reason}: ending the process tree`);
+    void child.terminate(request.graceMs);
+  };
+  const onAbort = () => {
+    const reason = signal.reason as StopReason;
+    stop(stateForStop(reason), describeStop(reason));
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const timer =
+    request.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => stop('timed_out', `step timed out after ${formatDuration(request.timeoutMs!)}`), request.timeoutMs);
+
+  const piped = Promise.all([pipeInto(child.stdout, 'stdout', writer), pipeInto(child.stderr, 'stderr', writer)]);
+  const exit = await child.exited;
+  await piped;
+  clearTimeout(timer);
+  signal.removeEventListener('abort', onAbort);
+
+  if (stoppedBy) return { state: stoppedBy.state, exitCode: exit.code, reason: stoppedBy.reason };
+  if (exit.code === 0) return { state: 'succeeded', exitCode: 0, reason: null };
+  const reason = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+  // A signal death is reported the way shells do: 128 + the signal number.
+  const exitCode = exit.code ?? (exit.signal ? 128 + (constants.signals[exit.signal] ?? 0) : null);
+  return { state: 'failed', exitCode, reason };
+}

@@ -1,0 +1,236 @@
+/**
+ * `baton apply`: documents of any kind, applied kubectl-style. Every document is validated and
+ * every cross-document check runs before anything is written; then all changes are written in
+ * one transaction. One bad document means nothing changes.
+ */
+import { createHash } from 'node:crypto';
+import { createTwoFilesPatch } from 'diff';
+import { stringify } from 'yaml';
+import type { z } from 'zod';
+import type { Principal } from '../../access/model.js';
+import type { Action, Resource } from '../../access/model.js';
+import type { Db } from '../db/database.js';
+import { InputError, type Problem } from '../errors.js';
+import { didYouMean } from '../suggest.js';
+import { parseSources, type FieldPath, type SourceDocument, type SourceFile } from './source.js';
+import { describeValue, problemAt, validateDocument } from './validate.js';
+
+export type ApplyAction = 'created' | 'updated' | 'unchanged' | 'deleted';
+
+export interface ApplyResult {
+  kind: string;
+  /** The namespace a document lives in (a job's project). */
+  scope: string;
+  name: string;
+  action: ApplyAction;
+  /** Where the document came from; absent for deletions. */
+  file?: string;
+  /** Unified diff of the stored and applied forms, on dry runs. */
+  diff?: string;
+}
+
+export interface ApplyRequest {
+  files: SourceFile[];
+  dryRun?: boolean;
+  /** Delete documents of the same kind and scope that the files no longer contain. */
+  prune?: boolean;
+}
+
+/** A validated document waiting to be applied. */
+export interface PlannedDocument<T> {
+  source: SourceDocument;
+  value: T;
+  scope: string;
+  name: string;
+}
+
+/** Everything an apply will do to one kind, handed to the kind's cross-document check. */
+export interface KindPlan<T> {
+  documents: PlannedDocument<T>[];
+  /** `scope/name` of documents that prune will delete. */
+  deletions: { scope: string; name: string }[];
+}
+
+/** A problem found by a cross-document check; the apply service locates it in its file. */
+export interface PlanProblem {
+  document?: SourceDocument;
+  path?: FieldPath;
+  message: string;
+  expected?: string;
+  found?: unknown;
+}
+
+/** What each kind of document (Job now; Policy, Node, Schedule… later) tells the apply service. */
+export interface DocumentKind<T> {
+  readonly kind: string;
+  readonly schema: z.ZodType<T>;
+  identify(document: T): { scope: string; name: string };
+  /** The resource whose `edit` permission applying this document needs. */
+  resource(scope: string, name: string): Resource;
+  /** The stored document (for diffs) and the digest it was saved with, when it exists. */
+  load(db: Db, scope: string, name: string): Promise<{ digest: string; document: unknown } | undefined>;
+  names(db: Db, scope: string): Promise<string[]>;
+  check?(db: Db, plan: KindPlan<T>): Promise<PlanProblem[]>;
+  save(db: Db, document: T, context: { source: string; digest: string; actor: string; now: number }): Promise<void>;
+  remove(db: Db, scope: string, name: string): Promise<void>;
+}
+
+/** Sorted-key JSON: two documents that mean the same thing get the same digest. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, inner]) => inner !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function digestOf(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+function render(value: unknown): string {
+  return value === undefined ? '' : stringify(value, { lineWidth: 0 });
+}
+
+export class ApplyService {
+  private readonly kinds = new Map<string, DocumentKind<unknown>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly authorize: (principal: Principal, action: Action, resource: Resource) => void,
+  ) {}
+
+  /** Makes a kind of document appliable. */
+  register<T>(kind: DocumentKind<T>): void {
+    this.kinds.set(kind.kind, kind as DocumentKind<unknown>);
+  }
+
+  /** Applies (or, on a dry run, only plans) the documents of the given files, all or nothing. */
+  async apply(request: ApplyRequest, actor: Principal, now = Date.now()): Promise<ApplyResult[]> {
+    const documents = parseSources(request.files);
+    const problems: Problem[] = [];
+    const byKind = new Map<DocumentKind<unknown>, PlannedDocument<unknown>[]>();
+    const seen = new Map<string, SourceDocument>();
+
+    for (const source of documents) {
+      const kind = this.kindOf(source, problems);
+      if (!kind) continue;
+      const validated = validateDocument(kind.schema, source);
+      if ('problems' in validated) {
+        problems.push(...validated.problems);
+        continue;
+      }
+      const { scope, name } = kind.identify(validated.value);
+      const key = `${kind.kind}/${scope}/${name}`;
+      const earlier = seen.get(key);
+      if (earlier) {
+        problems.push(
+          problemAt(source, ['metadata', 'name'], {
+            message: `${kind.kind} ${scope}/${name} is also defined in ${earlier.file} (document ${earlier.index + 1})`,
+          }),
+        );
+        continue;
+      }
+      seen.set(key, source);
+      const planned = byKind.get(kind) ?? [];
+      planned.push({ source, value: validated.value, scope, name });
+      byKind.set(kind, planned);
+    }
+    if (problems.length > 0) throw invalid(problems);
+    if (documents.length === 0) throw new InputError('no documents found in the given files');
+
+    const plans = new Map<DocumentKind<unknown>, KindPlan<unknown>>();
+    for (const [kind, planned] of byKind) {
+      const deletions: KindPlan<unknown>['deletions'] = [];
+      if (request.prune) {
+        for (const scope of new Set(planned.map((document) => document.scope))) {
+          const keep = new Set(planned.filter((document) => document.scope === scope).map((document) => document.name));
+          for (const name of await kind.names(this.db, scope)) {
+            if (!keep.has(name)) deletions.push({ scope, name });
+          }
+        }
+      }
+      const plan = { documents: planned, deletions };
+      plans.set(kind, plan);
+      for (const problem of (await kind.check?.(this.db, plan)) ?? []) {
+        const detail = { message: problem.message, expected: problem.expected, found: describeValue(problem.found) };
+        problems.push(problem.document ? problemAt(problem.document, problem.path ?? [], detail) : detail);
+      }
+      for (const document of planned) this.authorize(actor, 'edit', kind.resource(document.scope, document.name));
+      for (const deletion of deletions) this.authorize(actor, 'edit', kind.resource(deletion.scope, deletion.name));
+    }
+    if (problems.length > 0) throw invalid(problems);
+
+    const run = async (db: Db): Promise<ApplyResult[]> => {
+      const results: ApplyResult[] = [];
+      for (const [kind, plan] of plans) {
+        for (const document of plan.documents) {
+          const stored = await kind.load(db, document.scope, document.name);
+          const digest = digestOf(document.value);
+          const action: ApplyAction =
+            stored === undefined ? 'created' : stored.digest === digest ? 'unchanged' : 'updated';
+          const result: ApplyResult = {
+            kind: kind.kind,
+            scope: document.scope,
+            name: document.name,
+            action,
+            file: document.source.file,
+          };
+          if (request.dryRun && action !== 'unchanged') result.diff = diff(result, stored?.document, document.value);
+          if (!request.dryRun && action !== 'unchanged') {
+            await kind.save(db, document.value, { source: document.source.text, digest, actor: actor.name, now });
+          }
+          results.push(result);
+        }
+        for (const deletion of plan.deletions) {
+          const result: ApplyResult = { kind: kind.kind, ...deletion, action: 'deleted' };
+          if (request.dryRun) {
+            result.diff = diff(result, (await kind.load(db, deletion.scope, deletion.name))?.document, undefined);
+          }
+          else await kind.remove(db, deletion.scope, deletion.name);
+          results.push(result);
+        }
+      }
+      return results;
+    };
+    return request.dryRun ? run(this.db) : this.db.transaction().execute((trx) => run(trx));
+  }
+
+  private kindOf(source: SourceDocument, problems: Problem[]): DocumentKind<unknown> | undefined {
+    const value = source.value as { kind?: unknown } | null;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      problems.push(problemAt(source, [], { message: 'a document must be a mapping', expected: 'apiVersion, kind, metadata, spec' }));
+      return undefined;
+    }
+    const known = [...this.kinds.keys()];
+    if (typeof value.kind !== 'string') {
+      problems.push(problemAt(source, ['kind'], { message: 'is required', expected: `one of ${known.join(', ')}` }));
+      return undefined;
+    }
+    const kind = this.kinds.get(value.kind);
+    if (!kind) {
+      problems.push(
+        problemAt(source, ['kind'], {
+          message: `unknown kind "${value.kind}"${didYouMean(value.kind, known)}`,
+          expected: `one of ${known.join(', ')}`,
+        }),
+      );
+    }
+    return kind;
+  }
+}
+
+function invalid(problems: Problem[]): InputError {
+  const count = problems.length;
+  return new InputError(`nothing was applied: ${count} problem${count > 1 ? 's' : ''} found`, problems);
+}
+
+function diff(result: ApplyResult, stored: unknown, applied: unknown): string {
+  const label = `${result.kind} ${result.scope}/${result.name}`;
+  return createTwoFilesPatch(`${label} (stored)`, `${label} (applied)`, render(stored), render(applied), '', '', {
+    context: 3,
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * Reading YAML (or JSON) files into documents that remember where each value came from, so
+ * that every error can say file:line:column.
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { InputError, type Problem } from '../errors.js';
+
+export interface SourceFile {
+  /** The name shown in errors: a path relative to where the user ran the command. */
+  name: string;
+  content: string;
+}
+
+export type FieldPath = readonly (string | number)[];
+
+export interface SourceDocument {
+  file: string;
+  /** Position of the document in its file, from 0. */
+  index: number;
+  value: unknown;
+  /** The text of this document alone, as written. */
+  text: string;
+  /** Line and column of the value (or, with `atKey`, of the key) at a field path. */
+  locate(path: FieldPath, atKey?: boolean): { line: number; column: number };
+}
+
+/** Parses every file; reports every syntax error of every file at once. */
+export function parseSources(files: readonly SourceFile[]): SourceDocument[] {
+  const documents: SourceDocument[] = [];
+  const problems: Problem[] = [];
+  for (const file of files) {
+    const lineCounter = new LineCounter();
+    const parsed = parseAllDocuments(file.content, { lineCounter, uniqueKeys: true, prettyErrors: false });
+    const list = Array.isArray(parsed) ? parsed : [];
+    if (!Array.isArray(parsed)) {
+      // An empty stream parses to a bare EmptyStream: a file with nothing in it.
+      continue;
+    }
+    list.forEach((doc, index) => {
+      if (doc.errors.length > 0) {
+        for (const error of doc.errors) {
+          const { line, col } = lineCounter.linePos(error.pos[0]);
+          problems.push({ file: file.name, line, column: col, message: firstLine(error.message) });
+        }
+        return;
+      }
+      if (doc.contents === null) return; // `---` with nothing after it
+      documents.push({
+        file: file.name,
+        index,
+        value: doc.toJS({ maxAliasCount: 100 }),
+        text: file.content.slice(doc.range[0], doc.range[1]).trim() + '\n',
+        locate: (path, atKey = false) => {
+          const { line, col } = lineCounter.linePos(offsetOf(doc, path, atKey));
+          return { line, column: col };
+        },
+      });
+    });
+  }
+  if (problems.length > 0) {
+    throw new InputError(`${problems.length} syntax error${problems.length > 1 ? 's' : ''}`, problems);
+  }
+  return documents;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** The source offset of the deepest node that exists along the path. */
+function offsetOf(doc: Document, path: FieldPath, atKey: boolean): number {
+  let node: unknown = doc.contents;
+  let offset = (node as Node | null)?.range?.[0] ?? 0;
+  for (const [depth, segment] of path.entries()) {
+    const last = depth === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => (isScalar(item.key) ? String(item.key.value) : item.key) === String(segment));
+      if (!pair) break;
+      const keyOffset = (pair.key as Node | null)?.range?.[0];
+      const valueOffset = (pair.value as Node | null)?.range?.[0];
+      offset = (last && atKey ? keyOffset : (valueOffset ?? keyOffset)) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as Node | undefined;
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return offset;
+}
+
+/** `['spec', 'steps', 1, 'timeout']` → `spec.steps[1].timeout`. */
+export function formatPath(path: FieldPath): string {
+  return path.reduce<string>(
+    (text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment),
+    '',
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * Every route declares who may call it, and registration fails for a route that does not,
+ * so a new route cannot forget. Requests are authenticated by a Bearer token here and
+ * authorized through the one check in access/authorize.ts.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requireAllowed } from '../../access/authorize.js';
+import type { Action, Principal, Resource } from '../../access/model.js';
+import { findPrincipalByTokenHash, touchToken } from '../../access/store.js';
+import { hashToken } from '../../access/tokens.js';
+import type { Db } from '../db/database.js';
+import { UnauthenticatedError } from '../errors.js';
+
+export type RouteAccess =
+  /** Anyone, without a token: health, metrics, the API description. */
+  | 'public'
+  /** Any signed-in caller; the handler's service checks the permission on the object it loads. */
+  | 'authenticated'
+  /** A permission checked before the handler runs. */
+  | { action: Action; resource: (request: FastifyRequest) => Resource };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** The authenticated caller of a request whose route is not public. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new UnauthenticatedError('authentication required');
+  return request.principal;
+}
+
+/** Token use is recorded at most once a minute per token, not on every request. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function installAccessControl(app: FastifyInstance, db: Db): void {
+  const touched = new Map<number, number>();
+
+  app.addHook('onRoute', (route) => {
+    if (route.config?.access === undefined) {
+      throw new Error(`route ${route.method} ${route.url} does not declare its access (config.access)`);
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    // Unknown routes have no access declaration; they fall through to the 404 handler.
+    if (access === undefined || access === 'public') return;
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) {
+      throw new UnauthenticatedError('authentication required: send "Authorization: Bearer <token>"');
+    }
+    const now = Date.now();
+    const principal = await findPrincipalByTokenHash(db, hashToken(match[1]!), now);
+    if (!principal) throw new UnauthenticatedError('invalid, expired or revoked token');
+    const { tokenId, ...caller } = principal;
+    request.principal = caller;
+    if ((touched.get(tokenId) ?? 0) < now - TOUCH_INTERVAL_MS) {
+      touched.set(tokenId, now);
+      await touchToken(db, tokenId, now);
+    }
+    if (typeof access === 'object') requireAllowed(caller, access.action, access.resource(request));
+  });
+}

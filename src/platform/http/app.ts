@@ -1,0 +1,75 @@
+/** The Fastify instance: zod validation, OpenAPI, access control, metrics and error mapping. */
+import fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import swagger from '@fastify/swagger';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Db } from '../db/database.js';
+import type { Logger } from '../logging.js';
+import type { Metrics } from '../metrics.js';
+import { installAccessControl } from './access.js';
+import { sendError } from './errors.js';
+
+export type HttpApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export interface HttpOptions {
+  db: Db;
+  logger: Logger;
+  metrics: Metrics;
+  bodyLimitBytes: number;
+  version: string;
+}
+
+/** Builds the app; capabilities register their routes on it before it listens. */
+export async function createHttpApp(options: HttpOptions): Promise<HttpApp> {
+  const app = fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // Requests are counted in metrics; logging each one would drown the server log.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimitBytes,
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Baton API',
+        version: options.version,
+        description: 'Operations as a Service: jobs, executions and their logs.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  installAccessControl(app, options.db);
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+  app.addHook('onResponse', async (request, reply) => {
+    options.metrics.httpRequests.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  return app;
+}

@@ -1,0 +1,77 @@
+/** Prometheus metrics: one registry per process, exported at GET /metrics. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly executionsFinished = new Counter({
+    name: 'baton_executions_finished_total',
+    help: 'Executions that reached a terminal state, by state.',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly executionDuration = new Histogram({
+    name: 'baton_execution_duration_seconds',
+    help: 'Time from start to finish of executions run by this process.',
+    labelNames: ['state'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+
+  readonly queueLatency = new Histogram({
+    name: 'baton_execution_queue_seconds',
+    help: 'Time executions waited in the queue before a worker claimed them.',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly logBytes = new Counter({
+    name: 'baton_log_bytes_total',
+    help: 'Bytes of step output stored in execution logs.',
+    registers: [this.registry],
+  });
+
+  readonly logDiscardedBytes = new Counter({
+    name: 'baton_log_discarded_bytes_total',
+    help: 'Bytes of step output discarded because an execution reached its log limit.',
+    registers: [this.registry],
+  });
+
+  readonly httpRequests = new Histogram({
+    name: 'baton_http_request_duration_seconds',
+    help: 'HTTP requests by route and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  readonly workerSlotsBusy = new Gauge({
+    name: 'baton_worker_busy_slots',
+    help: 'Executions this process is running now.',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'baton_process_' });
+  }
+
+  /** Adds a gauge whose value is read when Prometheus scrapes (for example, executions by state). */
+  gaugeFromCollector(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    collect: () => Promise<{ labels: Record<string, string>; value: number }[]>,
+  ): void {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const sample of await collect()) this.set(sample.labels, sample.value);
+      },
+    });
+  }
+}
