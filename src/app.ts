@@ -57,11 +57,21 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   apply.register(jobKind);
   const executions = new ExecutionService(db, events);
 
-  metrics.gaugeFromCollector('baton_executions', 'Executions in the database, by state.', ['state'], async () =>
-    Object.entries(await countByState(db)).map(([state, value]) => ({ labels: { state }, value })),
+  metrics.gaugeFromCollector(
+    'baton_executions',
+    'Executions in the database, by state.',
+    ['state'],
+    async () =>
+      Object.entries(await countByState(db)).map(([state, value]) => ({ labels: { state }, value })),
   );
 
-  const http = await createHttpApp({ db, logger, metrics, bodyLimitBytes: config.bodyLimitBytes, version: VERSION });
+  const http = await createHttpApp({
+    db,
+    logger,
+    metrics,
+    bodyLimitBytes: config.bodyLimitBytes,
+    version: VERSION,
+  });
   const baton: Baton = {
     config,
     database,

@@ -28,7 +28,10 @@ export async function readDocumentDirectory(dir: string, relativeTo = process.cw
     .map((entry) => path.join(entry.parentPath, entry.name))
     .sort();
   return Promise.all(
-    files.map(async (file) => ({ name: path.relative(relativeTo, file) || file, content: await fs.readFile(file, 'utf8') })),
+    files.map(async (file) => ({
+      name: path.relative(relativeTo, file) || file,
+      content: await fs.readFile(file, 'utf8'),
+    })),
   );
 }
 
@@ -44,7 +47,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
       if (files.length > 0) examplesApplied = (await baton.apply.apply({ files }, admin)).length;
     }
     const url = await baton.http.listen({ host: config.host, port: config.port });
-    logger.info({ url, database: baton.database.describe, worker: baton.worker?.name }, 'baton server started');
+    logger.info(
+      { url, database: baton.database.describe, worker: baton.worker?.name },
+      'baton server started',
+    );
     return { baton, url, generatedAdminToken: bootstrap.generatedToken, examplesApplied };
   } catch (error) {
     await baton.close();

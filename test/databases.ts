@@ -13,44 +13,71 @@ export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type DialectName = (typeof DIALECTS)[number];
 
 /** The PostgreSQL server the tests use; overridable for other machines. */
-export const TEST_POSTGRES_URL = process.env.BATON_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_POSTGRES_URL =
+  process.env.BATON_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A place for one test's data: a temp directory, and on PostgreSQL a fresh schema. */
+export interface TestLocation {
+  dialect: DialectName;
+  /** Temporary directory (the SQLite file lives here); removed by `drop`. */
+  dir: string;
+  /** `postgres://…?schema=…` on PostgreSQL, undefined on SQLite. */
+  url: string | undefined;
+  sqlitePath: string;
+  drop(): Promise<void>;
+}
+
+async function adminQuery(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates an isolated, empty place for a database of the given dialect. */
+export async function createTestLocation(dialect: DialectName): Promise<TestLocation> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-test-'));
+  const sqlitePath = path.join(dir, 'baton.db');
+  if (dialect === 'sqlite') {
+    return {
+      dialect,
+      dir,
+      url: undefined,
+      sqlitePath,
+      drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const schema = `baton_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE SCHEMA ${schema}`);
+  return {
+    dialect,
+    dir,
+    url: `${TEST_POSTGRES_URL}?schema=${schema}`,
+    sqlitePath,
+    drop: async () => {
+      await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 export interface TestDatabase extends Database {
-  /** The URL or file another process can open to reach the same data. */
-  location: { url?: string; sqlitePath?: string };
+  location: TestLocation;
 }
 
 /** Opens a fresh, migrated, isolated database of the given dialect. */
 export async function openTestDatabase(dialect: DialectName): Promise<TestDatabase> {
-  if (dialect === 'sqlite') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-test-'));
-    const sqlitePath = path.join(dir, 'baton.db');
-    const database = await openDatabase({ sqlitePath });
-    return {
-      ...database,
-      location: { sqlitePath },
-      close: async () => {
-        await database.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const schema = `baton_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const url = `${TEST_POSTGRES_URL}?schema=${schema}`;
-  const database = await openDatabase({ url });
+  const location = await createTestLocation(dialect);
+  const database = await openDatabase({ url: location.url, sqlitePath: location.sqlitePath });
   return {
     ...database,
-    location: { url },
+    location,
     close: async () => {
       await database.close();
-      const cleanup = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-      await cleanup.connect();
-      await cleanup.query(`DROP SCHEMA ${schema} CASCADE`);
-      await cleanup.end();
+      await location.drop();
     },
   };
 }

@@ -14,12 +14,22 @@ export interface BootstrapResult {
 }
 
 /** Creates `admin` with the given token (or a generated one) when no user exists yet. */
-export async function bootstrapAdmin(db: Db, configuredToken: string | undefined, now = Date.now()): Promise<BootstrapResult> {
+export async function bootstrapAdmin(
+  db: Db,
+  configuredToken: string | undefined,
+  now = Date.now(),
+): Promise<BootstrapResult> {
   return db.transaction().execute(async (trx) => {
     if ((await countUsers(trx)) > 0) return { created: false };
     const token = configuredToken ?? generateToken();
     const userId = await insertUser(trx, { name: 'admin', isAdmin: true, now });
-    await insertToken(trx, { userId, name: 'bootstrap', prefix: tokenPrefix(token), hash: hashToken(token), now });
+    await insertToken(trx, {
+      userId,
+      name: 'bootstrap',
+      prefix: tokenPrefix(token),
+      hash: hashToken(token),
+      now,
+    });
     return configuredToken ? { created: true } : { created: true, generatedToken: token };
   });
 }

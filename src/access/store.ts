@@ -10,7 +10,10 @@ export async function countUsers(db: Db): Promise<number> {
   return Number(row.count);
 }
 
-export async function insertUser(db: Db, user: { name: string; isAdmin: boolean; now: number }): Promise<number> {
+export async function insertUser(
+  db: Db,
+  user: { name: string; isAdmin: boolean; now: number },
+): Promise<number> {
   const row = await db
     .insertInto('users')
     .values({ name: user.name, is_admin: user.isAdmin ? 1 : 0, created_at: user.now })
@@ -52,7 +55,15 @@ export async function findPrincipalByTokenHash(
     .where('api_tokens.revoked_at', 'is', null)
     .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', now)]))
     .executeTakeFirst();
-  return row && { kind: 'user', id: row.user_id, name: row.name, isAdmin: row.is_admin === 1, tokenId: row.token_id };
+  return (
+    row && {
+      kind: 'user',
+      id: row.user_id,
+      name: row.name,
+      isAdmin: row.is_admin === 1,
+      tokenId: row.token_id,
+    }
+  );
 }
 
 export async function touchToken(db: Db, tokenId: number, now: number): Promise<void> {

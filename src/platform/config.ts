@@ -64,7 +64,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     host: pick('host', env.BATON_HOST, '127.0.0.1'),
     port: pick('port', envNumber(env, 'BATON_PORT', integer), 8080),
     adminToken: overrides.adminToken ?? (env.BATON_ADMIN_TOKEN || undefined),
-    applyExamples: pick('applyExamples', env.BATON_SKIP_EXAMPLES ? env.BATON_SKIP_EXAMPLES === '0' : undefined, true),
+    applyExamples: pick(
+      'applyExamples',
+      env.BATON_SKIP_EXAMPLES ? env.BATON_SKIP_EXAMPLES === '0' : undefined,
+      true,
+    ),
     embeddedWorker: pick('embeddedWorker', undefined, true),
     workerConcurrency: pick(
       'workerConcurrency',

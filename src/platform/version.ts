@@ -8,7 +8,10 @@ function findPackageRoot(): { root: string; version: string } {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let depth = 0; depth < 6; depth++) {
     try {
-      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (manifest.name === 'baton') return { root: dir, version: manifest.version ?? '0.0.0' };
     } catch {
       // not here; look one level up

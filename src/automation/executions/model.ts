@@ -2,11 +2,31 @@
 import type { JobSpec } from '../jobs/model.js';
 import type { OptionValues } from '../jobs/options.js';
 
-export const EXECUTION_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
+export const EXECUTION_STATES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+] as const;
 export type ExecutionState = (typeof EXECUTION_STATES)[number];
-export const TERMINAL_STATES: ReadonlySet<ExecutionState> = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+export const TERMINAL_STATES: ReadonlySet<ExecutionState> = new Set([
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+]);
 
-export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped'] as const;
+export const STEP_STATES = [
+  'pending',
+  'running',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'skipped',
+] as const;
 export type StepState = (typeof STEP_STATES)[number];
 
 export interface ExecutionStep {

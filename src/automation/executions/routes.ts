@@ -82,13 +82,22 @@ export function viewExecution(execution: Execution): z.infer<typeof executionVie
 function viewDetail(detail: ExecutionDetail): z.infer<typeof executionDetailView> {
   return {
     ...viewExecution(detail),
-    steps: detail.steps.map((step) => ({ ...step, startedAt: iso(step.startedAt), finishedAt: iso(step.finishedAt) })),
+    steps: detail.steps.map((step) => ({
+      ...step,
+      startedAt: iso(step.startedAt),
+      finishedAt: iso(step.finishedAt),
+    })),
     attempts: detail.attempts,
   };
 }
 
 const idParams = z.object({ id: z.coerce.number().int().positive() });
-const optionInput = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
+const optionInput = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.array(z.union([z.string(), z.number(), z.boolean()])),
+]);
 
 export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'executions'>): void {
   app.post(
@@ -104,9 +113,12 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
         },
       },
       schema: {
-        description: 'Queues an execution. Options are checked first; every violation is reported, per option.',
+        description:
+          'Queues an execution. Options are checked first; every violation is reported, per option.',
         params: z.object({ project: z.string(), name: z.string() }),
-        body: z.strictObject({ options: z.record(z.string(), optionInput).default({}) }).default({ options: {} }),
+        body: z
+          .strictObject({ options: z.record(z.string(), optionInput).default({}) })
+          .default({ options: {} }),
         response: { 201: z.object({ execution: executionView }) },
       },
     },
@@ -144,7 +156,10 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
         limit,
       });
       const last = executions.at(-1);
-      return { executions: executions.map(viewExecution), next: executions.length === limit && last ? last.id : null };
+      return {
+        executions: executions.map(viewExecution),
+        next: executions.length === limit && last ? last.id : null,
+      };
     },
   );
 
@@ -158,7 +173,9 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
         response: { 200: z.object({ execution: executionDetailView }) },
       },
     },
-    async (request) => ({ execution: viewDetail(await baton.executions.detail(principalOf(request), request.params.id)) }),
+    async (request) => ({
+      execution: viewDetail(await baton.executions.detail(principalOf(request), request.params.id)),
+    }),
   );
 
   app.post(
@@ -171,6 +188,8 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
         response: { 200: z.object({ execution: executionView }) },
       },
     },
-    async (request) => ({ execution: viewExecution(await baton.executions.cancel(principalOf(request), request.params.id)) }),
+    async (request) => ({
+      execution: viewExecution(await baton.executions.cancel(principalOf(request), request.params.id)),
+    }),
   );
 }

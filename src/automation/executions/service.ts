@@ -30,7 +30,10 @@ export interface ExecutionDetail extends Execution {
 }
 
 /** The concurrency key of a run: the value of the job's key option, or '' for a job-wide limit. */
-export function concurrencyOf(job: Pick<Job, 'spec'>, options: OptionValues): Pick<NewExecution, 'concurrencyKey' | 'concurrencyLimit'> {
+export function concurrencyOf(
+  job: Pick<Job, 'spec'>,
+  options: OptionValues,
+): Pick<NewExecution, 'concurrencyKey' | 'concurrencyLimit'> {
   const concurrency = job.spec.concurrency;
   if (!concurrency) return { concurrencyKey: null, concurrencyLimit: null };
   const value = concurrency.key === undefined ? '' : options[concurrency.key];
@@ -58,7 +61,12 @@ export class ExecutionService {
   }
 
   /** Validates the options and queues an execution; nothing is stored when an option is wrong. */
-  async run(caller: Principal, project: string, name: string, options: Record<string, unknown>): Promise<Execution> {
+  async run(
+    caller: Principal,
+    project: string,
+    name: string,
+    options: Record<string, unknown>,
+  ): Promise<Execution> {
     const job = await this.findJob(caller, project, name);
     requireAllowed(caller, 'run', resources.job(project, name));
     const values = resolveOptions(job.spec.options ?? [], options);
@@ -93,7 +101,13 @@ export class ExecutionService {
     return {
       ...execution,
       steps,
-      attempts: attempts.map(({ id, attempt, state, exitCode, reason }) => ({ id, attempt, state, exitCode, reason })),
+      attempts: attempts.map(({ id, attempt, state, exitCode, reason }) => ({
+        id,
+        attempt,
+        state,
+        exitCode,
+        reason,
+      })),
     };
   }
 

@@ -110,7 +110,14 @@ export async function insertExecution(db: Db, execution: NewExecution): Promise<
     .executeTakeFirstOrThrow();
   await db
     .insertInto('execution_steps')
-    .values(execution.spec.steps.map((step, idx) => ({ execution_id: row.id, idx, name: step.name, state: 'pending' })))
+    .values(
+      execution.spec.steps.map((step, idx) => ({
+        execution_id: row.id,
+        idx,
+        name: step.name,
+        state: 'pending',
+      })),
+    )
     .execute();
   return row.id;
 }
@@ -182,7 +189,11 @@ export interface ClaimRequest {
  * PostgreSQL from both taking the last slot: the row the first one locked still counts as
  * queued for the second.
  */
-export async function claimExecutions(db: Db, caps: DialectCapabilities, request: ClaimRequest): Promise<Execution[]> {
+export async function claimExecutions(
+  db: Db,
+  caps: DialectCapabilities,
+  request: ClaimRequest,
+): Promise<Execution[]> {
   const eligible = sql`
     e.state = 'queued' AND e.run_after <= ${request.now}
     AND (e.concurrency_limit IS NULL OR (
@@ -241,7 +252,12 @@ export interface StepUpdate {
   logFirstLine?: number;
 }
 
-export async function updateStep(db: Db, executionId: number, index: number, update: StepUpdate): Promise<void> {
+export async function updateStep(
+  db: Db,
+  executionId: number,
+  index: number,
+  update: StepUpdate,
+): Promise<void> {
   await db
     .updateTable('execution_steps')
     .set({
@@ -282,7 +298,12 @@ export interface Completion {
  * Records the outcome, once: only the lease owner of a running execution can finish it, so a
  * worker that lost its lease (and whose execution was recovered elsewhere) records nothing.
  */
-export async function finishExecution(db: Db, id: number, owner: string, completion: Completion): Promise<boolean> {
+export async function finishExecution(
+  db: Db,
+  id: number,
+  owner: string,
+  completion: Completion,
+): Promise<boolean> {
   const result = await db
     .updateTable('executions')
     .set({
@@ -307,7 +328,12 @@ export async function finishExecution(db: Db, id: number, owner: string, complet
  * Cancels a queued execution at once, or flags a running one for its worker to end.
  * Returns the state after the request.
  */
-export async function requestCancel(db: Db, id: number, actor: string, now: number): Promise<ExecutionState | undefined> {
+export async function requestCancel(
+  db: Db,
+  id: number,
+  actor: string,
+  now: number,
+): Promise<ExecutionState | undefined> {
   return db.transaction().execute(async (trx) => {
     const cancelledQueued = await trx
       .updateTable('executions')

@@ -27,13 +27,23 @@ function references(spec: JobSpec): { step: number; target: string }[] {
  * Every `job:` step must name a job that will exist after the apply, and no chain of `job:`
  * steps may lead back to where it started.
  */
-async function checkReferences(db: Parameters<DocumentKind<JobDocument>['load']>[0], plan: KindPlan<JobDocument>) {
+async function checkReferences(
+  db: Parameters<DocumentKind<JobDocument>['load']>[0],
+  plan: KindPlan<JobDocument>,
+) {
   const problems: PlanProblem[] = [];
   const graph = new Map<string, string[]>();
-  for (const job of await listJobSpecs(db)) graph.set(`${job.project}/${job.name}`, references(job.spec).map((r) => r.target));
+  for (const job of await listJobSpecs(db))
+    graph.set(
+      `${job.project}/${job.name}`,
+      references(job.spec).map((r) => r.target),
+    );
   for (const deletion of plan.deletions) graph.delete(`${deletion.scope}/${deletion.name}`);
   for (const document of plan.documents) {
-    graph.set(`${document.scope}/${document.name}`, references(document.value.spec).map((r) => r.target));
+    graph.set(
+      `${document.scope}/${document.name}`,
+      references(document.value.spec).map((r) => r.target),
+    );
   }
   const applied = new Set(plan.documents.map((document) => `${document.scope}/${document.name}`));
 
@@ -115,4 +125,3 @@ export const jobKind: DocumentKind<JobDocument> = {
   },
   remove: (db, project, name) => deleteJob(db, project, name),
 };
-

@@ -40,7 +40,10 @@ export const optionSpec = z
     pattern: z.string().optional(),
     min: z.number().optional(),
     max: z.number().optional(),
-    values: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+    values: z
+      .array(z.union([z.string(), z.number()]))
+      .min(1)
+      .optional(),
     /** Item type of a `list`. */
     items: z.enum(SCALAR_TYPES).optional(),
   })
@@ -71,7 +74,11 @@ export const optionSpec = z
       }
     }
     if ((option.min !== undefined || option.max !== undefined) && !['integer', 'number'].includes(itemType)) {
-      ctx.addIssue({ code: 'custom', path: ['min'], message: 'min and max are only allowed on numeric options' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min'],
+        message: 'min and max are only allowed on numeric options',
+      });
     }
     if (option.min !== undefined && option.max !== undefined && option.min > option.max) {
       ctx.addIssue({ code: 'custom', path: ['max'], message: `must not be less than min (${option.min})` });
@@ -125,7 +132,8 @@ export const stepSpec = z
   })
   .superRefine((step, ctx) => {
     const kinds = [step.script, step.command, step.job].filter((kind) => kind !== undefined).length;
-    if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'must have exactly one of script, command or job' });
+    if (kinds !== 1)
+      ctx.addIssue({ code: 'custom', message: 'must have exactly one of script, command or job' });
     if (step.interpreter !== undefined && step.script === undefined) {
       ctx.addIssue({ code: 'custom', path: ['interpreter'], message: 'is only allowed with script' });
     }
@@ -156,14 +164,22 @@ export const jobSpec = z
     const optionNames = new Set<string>();
     spec.options?.forEach((option, index) => {
       if (optionNames.has(option.name)) {
-        ctx.addIssue({ code: 'custom', path: ['options', index, 'name'], message: `duplicate option "${option.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['options', index, 'name'],
+          message: `duplicate option "${option.name}"`,
+        });
       }
       optionNames.add(option.name);
     });
     const stepNames = new Set<string>();
     spec.steps.forEach((step, index) => {
       if (stepNames.has(step.name)) {
-        ctx.addIssue({ code: 'custom', path: ['steps', index, 'name'], message: `duplicate step "${step.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'name'],
+          message: `duplicate step "${step.name}"`,
+        });
       }
       stepNames.add(step.name);
     });

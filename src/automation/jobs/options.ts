@@ -48,7 +48,10 @@ function checkScalar(
             : option.max !== undefined
               ? ` of at most ${option.max}`
               : '';
-      if ((option.min !== undefined && number < option.min) || (option.max !== undefined && number > option.max)) {
+      if (
+        (option.min !== undefined && number < option.min) ||
+        (option.max !== undefined && number > option.max)
+      ) {
         return { expected: `${integerOnly ? 'an integer' : 'a number'}${range}` };
       }
       return { value: number };
@@ -72,7 +75,10 @@ function checkScalar(
 }
 
 /** Checks a value (scalar or list) against an option; returns the typed value or a problem. */
-export function checkOptionValue(option: OptionSpec, raw: unknown): { value: OptionValue } | { problem: Problem } {
+export function checkOptionValue(
+  option: OptionSpec,
+  raw: unknown,
+): { value: OptionValue } | { problem: Problem } {
   const path = `options.${option.name}`;
   if (option.type !== 'list') {
     const checked = checkScalar(option, option.type, raw);
@@ -97,7 +103,12 @@ export function checkOptionValue(option: OptionSpec, raw: unknown): { value: Opt
     const checked = checkScalar(option, option.items ?? 'string', item);
     if (!('value' in checked)) {
       return {
-        problem: { path: `${path}[${index}]`, message: 'invalid list item', expected: checked.expected, found: describe(item) },
+        problem: {
+          path: `${path}[${index}]`,
+          message: 'invalid list item',
+          expected: checked.expected,
+          found: describe(item),
+        },
       };
     }
     values.push(checked.value);
@@ -130,7 +141,11 @@ export function resolveOptions(specs: readonly OptionSpec[], input: Record<strin
         if ('value' in checked) values[option.name] = checked.value;
         else problems.push(checked.problem);
       } else if (option.required) {
-        problems.push({ path: `options.${option.name}`, message: 'is required', expected: describeType(option) });
+        problems.push({
+          path: `options.${option.name}`,
+          message: 'is required',
+          expected: describeType(option),
+        });
       }
       continue;
     }

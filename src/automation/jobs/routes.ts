@@ -69,7 +69,9 @@ export function registerJobRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'execu
       const caller = principalOf(request);
       const jobs = await listJobs(baton.db, { project: request.query.project });
       return {
-        jobs: jobs.filter((job) => authorize(caller, 'view', resources.job(job.project, job.name)).allowed).map(summary),
+        jobs: jobs
+          .filter((job) => authorize(caller, 'view', resources.job(job.project, job.name)).allowed)
+          .map(summary),
       };
     },
   );
@@ -85,7 +87,11 @@ export function registerJobRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'execu
       },
     },
     async (request) => {
-      const job = await baton.executions.findJob(principalOf(request), request.params.project, request.params.name);
+      const job = await baton.executions.findJob(
+        principalOf(request),
+        request.params.project,
+        request.params.name,
+      );
       return { job: { ...summary(job), spec: job.spec, source: job.source } };
     },
   );

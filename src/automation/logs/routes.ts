@@ -27,7 +27,10 @@ const idParams = z.object({ id: z.coerce.number().int().positive() });
 /** SSE comments keep proxies from closing an idle follow. */
 const HEARTBEAT_MS = 15_000;
 
-export function registerLogRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'logs' | 'events' | 'executions'>): void {
+export function registerLogRoutes(
+  app: HttpApp,
+  baton: Pick<Baton, 'db' | 'logs' | 'events' | 'executions'>,
+): void {
   const context = { db: baton.db, registry: baton.logs, events: baton.events };
   const isFinished = async (id: number) => {
     const state = await getExecutionState(baton.db, id);
@@ -100,7 +103,8 @@ export function registerLogRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'logs'
       const { id } = request.params;
       await authorizeLog(principalOf(request), id);
       const lastEventId = Number(request.headers['last-event-id']);
-      const from = Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId + 1 : (request.query.from ?? 0);
+      const from =
+        Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId + 1 : (request.query.from ?? 0);
 
       const abort = new AbortController();
       reply.hijack();
@@ -114,12 +118,16 @@ export function registerLogRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'logs'
       response.on('close', () => abort.abort());
       const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
       try {
-        for await (const batch of followLog(context, id, from, { isFinished: () => isFinished(id), signal: abort.signal })) {
+        for await (const batch of followLog(context, id, from, {
+          isFinished: () => isFinished(id),
+          signal: abort.signal,
+        })) {
           const last = batch[batch.length - 1];
           if (!last) continue;
           const ok = response.write(`id: ${last.n}\nevent: lines\ndata: ${JSON.stringify(batch)}\n\n`);
           // A slow client gets lines as fast as it reads them, not faster: wait for the socket to drain.
-          if (!ok) await new Promise<void>((resolve) => response.once('drain', resolve).once('close', resolve));
+          if (!ok)
+            await new Promise<void>((resolve) => response.once('drain', resolve).once('close', resolve));
         }
         if (!abort.signal.aborted) {
           const execution = await baton.executions.get(principalOf(request), id);
@@ -138,7 +146,11 @@ export function registerLogRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'logs'
   );
 }
 
-async function* textLines(context: Parameters<typeof readLog>[0], id: number, from: number): AsyncGenerator<string> {
+async function* textLines(
+  context: Parameters<typeof readLog>[0],
+  id: number,
+  from: number,
+): AsyncGenerator<string> {
   let next = from;
   for (;;) {
     const lines: LogLine[] = await readLog(context, id, next, 5000);

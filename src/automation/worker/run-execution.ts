@@ -28,7 +28,13 @@ import {
 } from '../executions/store.js';
 import type { LogRegistry } from '../logs/registry.js';
 import { LogWriter } from '../logs/writer.js';
-import { describeStop, runProcessStep, stateForStop, type StepOutcome, type StopReason } from './step-process.js';
+import {
+  describeStop,
+  runProcessStep,
+  stateForStop,
+  type StepOutcome,
+  type StopReason,
+} from './step-process.js';
 
 export interface RunContext {
   db: Db;
@@ -61,7 +67,11 @@ function baseEnvironment(): Record<string, string> {
 }
 
 /** The environment of a step: safe defaults, the job's and step's env, then Baton's own variables. */
-function stepEnvironment(execution: Execution, step: StepSpec, extra: Record<string, string> = {}): Record<string, string> {
+function stepEnvironment(
+  execution: Execution,
+  step: StepSpec,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     ...baseEnvironment(),
     ...execution.spec.env,
@@ -84,7 +94,11 @@ interface Outcome {
 }
 
 /** Runs a claimed execution to its end and records it. Never throws. */
-export async function runExecution(ctx: RunContext, execution: Execution, parentSignal?: AbortSignal): Promise<Outcome> {
+export async function runExecution(
+  ctx: RunContext,
+  execution: Execution,
+  parentSignal?: AbortSignal,
+): Promise<Outcome> {
   const controller = new AbortController();
   const untrack = ctx.track(execution.id, controller);
   const forwardParent = () => controller.abort(parentSignal?.reason);
@@ -94,7 +108,10 @@ export async function runExecution(ctx: RunContext, execution: Execution, parent
   const timer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(() => controller.abort({ kind: 'timeout', afterMs: timeoutMs } satisfies StopReason), timeoutMs);
+      : setTimeout(
+          () => controller.abort({ kind: 'timeout', afterMs: timeoutMs } satisfies StopReason),
+          timeoutMs,
+        );
 
   const writer = new LogWriter({
     db: ctx.db,
@@ -124,12 +141,22 @@ export async function runExecution(ctx: RunContext, execution: Execution, parent
   return outcome;
 }
 
-async function runSteps(ctx: RunContext, execution: Execution, writer: LogWriter, workDir: string, signal: AbortSignal): Promise<Outcome> {
+async function runSteps(
+  ctx: RunContext,
+  execution: Execution,
+  writer: LogWriter,
+  workDir: string,
+  signal: AbortSignal,
+): Promise<Outcome> {
   const { steps } = execution.spec;
   for (const [index, step] of steps.entries()) {
     if (signal.aborted) break;
     const startedAt = Date.now();
-    await updateStep(ctx.db, execution.id, index, { state: 'running', startedAt, logFirstLine: writer.nextLine });
+    await updateStep(ctx.db, execution.id, index, {
+      state: 'running',
+      startedAt,
+      logFirstLine: writer.nextLine,
+    });
     writer.system(`[baton] step ${index + 1}/${steps.length} "${step.name}" started`);
 
     const result = step.job
@@ -195,10 +222,14 @@ async function runErrorHandler(
   writer.system(`[baton] running the error handler of step "${step.name}"`);
   const result = await runProcessStep({
     command: handler,
-    env: stepEnvironment(execution, { ...step, env: { ...step.env, ...handler.env } }, {
-      BATON_FAILED_STEP: step.name,
-      BATON_FAILED_EXIT_CODE: failure.exitCode === null ? '' : String(failure.exitCode),
-    }),
+    env: stepEnvironment(
+      execution,
+      { ...step, env: { ...step.env, ...handler.env } },
+      {
+        BATON_FAILED_STEP: step.name,
+        BATON_FAILED_EXIT_CODE: failure.exitCode === null ? '' : String(failure.exitCode),
+      },
+    ),
     workDir,
     fileStem: `step-${index}-handler`,
     writer,
@@ -206,7 +237,10 @@ async function runErrorHandler(
     graceMs: ctx.config.killGraceMs,
     signal,
   });
-  await updateStep(ctx.db, execution.id, index, { handlerState: result.state, handlerExitCode: result.exitCode });
+  await updateStep(ctx.db, execution.id, index, {
+    handlerState: result.state,
+    handlerExitCode: result.exitCode,
+  });
   writer.system(
     result.state === 'succeeded'
       ? `[baton] error handler of step "${step.name}" succeeded: the run goes on`
@@ -269,14 +303,23 @@ async function runNestedJob(
   return {
     state: outcome.state === 'succeeded' ? 'succeeded' : outcome.state,
     exitCode: outcome.exitCode,
-    reason: outcome.state === 'succeeded' ? null : `execution ${childId} ${outcome.state.replace('_', ' ')}${outcome.reason ? `: ${outcome.reason}` : ''}`,
+    reason:
+      outcome.state === 'succeeded'
+        ? null
+        : `execution ${childId} ${outcome.state.replace('_', ' ')}${outcome.reason ? `: ${outcome.reason}` : ''}`,
   };
 }
 
 /** Records the outcome once, then schedules the next attempt when the job allows retries. */
-async function complete(ctx: RunContext, execution: Execution, writer: LogWriter, outcome: Outcome): Promise<void> {
+async function complete(
+  ctx: RunContext,
+  execution: Execution,
+  writer: LogWriter,
+  outcome: Outcome,
+): Promise<void> {
   const retries = execution.spec.retries;
-  const retryable = (outcome.state === 'failed' || outcome.state === 'timed_out') && execution.parentId === null;
+  const retryable =
+    (outcome.state === 'failed' || outcome.state === 'timed_out') && execution.parentId === null;
   const willRetry = retryable && retries !== undefined && execution.attempt <= retries.count;
   const backoffMs = retries?.backoff ? parseDuration(retries.backoff)! : 0;
   if (willRetry) {
@@ -284,7 +327,9 @@ async function complete(ctx: RunContext, execution: Execution, writer: LogWriter
       `[baton] attempt ${execution.attempt} of ${retries.count + 1} ${outcome.state.replace('_', ' ')}; retrying${backoffMs ? ` in ${formatDuration(backoffMs)}` : ''}`,
     );
   }
-  writer.system(`[baton] execution ${outcome.state.replace('_', ' ')}${outcome.reason ? `: ${outcome.reason}` : ''}`);
+  writer.system(
+    `[baton] execution ${outcome.state.replace('_', ' ')}${outcome.reason ? `: ${outcome.reason}` : ''}`,
+  );
   let log = { lines: writer.nextLine, bytes: 0, discardedBytes: 0 };
   try {
     log = await writer.close();
@@ -294,17 +339,27 @@ async function complete(ctx: RunContext, execution: Execution, writer: LogWriter
     ctx.logs.unregister(execution.id);
   }
   const now = Date.now();
-  await skipPendingSteps(ctx.db, execution.id, outcome.state === 'succeeded' ? 'not run' : 'an earlier step ended the run');
+  await skipPendingSteps(
+    ctx.db,
+    execution.id,
+    outcome.state === 'succeeded' ? 'not run' : 'an earlier step ended the run',
+  );
   const recorded = await finishExecution(ctx.db, execution.id, ctx.owner, { ...outcome, now, log });
   if (!recorded) {
-    ctx.logger.warn({ execution: execution.id }, 'execution was recovered elsewhere; its outcome here is not recorded');
+    ctx.logger.warn(
+      { execution: execution.id },
+      'execution was recovered elsewhere; its outcome here is not recorded',
+    );
     return;
   }
   ctx.metrics.executionsFinished.inc({ state: outcome.state });
   ctx.metrics.logBytes.inc(log.bytes);
   ctx.metrics.logDiscardedBytes.inc(log.discardedBytes);
   if (execution.startedAt) {
-    ctx.metrics.executionDuration.observe({ state: outcome.state }, (now - execution.startedAt.getTime()) / 1000);
+    ctx.metrics.executionDuration.observe(
+      { state: outcome.state },
+      (now - execution.startedAt.getTime()) / 1000,
+    );
   }
   if (willRetry) {
     const retryId = await insertExecution(ctx.db, {

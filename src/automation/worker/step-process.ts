@@ -11,7 +11,8 @@ import type { StepState } from '../executions/model.js';
 import { formatDuration } from '../../platform/duration.js';
 
 /** Why an execution was stopped from outside its steps. */
-export type StopReason = { kind: 'cancel'; by: string } | { kind: 'timeout'; afterMs: number } | { kind: 'shutdown' };
+export type StopReason =
+  { kind: 'cancel'; by: string } | { kind: 'timeout'; afterMs: number } | { kind: 'shutdown' };
 
 export interface StepOutcome {
   state: Exclude<StepState, 'pending' | 'running' | 'skipped'>;
@@ -48,7 +49,11 @@ export function stateForStop(stop: StopReason): 'cancelled' | 'timed_out' | 'fai
 }
 
 /** Pipes a child's stream into the log, pausing it only while storage catches up. */
-function pipeInto(stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr', writer: LogWriter): Promise<void> {
+function pipeInto(
+  stream: NodeJS.ReadableStream,
+  name: 'stdout' | 'stderr',
+  writer: LogWriter,
+): Promise<void> {
   return new Promise((resolve) => {
     let stopWaiting: (() => void) | undefined;
     stream.on('data', (data: Buffer) => {
@@ -104,9 +109,15 @@ export async function runProcessStep(request: ProcessStepRequest): Promise<StepO
   const timer =
     request.timeoutMs === undefined
       ? undefined
-      : setTimeout(() => stop('timed_out', `step timed out after ${formatDuration(request.timeoutMs!)}`), request.timeoutMs);
+      : setTimeout(
+          () => stop('timed_out', `step timed out after ${formatDuration(request.timeoutMs!)}`),
+          request.timeoutMs,
+        );
 
-  const piped = Promise.all([pipeInto(child.stdout, 'stdout', writer), pipeInto(child.stderr, 'stderr', writer)]);
+  const piped = Promise.all([
+    pipeInto(child.stdout, 'stdout', writer),
+    pipeInto(child.stderr, 'stderr', writer),
+  ]);
   const exit = await child.exited;
   await piped;
   clearTimeout(timer);

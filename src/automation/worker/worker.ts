@@ -92,7 +92,8 @@ export class Worker {
     this.stopping = true;
     this.wakeup.notify();
     for (const unsubscribe of this.unsubscribe) unsubscribe();
-    for (const controller of this.active.values()) controller.abort({ kind: 'shutdown' } satisfies StopReason);
+    for (const controller of this.active.values())
+      controller.abort({ kind: 'shutdown' } satisfies StopReason);
     await this.loopDone;
     await Promise.allSettled([...this.inFlight]);
     for (const timer of this.timers) clearInterval(timer);
@@ -138,7 +139,9 @@ export class Worker {
       },
     };
     const run = runExecution(context, execution)
-      .catch((error: unknown) => this.options.logger.error({ err: coerceError(error) }, 'execution run failed'))
+      .catch((error: unknown) =>
+        this.options.logger.error({ err: coerceError(error) }, 'execution run failed'),
+      )
       .finally(() => {
         this.inFlight.delete(run);
         this.wakeup.notify();
@@ -184,9 +187,16 @@ export class Worker {
   /** Fails executions whose worker stopped renewing its lease (crashed, killed, cut off). */
   private async recover(): Promise<void> {
     try {
-      const recovered = await recoverExpiredLeases(this.options.db, Date.now(), 'worker lost: its lease expired');
+      const recovered = await recoverExpiredLeases(
+        this.options.db,
+        Date.now(),
+        'worker lost: its lease expired',
+      );
       for (const execution of recovered) {
-        this.options.logger.warn({ execution: execution.id, worker: execution.leaseOwner }, 'recovered execution of a lost worker');
+        this.options.logger.warn(
+          { execution: execution.id, worker: execution.leaseOwner },
+          'recovered execution of a lost worker',
+        );
         this.options.metrics.executionsFinished.inc({ state: 'failed' });
         this.options.events.publish('execution', execution.id);
       }

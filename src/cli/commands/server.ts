@@ -48,7 +48,8 @@ export function registerServerCommand(program: Command): void {
               `Use it with:  export BATON_TOKEN=${started.generatedAdminToken}\n\n`,
           );
         }
-        if (started.examplesApplied > 0) out.write(`Applied ${started.examplesApplied} example jobs from examples/.\n`);
+        if (started.examplesApplied > 0)
+          out.write(`Applied ${started.examplesApplied} example jobs from examples/.\n`);
         let stopping = false;
         const stop = (signal: string) => {
           if (stopping) return;

@@ -71,7 +71,11 @@ export interface DocumentKind<T> {
   load(db: Db, scope: string, name: string): Promise<{ digest: string; document: unknown } | undefined>;
   names(db: Db, scope: string): Promise<string[]>;
   check?(db: Db, plan: KindPlan<T>): Promise<PlanProblem[]>;
-  save(db: Db, document: T, context: { source: string; digest: string; actor: string; now: number }): Promise<void>;
+  save(
+    db: Db,
+    document: T,
+    context: { source: string; digest: string; actor: string; now: number },
+  ): Promise<void>;
   remove(db: Db, scope: string, name: string): Promise<void>;
 }
 
@@ -147,7 +151,9 @@ export class ApplyService {
       const deletions: KindPlan<unknown>['deletions'] = [];
       if (request.prune) {
         for (const scope of new Set(planned.map((document) => document.scope))) {
-          const keep = new Set(planned.filter((document) => document.scope === scope).map((document) => document.name));
+          const keep = new Set(
+            planned.filter((document) => document.scope === scope).map((document) => document.name),
+          );
           for (const name of await kind.names(this.db, scope)) {
             if (!keep.has(name)) deletions.push({ scope, name });
           }
@@ -156,11 +162,17 @@ export class ApplyService {
       const plan = { documents: planned, deletions };
       plans.set(kind, plan);
       for (const problem of (await kind.check?.(this.db, plan)) ?? []) {
-        const detail = { message: problem.message, expected: problem.expected, found: describeValue(problem.found) };
+        const detail = {
+          message: problem.message,
+          expected: problem.expected,
+          found: describeValue(problem.found),
+        };
         problems.push(problem.document ? problemAt(problem.document, problem.path ?? [], detail) : detail);
       }
-      for (const document of planned) this.authorize(actor, 'edit', kind.resource(document.scope, document.name));
-      for (const deletion of deletions) this.authorize(actor, 'edit', kind.resource(deletion.scope, deletion.name));
+      for (const document of planned)
+        this.authorize(actor, 'edit', kind.resource(document.scope, document.name));
+      for (const deletion of deletions)
+        this.authorize(actor, 'edit', kind.resource(deletion.scope, deletion.name));
     }
     if (problems.length > 0) throw invalid(problems);
 
@@ -179,18 +191,27 @@ export class ApplyService {
             action,
             file: document.source.file,
           };
-          if (request.dryRun && action !== 'unchanged') result.diff = diff(result, stored?.document, document.value);
+          if (request.dryRun && action !== 'unchanged')
+            result.diff = diff(result, stored?.document, document.value);
           if (!request.dryRun && action !== 'unchanged') {
-            await kind.save(db, document.value, { source: document.source.text, digest, actor: actor.name, now });
+            await kind.save(db, document.value, {
+              source: document.source.text,
+              digest,
+              actor: actor.name,
+              now,
+            });
           }
           results.push(result);
         }
         for (const deletion of plan.deletions) {
           const result: ApplyResult = { kind: kind.kind, ...deletion, action: 'deleted' };
           if (request.dryRun) {
-            result.diff = diff(result, (await kind.load(db, deletion.scope, deletion.name))?.document, undefined);
-          }
-          else await kind.remove(db, deletion.scope, deletion.name);
+            result.diff = diff(
+              result,
+              (await kind.load(db, deletion.scope, deletion.name))?.document,
+              undefined,
+            );
+          } else await kind.remove(db, deletion.scope, deletion.name);
           results.push(result);
         }
       }
@@ -202,12 +223,19 @@ export class ApplyService {
   private kindOf(source: SourceDocument, problems: Problem[]): DocumentKind<unknown> | undefined {
     const value = source.value as { kind?: unknown } | null;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      problems.push(problemAt(source, [], { message: 'a document must be a mapping', expected: 'apiVersion, kind, metadata, spec' }));
+      problems.push(
+        problemAt(source, [], {
+          message: 'a document must be a mapping',
+          expected: 'apiVersion, kind, metadata, spec',
+        }),
+      );
       return undefined;
     }
     const known = [...this.kinds.keys()];
     if (typeof value.kind !== 'string') {
-      problems.push(problemAt(source, ['kind'], { message: 'is required', expected: `one of ${known.join(', ')}` }));
+      problems.push(
+        problemAt(source, ['kind'], { message: 'is required', expected: `one of ${known.join(', ')}` }),
+      );
       return undefined;
     }
     const kind = this.kinds.get(value.kind);
@@ -230,7 +258,15 @@ function invalid(problems: Problem[]): InputError {
 
 function diff(result: ApplyResult, stored: unknown, applied: unknown): string {
   const label = `${result.kind} ${result.scope}/${result.name}`;
-  return createTwoFilesPatch(`${label} (stored)`, `${label} (applied)`, render(stored), render(applied), '', '', {
-    context: 3,
-  });
+  return createTwoFilesPatch(
+    `${label} (stored)`,
+    `${label} (applied)`,
+    render(stored),
+    render(applied),
+    '',
+    '',
+    {
+      context: 3,
+    },
+  );
 }

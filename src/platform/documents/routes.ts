@@ -29,7 +29,8 @@ export function registerApplyRoutes(app: HttpApp, baton: Pick<Baton, 'apply'>): 
       // Each document is authorized (edit on its resource) inside the apply, before anything is written.
       config: { access: 'authenticated' },
       schema: {
-        description: 'Applies documents all or nothing; with dryRun, returns what would change and the diffs.',
+        description:
+          'Applies documents all or nothing; with dryRun, returns what would change and the diffs.',
         body: applyBody,
         response: { 200: z.object({ dryRun: z.boolean(), results: z.array(applyResult) }) },
       },

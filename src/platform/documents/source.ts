@@ -74,7 +74,9 @@ function offsetOf(doc: Document, path: FieldPath, atKey: boolean): number {
   for (const [depth, segment] of path.entries()) {
     const last = depth === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((item) => (isScalar(item.key) ? String(item.key.value) : item.key) === String(segment));
+      const pair = node.items.find(
+        (item) => (isScalar(item.key) ? String(item.key.value) : item.key) === String(segment),
+      );
       if (!pair) break;
       const keyOffset = (pair.key as Node | null)?.range?.[0];
       const valueOffset = (pair.value as Node | null)?.range?.[0];
@@ -95,7 +97,8 @@ function offsetOf(doc: Document, path: FieldPath, atKey: boolean): number {
 /** `['spec', 'steps', 1, 'timeout']` → `spec.steps[1].timeout`. */
 export function formatPath(path: FieldPath): string {
   return path.reduce<string>(
-    (text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment),
+    (text, segment) =>
+      typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment,
     '',
   );
 }

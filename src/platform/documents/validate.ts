@@ -24,7 +24,12 @@ export function problemAt(
   problem: Omit<Problem, 'file' | 'line' | 'column' | 'path'>,
   atKey = false,
 ): Problem {
-  return { file: document.file, ...document.locate(path, atKey), path: formatPath(path) || undefined, ...problem };
+  return {
+    file: document.file,
+    ...document.locate(path, atKey),
+    path: formatPath(path) || undefined,
+    ...problem,
+  };
 }
 
 function issueProblems(schema: z.ZodType, document: SourceDocument, issue: z.core.$ZodIssue): Problem[] {

@@ -37,14 +37,24 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   if (hasZodFastifySchemaValidationErrors(fastifyError)) {
     const problems = validationProblems(fastifyError);
     const message = `invalid request: ${problems.map((problem) => `${problem.path}: ${problem.message}`).join('; ')}`;
-    return reply.status(400).send({ error: { code: 'invalid_input', message, problems } } satisfies ErrorBody);
+    return reply
+      .status(400)
+      .send({ error: { code: 'invalid_input', message, problems } } satisfies ErrorBody);
   }
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code =
-      status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 404 ? 'not_found' : 'bad_request';
+      status === 413
+        ? 'payload_too_large'
+        : status === 415
+          ? 'unsupported_media_type'
+          : status === 404
+            ? 'not_found'
+            : 'bad_request';
     return reply.status(status).send({ error: { code, message: fastifyError.message } } satisfies ErrorBody);
   }
   request.log.error({ err: error }, 'request failed');
-  return reply.status(500).send({ error: { code: 'internal', message: 'internal error; see the server log' } } satisfies ErrorBody);
+  return reply
+    .status(500)
+    .send({ error: { code: 'internal', message: 'internal error; see the server log' } } satisfies ErrorBody);
 }

@@ -11,7 +11,10 @@ export function registerSystemRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'me
       config: { access: 'public' },
       schema: {
         description: 'Liveness and database reachability.',
-        response: { 200: z.object({ status: z.literal('ok') }), 503: z.object({ status: z.literal('unavailable'), reason: z.string() }) },
+        response: {
+          200: z.object({ status: z.literal('ok') }),
+          503: z.object({ status: z.literal('unavailable'), reason: z.string() }),
+        },
       },
     },
     async (_request, reply) => {
@@ -29,5 +32,7 @@ export function registerSystemRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'me
     return baton.metrics.registry.metrics();
   });
 
-  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 }

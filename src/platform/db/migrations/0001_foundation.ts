@@ -88,7 +88,11 @@ export async function up(db: Kysely<unknown>, caps: DialectCapabilities): Promis
     .on('executions')
     .columns(['job_id', 'concurrency_key', 'state'])
     .execute();
-  await db.schema.createIndex('executions_job').on('executions').columns(['project', 'job_name', 'id']).execute();
+  await db.schema
+    .createIndex('executions_job')
+    .on('executions')
+    .columns(['project', 'job_name', 'id'])
+    .execute();
   await db.schema.createIndex('executions_retry_of').on('executions').column('retry_of').execute();
   await db.schema.createIndex('executions_parent').on('executions').column('parent_id').execute();
 
@@ -119,5 +123,11 @@ export async function up(db: Kysely<unknown>, caps: DialectCapabilities): Promis
     .addColumn('data', caps.blobType, (c) => c.notNull())
     .addColumn('created_at', big, (c) => c.notNull())
     .addPrimaryKeyConstraint('log_chunks_pk', ['execution_id', 'seq'])
+    .execute();
+  // Range reads find chunks by line number; a long, quiet execution has thousands of small chunks.
+  await db.schema
+    .createIndex('log_chunks_lines')
+    .on('log_chunks')
+    .columns(['execution_id', 'first_line'])
     .execute();
 }
