@@ -37,12 +37,31 @@ export function principalOf(request: FastifyRequest): Principal {
 /** Token use is recorded at most once a minute per token, not on every request. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  access: RouteAccess;
+}
+
+const declared = new WeakMap<FastifyInstance, DeclaredRoute[]>();
+
+/** Every route of an app with its access declaration, for the authorization matrix test. */
+export function declaredRoutes(app: FastifyInstance): readonly DeclaredRoute[] {
+  return declared.get(app) ?? [];
+}
+
 export function installAccessControl(app: FastifyInstance, db: Db): void {
   const touched = new Map<number, number>();
+  const routes: DeclaredRoute[] = [];
+  declared.set(app, routes);
 
   app.addHook('onRoute', (route) => {
-    if (route.config?.access === undefined) {
+    const access = route.config?.access;
+    if (access === undefined) {
       throw new Error(`route ${route.method} ${route.url} does not declare its access (config.access)`);
+    }
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url: route.url, access });
     }
   });
 

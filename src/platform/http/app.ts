@@ -63,11 +63,9 @@ export async function createHttpApp(options: HttpOptions): Promise<HttpApp> {
   installAccessControl(app, options.db);
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({
-        error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
-      }),
+    reply.status(404).send({
+      error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+    }),
   );
   app.addHook('onResponse', async (request, reply) => {
     options.metrics.httpRequests.observe(
