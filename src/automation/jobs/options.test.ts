@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../platform/errors.js';
+import type { OptionSpec } from './model.js';
+import { optionEnvironment, resolveOptions } from './options.js';
+
+const specs: OptionSpec[] = [
+  { name: 'path', type: 'string', default: '/', pattern: '^/' },
+  { name: 'depth', type: 'integer', min: 1, max: 5, default: 1 },
+  { name: 'ratio', type: 'number' },
+  { name: 'env', type: 'enum', values: ['staging', 'prod'], required: true },
+  { name: 'dry_run', type: 'boolean', default: true },
+  { name: 'ports', type: 'list', items: 'integer' },
+];
+
+function problems(input: Record<string, unknown>) {
+  try {
+    resolveOptions(specs, input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return (error as InputError).problems;
+  }
+  throw new Error('expected the options to be rejected');
+}
+
+describe('option values', () => {
+  it('fills defaults and converts command-line strings to their declared types', () => {
+    expect(
+      resolveOptions(specs, { env: 'prod', depth: '3', ratio: '0.5', dry_run: 'no', ports: '[80, 443]' }),
+    ).toEqual({
+      path: '/',
+      depth: 3,
+      ratio: 0.5,
+      env: 'prod',
+      dry_run: false,
+      ports: [80, 443],
+    });
+  });
+
+  it('accepts a single value, or repeated values, for a list', () => {
+    expect(resolveOptions(specs, { env: 'prod', ports: '22' }).ports).toEqual([22]);
+    expect(resolveOptions(specs, { env: 'prod', ports: ['22', 8080] }).ports).toEqual([22, 8080]);
+  });
+
+  it('reports every violation, each with what was expected and what was found', () => {
+    expect(
+      problems({ depth: 0, path: 'tmp', ratio: 'lots', dry_run: 'maybe', ports: ['x'], colour: 'red' }),
+    ).toEqual([
+      expect.objectContaining({ path: 'options.colour', message: 'unknown option' }),
+      expect.objectContaining({ path: 'options.path', expected: 'a string matching /^//', found: '"tmp"' }),
+      expect.objectContaining({ path: 'options.depth', expected: 'an integer between 1 and 5', found: '0' }),
+      expect.objectContaining({ path: 'options.ratio', expected: 'a number' }),
+      expect.objectContaining({
+        path: 'options.env',
+        message: 'is required',
+        expected: 'one of staging, prod',
+      }),
+      expect.objectContaining({ path: 'options.dry_run', expected: 'true or false' }),
+      expect.objectContaining({ path: 'options.ports[0]', expected: 'an integer' }),
+    ]);
+  });
+
+  it('suggests the closest option name for a typo', () => {
+    expect(problems({ env: 'prod', dept: 2 })[0]!.message).toBe('unknown option (did you mean "depth"?)');
+  });
+
+  it('hands values to steps as BATON_OPTION_ variables, lists as JSON', () => {
+    expect(optionEnvironment({ dry_run: true, depth: 2, hosts: ['a b', 'c'], cmd: '$(reboot)' })).toEqual({
+      BATON_OPTION_DRY_RUN: 'true',
+      BATON_OPTION_DEPTH: '2',
+      BATON_OPTION_HOSTS: '["a b","c"]',
+      BATON_OPTION_CMD: '$(reboot)',
+    });
+  });
+});
