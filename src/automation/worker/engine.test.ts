@@ -50,7 +50,7 @@ describe.each(DIALECTS)('execution engine on %s', (dialect) => {
   let scratch: string;
 
   beforeAll(async () => {
-    baton = await startTestBaton(dialect, { workerConcurrency: 6 });
+    baton = await startTestBaton(dialect, { workerConcurrency: 6, logCapBytes: 1024 * 1024 });
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-engine-'));
   });
   afterAll(async () => {
@@ -349,6 +349,27 @@ steps:
       options: { env: 'staging', greeting: 'hello' },
     });
     expect(await baton.logText(childId)).toContain('hello from child in staging');
+  });
+
+  it('caps a flood of output with a visible marker while the step runs on to its end', async () => {
+    await baton.applyYaml(
+      job(
+        'flood',
+        `steps:
+  - name: print-a-lot
+    script: |
+      head -c 50000000 /dev/zero | tr '\\0' 'x' | fold -w 100
+      echo "still running after the flood" >&2
+      exit 0`,
+      ),
+    );
+    const done = await baton.waitFor((await baton.run('engine/flood')).id);
+    expect(done.state).toBe('succeeded');
+    expect(done.log.bytes).toBeLessThanOrEqual(baton.config.logCapBytes + 200);
+    expect(done.log.discardedBytes).toBeGreaterThan(40_000_000);
+    const text = await baton.logText(done.id);
+    expect(text.some((line) => line.includes('log limit of 1 MB reached'))).toBe(true);
+    expect(text.some((line) => /bytes .*were discarded/.test(line))).toBe(true);
   });
 
   it('recovers an execution whose worker lost its lease, so nothing stays running', async () => {
