@@ -59,7 +59,11 @@ describe.each(DIALECTS)('HTTP API on %s', (dialect) => {
   });
 
   it('refuses callers without a valid token with 401 JSON', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'Basic abc' }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: 'Bearer wrong' },
+      { authorization: 'Basic abc' },
+    ]) {
       const response = await baton.request('GET', '/api/v1/jobs', undefined, headers);
       expect(response.statusCode).toBe(401);
       expect(response.json().error.code).toBe('unauthenticated');

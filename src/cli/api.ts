@@ -1,0 +1,118 @@
+/**
+ * The shapes of the HTTP API responses the CLI reads. Written from the wire format (the
+ * OpenAPI description), not imported from the server, because the CLI is a client of the API
+ * and may talk to a server of another version.
+ */
+import type { Problem } from '../platform/errors.js';
+
+export interface ErrorResponse {
+  error?: { code?: string; message?: string; problems?: Problem[] };
+}
+
+export interface WhoAmIResponse {
+  user: { name: string; isAdmin: boolean };
+}
+
+export interface ApplyResultView {
+  kind: string;
+  scope: string;
+  name: string;
+  action: 'created' | 'updated' | 'unchanged' | 'deleted';
+  file?: string;
+  diff?: string;
+}
+
+export interface ApplyResponse {
+  dryRun: boolean;
+  results: ApplyResultView[];
+}
+
+export interface JobSummary {
+  project: string;
+  name: string;
+  description: string;
+  labels: Record<string, string>;
+  revision: number;
+  updatedAt: string;
+  updatedBy: string;
+  options: { name: string; type: string; required?: boolean; default?: unknown }[];
+  steps: string[];
+}
+
+export interface JobsResponse {
+  jobs: JobSummary[];
+}
+
+export interface ExecutionView {
+  id: number;
+  project: string;
+  job: string;
+  jobRevision: number;
+  state: string;
+  options: Record<string, unknown>;
+  requestedBy: string;
+  attempt: number;
+  retryOf: number | null;
+  parentId: number | null;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  exitCode: number | null;
+  reason: string | null;
+  cancelRequestedAt: string | null;
+  log: { lines: number; bytes: number; discardedBytes: number };
+}
+
+export interface StepView {
+  index: number;
+  name: string;
+  state: string;
+  exitCode: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  reason: string | null;
+  handlerState: string | null;
+  handlerExitCode: number | null;
+  childExecutionId: number | null;
+  logFirstLine: number | null;
+}
+
+export interface ExecutionDetailView extends ExecutionView {
+  steps: StepView[];
+  attempts: { id: number; attempt: number; state: string; exitCode: number | null; reason: string | null }[];
+}
+
+export interface ExecutionResponse {
+  execution: ExecutionView;
+}
+
+export interface ExecutionDetailResponse {
+  execution: ExecutionDetailView;
+}
+
+export interface ExecutionsResponse {
+  executions: ExecutionView[];
+  next: number | null;
+}
+
+export interface LogLineView {
+  /** Line number, from 0. */
+  n: number;
+  /** Epoch milliseconds. */
+  t: number;
+  s: 'stdout' | 'stderr' | 'system';
+  text: string;
+}
+
+export interface LogResponse {
+  lines: LogLineView[];
+  next: number;
+  complete: boolean;
+}
+
+/** The data of the final `end` event of a log stream. */
+export interface LogEnd {
+  state: string;
+  exitCode: number | null;
+  reason: string | null;
+}
