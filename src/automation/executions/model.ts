@@ -72,5 +72,6 @@ export interface Execution {
   reason: string | null;
   leaseOwner: string | null;
   cancelRequestedAt: Date | null;
+  cancelRequestedBy: string | null;
   log: { lines: number; bytes: number; discardedBytes: number };
 }

@@ -40,6 +40,7 @@ export function toExecution(row: ExecutionRow): Execution {
     reason: row.reason,
     leaseOwner: row.lease_owner,
     cancelRequestedAt: date(row.cancel_requested_at),
+    cancelRequestedBy: row.cancel_requested_by,
     log: { lines: row.log_lines, bytes: row.log_bytes, discardedBytes: row.log_discarded_bytes },
   };
 }

@@ -158,18 +158,8 @@ export class Worker {
     if (!controller || controller.signal.aborted) return;
     const execution = await getExecution(this.options.db, id).catch(() => undefined);
     if (execution?.cancelRequestedAt) {
-      const by = (await this.cancelledBy(id)) ?? 'someone';
-      controller.abort({ kind: 'cancel', by } satisfies StopReason);
+      controller.abort({ kind: 'cancel', by: execution.cancelRequestedBy ?? 'someone' } satisfies StopReason);
     }
-  }
-
-  private async cancelledBy(id: number): Promise<string | undefined> {
-    const row = await this.options.db
-      .selectFrom('executions')
-      .select('cancel_requested_by')
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return row?.cancel_requested_by ?? undefined;
   }
 
   /** Renews this worker's leases; a cancel requested through another process is noticed here. */
@@ -193,10 +183,7 @@ export class Worker {
         'worker lost: its lease expired',
       );
       for (const execution of recovered) {
-        this.options.logger.warn(
-          { execution: execution.id, worker: execution.leaseOwner },
-          'recovered execution of a lost worker',
-        );
+        this.options.logger.warn({ execution: execution.id }, 'recovered an execution whose worker was lost');
         this.options.metrics.executionsFinished.inc({ state: 'failed' });
         this.options.events.publish('execution', execution.id);
       }
