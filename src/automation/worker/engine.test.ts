@@ -351,6 +351,31 @@ steps:
     expect(await baton.logText(childId)).toContain('hello from child in staging');
   });
 
+  it('stops runaway nesting at the depth limit', async () => {
+    const depth = baton.config.maxJobDepth;
+    const chain = Array.from({ length: depth + 2 }, (_, level) =>
+      job(
+        `level-${level}`,
+        level === depth + 1
+          ? `steps: [{name: bottom, script: echo bottom}]`
+          : `steps: [{name: down, job: engine/level-${level + 1}}]`,
+      ),
+    ).join('---\n');
+    await baton.applyYaml(chain);
+    const top = await baton.waitFor((await baton.run('engine/level-0')).id);
+    expect(top.state).toBe('failed');
+    const deepest = await baton.db
+      .selectFrom('executions')
+      .select(['id', 'depth', 'state'])
+      .where('job_name', '=', `level-${depth}`)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(deepest).toMatchObject({ depth, state: 'failed' });
+    expect(await baton.logText(deepest.id)).toEqual(
+      expect.arrayContaining([expect.stringContaining(`job nesting is limited to ${depth} levels`)]),
+    );
+  });
+
   it('caps a flood of output with a visible marker while the step runs on to its end', async () => {
     await baton.applyYaml(
       job(
