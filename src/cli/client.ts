@@ -19,10 +19,12 @@ type Query = Record<string, string | number | undefined>;
 export class BatonClient {
   readonly url: string;
   private readonly token: string | undefined;
+  private readonly savedLoginUrl: string | undefined;
 
   constructor(settings: ClientSettings) {
     this.url = settings.url;
     this.token = settings.token;
+    this.savedLoginUrl = settings.savedLoginUrl;
   }
 
   /** GET a JSON resource. */
@@ -71,7 +73,14 @@ export class BatonClient {
     init: { body?: string; headers?: Record<string, string>; signal: AbortSignal },
   ): Promise<Response> {
     // Every API route needs a token; saying so beats a round trip that ends in a 401.
-    if (!this.token) throw new CliError(NOT_AUTHENTICATED, EXIT_CODES.auth);
+    if (!this.token) {
+      throw new CliError(
+        this.savedLoginUrl
+          ? `not authenticated: the saved login is for ${this.savedLoginUrl}, not ${this.url}; set BATON_TOKEN or run baton login`
+          : NOT_AUTHENTICATED,
+        EXIT_CODES.auth,
+      );
+    }
     try {
       return await fetch(`${this.url}${path}`, {
         method,
@@ -86,7 +95,8 @@ export class BatonClient {
       });
     } catch (error) {
       // A caller's own abort (Ctrl-C) is not a connection problem; let the caller see it.
-      if (init.signal.aborted && (init.signal.reason as Error | undefined)?.name !== 'TimeoutError') throw error;
+      if (init.signal.aborted && (init.signal.reason as Error | undefined)?.name !== 'TimeoutError')
+        throw error;
       throw unreachable(this.url, error);
     }
   }
@@ -147,17 +157,28 @@ async function httpError(response: Response): Promise<CliError> {
   } catch {
     // not JSON (a proxy's error page, say): the status line is all we have
   }
-  const message = body.error?.message ?? `HTTP ${response.status} ${response.statusText}`.trim();
-  const problems = (body.error?.problems ?? []).map(formatProblem);
+  const found = body.error?.problems ?? [];
+  const problems = found.map(formatProblem);
+  let message = body.error?.message ?? `HTTP ${response.status} ${response.statusText}`.trim();
+  // A request validation message ("invalid request: querystring.limit: …") repeats the
+  // problems; they get lines of their own below, so keep only the words before them.
+  const first = found[0];
+  if (first?.path && message.includes(`: ${first.path}: `)) message = message.slice(0, message.indexOf(': '));
   switch (response.status) {
     case 400:
     case 413:
     case 415:
       return new CliError(message, EXIT_CODES.usage, problems);
     case 401:
-      return new CliError(`not authenticated: ${message} (set BATON_TOKEN or run baton login)`, EXIT_CODES.auth);
+      return new CliError(
+        `not authenticated: ${message} (set BATON_TOKEN or run baton login)`,
+        EXIT_CODES.auth,
+      );
     case 403:
-      return new CliError(message.startsWith('forbidden') ? message : `forbidden: ${message}`, EXIT_CODES.auth);
+      return new CliError(
+        message.startsWith('forbidden') ? message : `forbidden: ${message}`,
+        EXIT_CODES.auth,
+      );
     case 404:
       return new CliError(message, EXIT_CODES.notFound);
     default:

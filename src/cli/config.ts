@@ -16,6 +16,8 @@ type Env = Record<string, string | undefined>;
 export interface ClientSettings {
   url: string;
   token: string | undefined;
+  /** The URL of a saved login whose token was not used because it is for another server. */
+  savedLoginUrl?: string;
 }
 
 /** The contents of the config file. */
@@ -96,6 +98,11 @@ export async function saveLogin(login: SavedLogin, file = configFilePath()): Pro
 export async function resolveSettings(flags: GlobalFlags, env: Env = process.env): Promise<ClientSettings> {
   const saved = await readSavedLogin(configFilePath(env));
   const url = normalizeUrl(flags.url ?? (env.BATON_URL || undefined) ?? saved?.url ?? DEFAULT_URL);
-  const savedToken = saved && normalizeUrl(saved.url) === url ? saved.token : undefined;
-  return { url, token: flags.token ?? (env.BATON_TOKEN || undefined) ?? savedToken };
+  const savedUrl = saved ? normalizeUrl(saved.url) : undefined;
+  const savedToken = savedUrl === url ? saved?.token : undefined;
+  return {
+    url,
+    token: flags.token ?? (env.BATON_TOKEN || undefined) ?? savedToken,
+    ...(savedUrl !== undefined && savedUrl !== url ? { savedLoginUrl: savedUrl } : {}),
+  };
 }

@@ -75,7 +75,10 @@ export async function followExecution(
       if (failures > MAX_RECONNECTS) {
         throw lastFailure instanceof CliError
           ? lastFailure
-          : new CliError(`lost the log stream of execution ${id} and could not resume it`, EXIT_CODES.failure);
+          : new CliError(
+              `lost the log stream of execution ${id} and could not resume it`,
+              EXIT_CODES.failure,
+            );
       }
       await sleep(backoffMs(failures), signal);
       if (signal.aborted) return 'interrupted';
@@ -94,7 +97,8 @@ export async function followExecution(
       if (signal.aborted) return 'interrupted';
       // Only a lost connection is worth retrying; a 404 or 401 will not change. And a server
       // that never answered is reported at once, not after half a minute of retries.
-      if (!(error instanceof CliError) || error.exitCode !== EXIT_CODES.unreachable || !connected) throw error;
+      if (!(error instanceof CliError) || error.exitCode !== EXIT_CODES.unreachable || !connected)
+        throw error;
       failures++;
       lastFailure = error;
       continue;
@@ -128,6 +132,7 @@ export async function followExecution(
     failures++;
   }
 }
+
 interface ServerSentEvent {
   type: string;
   data: string;
@@ -196,4 +201,27 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * Follows until the execution ends and sets the exit code from its outcome. Ctrl-C only stops
+ * following: the execution is the server's, and keeps running.
+ */
+export async function followToExitCode(client: BatonClient, id: number, from: number): Promise<void> {
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once('SIGINT', interrupt);
+  try {
+    const outcome = await followExecution(client, id, from, controller.signal);
+    if (outcome === 'interrupted') {
+      process.stderr.write(
+        `baton: stopped following; execution ${id} keeps running (stop it with: baton cancel ${id})\n`,
+      );
+      process.exitCode = OUTCOME_EXIT_CODES.cancelled!;
+      return;
+    }
+    process.exitCode = outcomeExitCode(outcome.state);
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+  }
 }

@@ -1,0 +1,547 @@
+/**
+ * The `baton` command as a user runs it: the compiled CLI in a child process, against a real
+ * Baton (SQLite, embedded worker) listening on a random port. Asserts what users and scripts
+ * rely on: the output lines, the exit codes, and that nothing changes when input is wrong.
+ */
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBaton, type Baton } from '../src/app.js';
+import { bootstrapAdmin } from '../src/access/bootstrap.js';
+import { loadConfig } from '../src/platform/config.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'bin', 'baton.js');
+const TOKEN = 'test-token';
+
+let baton: Baton;
+let url: string;
+let tmp: string;
+/** The directory the CLI runs in, holding `jobs/`. */
+let work: string;
+let home: string;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface CliOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+}
+
+/** The environment of a user with BATON_URL and BATON_TOKEN set and nothing else of Baton's. */
+function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('BATON_') && name !== 'XDG_CONFIG_HOME') env[name] = value;
+  }
+  Object.assign(env, { HOME: home, BATON_URL: url, BATON_TOKEN: TOKEN }, extra);
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
+  return env;
+}
+
+/** Starts `baton ARGS…` in `work`. */
+function start(args: string[], options: CliOptions = {}): ChildProcessWithoutNullStreams {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: cliEnv(options.env) });
+  child.stdin.end(options.input ?? '');
+  return child;
+}
+
+/** What a started CLI printed, and its exit code. */
+function finished(child: ChildProcessWithoutNullStreams): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Runs `baton ARGS…` to the end. */
+function cli(args: string[], options: CliOptions = {}): Promise<Result> {
+  return finished(start(args, options));
+}
+
+/** Resolves with all the text of one output of a started CLI once it matches; rejects if it exits first. */
+function waitForText(
+  child: ChildProcessWithoutNullStreams,
+  stream: 'stdout' | 'stderr',
+  pattern: RegExp,
+): Promise<string> {
+  let text = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer | string) => {
+      text += chunk.toString();
+      if (pattern.test(text)) {
+        child[stream].off('data', onData);
+        resolve(text);
+      }
+    };
+    child[stream].on('data', onData);
+    child.once('close', (code) =>
+      reject(new Error(`baton exited (${code}) before printing ${pattern}: ${text}`)),
+    );
+  });
+}
+
+async function writeJob(file: string, name: string, spec: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(
+    file,
+    `apiVersion: baton/v1\nkind: Job\nmetadata:\n  name: ${name}\n  project: cli\nspec:\n${spec}`,
+  );
+}
+
+/** The job as the API sees it, or undefined when it does not exist. */
+async function jobRevision(name: string): Promise<number | undefined> {
+  const response = await baton.http.inject({
+    method: 'GET',
+    url: `/api/v1/jobs/cli/${name}`,
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  if (response.statusCode === 404) return undefined;
+  return (response.json() as { job: { revision: number } }).job.revision;
+}
+
+const executionId = (stderr: string) => Number(/execution (\d+) /.exec(stderr)?.[1]);
+
+const HELLO = `  options:
+    - {name: name, type: string, default: world}
+    - {name: tags, type: list}
+  steps:
+    - name: greet
+      script: |
+        #!/usr/bin/env bash
+        echo "hello, $BATON_OPTION_NAME"
+        echo "tags: $BATON_OPTION_TAGS"
+        echo "to stderr" >&2
+`;
+
+beforeAll(async () => {
+  // The CLI runs as users run it: compiled, through bin/baton.js. tsc emits even when some
+  // other file has a type error; the type check proper is `npm run typecheck`.
+  try {
+    execFileSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: ROOT,
+        stdio: 'pipe',
+      },
+    );
+  } catch {
+    await fs.access(path.join(ROOT, 'dist/src/cli/main.js'));
+  }
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-cli-'));
+  work = path.join(tmp, 'work');
+  home = path.join(tmp, 'home');
+  await fs.mkdir(home, { recursive: true });
+  await writeJob(path.join(work, 'jobs/hello.yaml'), 'hello', HELLO);
+  await writeJob(
+    path.join(work, 'jobs/nested/fail.yml'),
+    'fail',
+    '  steps:\n    - name: fail\n      script: |\n        echo "about to fail"\n        exit 3\n',
+  );
+  await writeJob(
+    path.join(work, 'jobs/sleep.yaml'),
+    'sleep',
+    '  steps:\n    - name: sleep\n      script: |\n        echo started\n        sleep 60\n',
+  );
+  await writeJob(
+    path.join(work, 'jobs/ticker.yaml'),
+    'ticker',
+    '  steps:\n    - name: tick\n      script: |\n        echo "tick 1"\n        sleep 1\n        echo "tick 2"\n        sleep 1\n        echo "tick 3"\n',
+  );
+  await writeJob(
+    path.join(work, 'jobs/typed.yaml'),
+    'typed',
+    '  options:\n    - {name: count, type: integer, min: 1, max: 5, required: true}\n  steps:\n    - name: echo\n      command: [echo, done]\n',
+  );
+
+  baton = await createBaton(
+    loadConfig({ dataDir: tmp, port: 0, host: '127.0.0.1', applyExamples: false, killGraceMs: 1000 }, {}),
+  );
+  await bootstrapAdmin(baton.db, TOKEN);
+  url = await baton.http.listen({ host: '127.0.0.1', port: 0 });
+});
+
+afterAll(async () => {
+  await baton?.close();
+  if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('baton apply', () => {
+  it('creates every document of a directory, then reports them unchanged', async () => {
+    const first = await cli(['apply', '-f', 'jobs']);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout.split('\n').filter(Boolean).sort()).toEqual([
+      'job cli/fail created',
+      'job cli/hello created',
+      'job cli/sleep created',
+      'job cli/ticker created',
+      'job cli/typed created',
+    ]);
+
+    const again = await cli(['apply', '-f', 'jobs']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('job cli/hello unchanged');
+    expect(again.stdout).not.toMatch(/created|updated/);
+  });
+
+  it('shows a diff on a dry run and changes nothing; the real apply updates', async () => {
+    const file = path.join(work, 'jobs/hello.yaml');
+    await fs.writeFile(file, (await fs.readFile(file, 'utf8')).replace('hello, ', 'hi there, '));
+
+    const dry = await cli(['apply', '-f', 'jobs', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('(dry run) job cli/hello updated');
+    expect(dry.stdout).toContain('(dry run) job cli/fail unchanged');
+    expect(dry.stdout).toMatch(/^-\s+echo "hello, \$BATON_OPTION_NAME"$/m);
+    expect(dry.stdout).toMatch(/^\+\s+echo "hi there, \$BATON_OPTION_NAME"$/m);
+    expect(await jobRevision('hello')).toBe(1);
+
+    const real = await cli(['apply', '-f', 'jobs']);
+    expect(real.code).toBe(0);
+    expect(real.stdout).toContain('job cli/hello updated');
+    expect(await jobRevision('hello')).toBe(2);
+  });
+
+  it('reads documents from stdin with -f -', async () => {
+    const content = await fs.readFile(path.join(work, 'jobs/sleep.yaml'), 'utf8');
+    const result = await cli(['apply', '-f', '-'], { input: content });
+    expect(result).toMatchObject({ code: 0, stdout: 'job cli/sleep unchanged\n' });
+  });
+
+  it('with --prune deletes the jobs the files no longer contain', async () => {
+    const extra = path.join(work, 'jobs/extra.yaml');
+    await writeJob(extra, 'extra', '  steps:\n    - name: a\n      command: ["true"]\n');
+    expect((await cli(['apply', '-f', 'jobs'])).stdout).toContain('job cli/extra created');
+    await fs.rm(extra);
+
+    const withoutPrune = await cli(['apply', '-f', 'jobs']);
+    expect(withoutPrune.stdout).not.toContain('extra');
+    expect(await jobRevision('extra')).toBe(1);
+
+    const pruned = await cli(['apply', '-f', 'jobs', '--prune']);
+    expect(pruned.code).toBe(0);
+    expect(pruned.stdout).toContain('job cli/extra deleted');
+    expect(await jobRevision('extra')).toBeUndefined();
+  });
+
+  it('rejects an invalid document with file:line:column, the field path and a suggestion, and applies nothing', async () => {
+    await writeJob(
+      path.join(work, 'bad/a-good.yaml'),
+      'would-be-new',
+      '  steps:\n    - name: a\n      command: ["true"]\n',
+    );
+    await writeJob(
+      path.join(work, 'bad/b-bad.yaml'),
+      'bad',
+      '  timout: 5m\n  steps:\n    - name: a\n      command: ["true"]\n',
+    );
+
+    const result = await cli(['apply', '-f', 'bad']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^baton: nothing was applied/);
+    expect(result.stderr).toMatch(/^bad\/b-bad\.yaml:7:3: spec\.timout: .*did you mean "timeout"/m);
+    expect(await jobRevision('would-be-new')).toBeUndefined();
+    expect(await jobRevision('bad')).toBeUndefined();
+  });
+
+  it('names a file that does not exist, with exit code 2', async () => {
+    const result = await cli(['apply', '-f', 'no/such/dir']);
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'baton: cannot read no/such/dir: no such file or directory\n',
+    });
+  });
+});
+
+describe('baton run', () => {
+  let helloId: number;
+
+  it('with --follow streams the log, stdout to stdout and stderr to stderr, and exits 0', async () => {
+    const result = await cli(['run', 'cli/hello', '-o', 'name=you', '--follow']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('hi there, you\n');
+    expect(result.stdout).not.toContain('to stderr');
+    expect(result.stderr).toMatch(/^execution \d+ (queued|running)$/m);
+    expect(result.stderr).toContain('to stderr\n');
+    expect(result.stderr).toContain('[baton] execution succeeded');
+    helloId = executionId(result.stderr);
+  });
+
+  it('without --follow prints the execution id and state', async () => {
+    const result = await cli(['run', 'cli/hello']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^execution \d+ (queued|running)\n$/);
+  });
+
+  it('sends a repeated -o as a list', async () => {
+    const result = await cli(['run', 'cli/hello', '-o', 'tags=a', '-o', 'tags=b c', '--follow']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('tags: ["a","b c"]\n');
+  });
+
+  it('exits 1 when the execution fails', async () => {
+    const result = await cli(['run', 'cli/fail', '--follow']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('about to fail');
+    expect(result.stderr).toContain('[baton] execution failed');
+  });
+
+  it('rejects a wrong option value with exit 2, naming the option, and queues nothing', async () => {
+    const before = await cli(['executions', '--job', 'cli/typed', '--output', 'json']);
+    const result = await cli(['run', 'cli/typed', '-o', 'count=9', '-o', 'cont=1']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^baton: invalid options: /);
+    expect(result.stderr).toMatch(/^options\.count: .*between 1 and 5/m);
+    expect(result.stderr).toMatch(/^options\.cont: unknown option \(did you mean "count"\?\)/m);
+    const after = await cli(['executions', '--job', 'cli/typed', '--output', 'json']);
+    expect(after.stdout).toBe(before.stdout);
+  });
+
+  it('passes an option value that looks like shell code to the job as data, printed literally', async () => {
+    // Not `rm -rf ~`: were the value ever run, this test must not be able to do harm.
+    const marker = path.join(tmp, 'injected');
+    const canary = path.join(tmp, 'canary');
+    await fs.mkdir(canary);
+    const value = `$(touch ${marker}); rm -rf ${canary}`;
+    const result = await cli(['run', 'cli/hello', '-o', `name=${value}`, '--follow']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`hi there, ${value}\n`);
+    await expect(fs.access(marker)).rejects.toThrow();
+    await expect(fs.access(canary)).resolves.toBeUndefined();
+  });
+
+  it('rejects a job reference without a project as a usage error', async () => {
+    const result = await cli(['run', 'hello']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^baton: .*PROJECT\/JOB/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--follow resumes a dropped log stream with Last-Event-ID, without losing or repeating lines', async () => {
+    const proxy = await startDroppingProxy(new URL(url).port, 2);
+    try {
+      const result = await cli(['run', 'cli/ticker', '--follow'], { env: { BATON_URL: proxy.url } });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe('tick 1\ntick 2\ntick 3\n');
+      expect(result.stderr.match(/\[baton\] execution succeeded/g)).toHaveLength(1);
+      expect(proxy.streamRequests.length).toBeGreaterThanOrEqual(3);
+      expect(proxy.streamRequests[0]).not.toMatch(/last-event-id/i);
+      expect(proxy.streamRequests[1]).toMatch(/^last-event-id: \d+\r$/im);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('logs prints the stored log of an execution', async () => {
+    const result = await cli(['logs', String(helloId)]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('hi there, you\ntags: \n');
+    expect(result.stderr).toContain('to stderr\n');
+    expect(result.stderr).toContain('[baton] execution succeeded');
+  });
+
+  it('Ctrl-C stops following with exit 130 and leaves the execution running', async () => {
+    const follower = start(['run', 'cli/sleep', '--follow']);
+    const outcome = finished(follower);
+    const [stderr] = await Promise.all([
+      waitForText(follower, 'stderr', /execution \d+ \w+/),
+      waitForText(follower, 'stdout', /started/),
+    ]);
+    const id = executionId(stderr);
+    follower.kill('SIGINT');
+    const result = await outcome;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain(`baton: stopped following; execution ${id} keeps running`);
+    expect(result.stderr).toContain(`baton cancel ${id}`);
+    const shown = await cli(['execution', String(id), '--output', 'json']);
+    expect((JSON.parse(shown.stdout) as { execution: { state: string } }).execution.state).toBe('running');
+    expect((await cli(['cancel', String(id)])).code).toBe(0);
+  });
+
+  it('cancel ends a running execution and the follower exits 130', async () => {
+    const follower = start(['run', 'cli/sleep', '--follow']);
+    const outcome = finished(follower);
+    const [stderr] = await Promise.all([
+      waitForText(follower, 'stderr', /execution \d+ \w+/),
+      waitForText(follower, 'stdout', /started/),
+    ]);
+    const id = executionId(stderr);
+    try {
+      const cancel = await cli(['cancel', String(id)]);
+      expect(cancel.code).toBe(0);
+      expect(cancel.stdout).toBe(`cancel requested for execution ${id} (running)\n`);
+      const result = await outcome;
+      expect(result.code).toBe(130);
+      expect(result.stderr).toContain('[baton] execution cancelled');
+    } finally {
+      follower.kill();
+    }
+    const shown = await cli(['execution', String(id)]);
+    expect(shown.stdout).toMatch(/state:\s+cancelled/);
+    const again = await cli(['cancel', String(id)]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^baton: execution \d+ has already finished \(cancelled\)\n$/);
+  });
+});
+
+describe('listings', () => {
+  it('executions --output json prints the API answer', async () => {
+    const result = await cli(['executions', '--output', 'json']);
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.stdout) as { executions: { job: string }[] };
+    expect(parsed.executions.length).toBeGreaterThan(0);
+    expect(parsed.executions[0]).toHaveProperty('job');
+  });
+
+  it('executions and jobs print aligned tables', async () => {
+    const executions = await cli(['executions', '--job', 'cli/fail']);
+    expect(executions.code).toBe(0);
+    const [header, row] = executions.stdout.split('\n');
+    expect(header).toMatch(/^ID\s+JOB\s+STATE\s+USER\s+QUEUED\s+DURATION\s+EXIT$/);
+    expect(row).toMatch(/^\d+\s+cli\/fail\s+failed\s+admin\s/);
+    expect(row!.indexOf('cli/fail')).toBe(header!.indexOf('JOB'));
+
+    const jobs = await cli(['jobs', '--project', 'cli']);
+    expect(jobs.stdout).toMatch(/^PROJECT\/NAME\s+DESCRIPTION\s+OPTIONS\s+REVISION$/m);
+    expect(jobs.stdout).toMatch(/^cli\/hello\s+name,tags\s+2$/m);
+  });
+});
+
+describe('failures', () => {
+  it('exits 3 with a wrong token', async () => {
+    const result = await cli(['jobs'], { env: { BATON_TOKEN: 'wrong' } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^baton: not authenticated: .*\n$/);
+  });
+
+  it('exits 3 and says how to sign in without a token', async () => {
+    const result = await cli(['jobs'], { env: { BATON_TOKEN: undefined } });
+    expect(result).toEqual({
+      code: 3,
+      stdout: '',
+      stderr: 'baton: not authenticated: set BATON_TOKEN or run baton login\n',
+    });
+  });
+
+  it('exits 4 for an execution that does not exist', async () => {
+    const result = await cli(['execution', '999999']);
+    expect(result).toEqual({ code: 4, stdout: '', stderr: 'baton: execution 999999 not found\n' });
+  });
+
+  it('exits 5 when the server cannot be reached', async () => {
+    const port = await freePort();
+    const result = await cli(['jobs'], { env: { BATON_URL: `http://127.0.0.1:${port}` } });
+    expect(result).toEqual({
+      code: 5,
+      stdout: '',
+      stderr: `baton: cannot reach Baton at http://127.0.0.1:${port}: connection refused\n`,
+    });
+  });
+
+  it('exits 2 on a usage error, in one line', async () => {
+    const result = await cli(['execution', 'abc']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^baton: .*execution id.*\n$/);
+  });
+});
+
+describe('baton login', () => {
+  it('saves URL and token readable only by the user, and later commands need no BATON_TOKEN', async () => {
+    const env = { BATON_TOKEN: undefined, BATON_URL: undefined, HOME: path.join(tmp, 'login-home') };
+    const login = await cli(['login', '--url', url, '--token-stdin'], { env, input: `${TOKEN}\n` });
+    expect(login).toMatchObject({ code: 0, stdout: `logged in to ${url} as admin\n` });
+
+    const file = path.join(tmp, 'login-home/.config/baton/config.json');
+    expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await fs.readFile(file, 'utf8'))).toEqual({ url, token: TOKEN });
+
+    const jobs = await cli(['jobs', '--output', 'json'], { env });
+    expect(jobs.code).toBe(0);
+    expect((JSON.parse(jobs.stdout) as { jobs: unknown[] }).jobs.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a wrong token and saves nothing', async () => {
+    const env = { BATON_TOKEN: undefined, HOME: path.join(tmp, 'bad-login-home') };
+    const login = await cli(['login', '--token-stdin'], { env, input: 'wrong\n' });
+    expect(login.code).toBe(3);
+    await expect(fs.access(path.join(tmp, 'bad-login-home/.config/baton/config.json'))).rejects.toThrow();
+  });
+});
+
+/**
+ * A TCP proxy in front of Baton that cuts the first `drops` log streams right after they
+ * delivered a batch of lines, as a flaky network or a restarting load balancer would.
+ */
+async function startDroppingProxy(
+  port: string,
+  drops: number,
+): Promise<{ url: string; streamRequests: string[]; close(): Promise<void> }> {
+  const streamRequests: string[] = [];
+  const sockets = new Set<net.Socket>();
+  let dropsLeft = drops;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), '127.0.0.1');
+    sockets.add(client).add(upstream);
+    let streaming = false;
+    client.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('latin1');
+      // fetch keeps connections alive: any request on this connection may be the stream.
+      if (text.includes('/log/stream')) {
+        streaming = true;
+        streamRequests.push(text);
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      client.write(chunk);
+      if (streaming && dropsLeft > 0 && chunk.toString('latin1').includes('event: lines')) {
+        dropsLeft--;
+        client.destroy();
+        upstream.destroy();
+      }
+    });
+    for (const socket of [client, upstream]) {
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(socket);
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: proxyPort } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${proxyPort}`,
+    streamRequests,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A port nothing listens on: bound, then released. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
