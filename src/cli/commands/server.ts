@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logging.js';
-import { startServer } from '../../server.js';
 
 export function registerServerCommand(program: Command): void {
   program
@@ -39,6 +38,9 @@ export function registerServerCommand(program: Command): void {
           workerConcurrency: options.concurrency,
         });
         const logger = createLogger(config.logLevel);
+        // Loaded here, not at the top: every other command is a thin HTTP client and should not
+        // pay for loading Fastify and the database drivers.
+        const { startServer } = await import('../../server.js');
         const started = await startServer(config, logger);
         const out = process.stdout;
         out.write(`Baton is listening on ${started.url} (${started.baton.database.describe})\n`);

@@ -251,9 +251,16 @@ export class ApplyService {
   }
 }
 
+/** All problems, in reading order: by file, then line, then column. */
 function invalid(problems: Problem[]): InputError {
   const count = problems.length;
-  return new InputError(`nothing was applied: ${count} problem${count > 1 ? 's' : ''} found`, problems);
+  const sorted = [...problems].sort(
+    (a, b) =>
+      (a.file ?? '').localeCompare(b.file ?? '') ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.column ?? 0) - (b.column ?? 0),
+  );
+  return new InputError(`nothing was applied: ${count} problem${count > 1 ? 's' : ''} found`, sorted);
 }
 
 function diff(result: ApplyResult, stored: unknown, applied: unknown): string {

@@ -22,7 +22,9 @@ function validationProblems(error: FastifyError & { validationContext?: string }
     const expected = params.values
       ? `one of ${params.values.map((value) => JSON.stringify(value)).join(', ')}`
       : params.expected;
-    return { path, message: issue.message ?? 'invalid', ...(expected ? { expected } : {}) };
+    const message = issue.message ?? 'invalid';
+    // zod's message often says what was expected already; repeating it helps nobody.
+    return { path, message, ...(expected && !/expected/i.test(message) ? { expected } : {}) };
   });
 }
 

@@ -1,0 +1,68 @@
+/**
+ * `npm run bench`: Baton against bare baselines measured in the same run, printed as tables and
+ * as one `bench-result {…}` JSON line to copy into a note. BENCH_ONLY=latency,throughput,logs
+ * picks benchmarks. Never part of `npm test`: the numbers depend on the machine and its load.
+ */
+import os from 'node:os';
+import { benchLatency } from './latency.js';
+import { benchLogIngestion } from './log-ingestion.js';
+import { benchThroughput } from './throughput.js';
+import { collectGarbage, progress, type Comparison } from './harness.js';
+
+const BENCHMARKS: Record<string, () => Promise<{ comparisons: Comparison[] }>> = {
+  latency: benchLatency,
+  throughput: benchThroughput,
+  logs: benchLogIngestion,
+};
+
+function selected(): string[] {
+  const only = process.env.BENCH_ONLY?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (!only || only.length === 0) return Object.keys(BENCHMARKS);
+  const unknown = only.filter((name) => !(name in BENCHMARKS));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_ONLY names unknown benchmarks: ${unknown.join(', ')} (known: ${Object.keys(BENCHMARKS).join(', ')})`,
+    );
+  }
+  return only;
+}
+
+async function main(): Promise<void> {
+  const names = selected();
+  const started = Date.now();
+  const results: Record<string, unknown> = {};
+  let missed = 0;
+  process.stdout.write(
+    `Baton bench: node ${process.version}, ${os.availableParallelism()} CPUs, load ${os
+      .loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')}\n`,
+  );
+  for (const name of names) {
+    collectGarbage();
+    const { comparisons, ...numbers } = await BENCHMARKS[name]!();
+    missed += comparisons.filter((comparison) => comparison.pass === false).length;
+    results[name] = { ...numbers, pass: comparisons.every((comparison) => comparison.pass !== false) };
+  }
+  const seconds = (Date.now() - started) / 1000;
+  process.stdout.write(
+    `\n${missed === 0 ? 'all targets met' : `${missed} target(s) missed`} in ${seconds.toFixed(0)} s\n`,
+  );
+  process.stdout.write(
+    `bench-result ${JSON.stringify({
+      at: new Date().toISOString(),
+      node: process.version,
+      cpus: os.availableParallelism(),
+      loadAverage: os.loadavg(),
+      seconds,
+      ...results,
+    })}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+});
