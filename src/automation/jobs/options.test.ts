@@ -76,7 +76,9 @@ describe('option values', () => {
 describe('suggestions', () => {
   it('treats two swapped neighbouring letters as one typo', () => {
     expect(() => resolveOptions([{ name: 'count', type: 'integer' }], { cuont: 1 })).toThrow(
-      expect.objectContaining({ problems: [expect.objectContaining({ message: expect.stringContaining('"count"') })] }),
+      expect.objectContaining({
+        problems: [expect.objectContaining({ message: expect.stringContaining('"count"') })],
+      }),
     );
   });
 });
