@@ -115,19 +115,24 @@ ${indented}
 export interface InProcessServer {
   baton: Baton;
   url: string;
+  /** The admin's token; only valid on the server that created the database. */
   token: string;
   dataDir: string;
   applyJobs(yaml: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts Baton in this process on a fresh SQLite database, listening on 127.0.0.1 at a free port. */
+/**
+ * Starts Baton in this process, listening on 127.0.0.1 at a free port, on a fresh SQLite database
+ * in a temporary directory, or on the one in `overrides.dataDir` (which stop() then leaves alone).
+ */
 export async function startInProcessServer(overrides: ConfigOverrides = {}): Promise<InProcessServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
+  const ownsDataDir = overrides.dataDir === undefined;
+  const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
   const token = generateToken();
   // An empty environment: a BATON_* variable of the shell running the bench must not change it.
   const config = loadConfig(
-    { dataDir, applyExamples: false, host: '127.0.0.1', port: 0, adminToken: token, ...overrides },
+    { applyExamples: false, host: '127.0.0.1', port: 0, adminToken: token, ...overrides, dataDir },
     {},
   );
   const baton = await createBaton(config);
@@ -143,7 +148,7 @@ export async function startInProcessServer(overrides: ConfigOverrides = {}): Pro
     },
     stop: async () => {
       await baton.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,58 +3,45 @@
  * their routes, and starts the embedded worker. Everything a running Baton is made of is
  * wired here and nowhere else.
  */
-import path from 'node:path';
 import { registerAccessRoutes } from './access/routes.js';
 import { registerExecutionRoutes } from './automation/executions/routes.js';
 import { ExecutionService } from './automation/executions/service.js';
 import { countByState } from './automation/executions/store.js';
 import { jobKind } from './automation/jobs/kind.js';
 import { registerJobRoutes } from './automation/jobs/routes.js';
-import { LogRegistry } from './automation/logs/registry.js';
 import { registerLogRoutes } from './automation/logs/routes.js';
-import { Worker } from './automation/worker/worker.js';
+import type { Worker } from './automation/worker/worker.js';
+import { registerWorkerRoutes } from './automation/worker/routes.js';
+import { projectKind } from './access/projects.js';
+import { createWorker, openRuntime, processName, type Runtime } from './runtime.js';
 import { requireAllowed } from './access/authorize.js';
 import type { Config } from './platform/config.js';
-import type { DialectCapabilities } from './platform/db/capabilities.js';
-import { openDatabase, type Database, type Db } from './platform/db/database.js';
 import { ApplyService } from './platform/documents/apply.js';
 import { registerApplyRoutes } from './platform/documents/routes.js';
-import { LocalEventBus, type EventBus } from './platform/events.js';
 import { createHttpApp, type HttpApp } from './platform/http/app.js';
 import { registerSystemRoutes } from './platform/http/system-routes.js';
 import { silentLogger, type Logger } from './platform/logging.js';
-import { Metrics } from './platform/metrics.js';
 import { VERSION } from './platform/version.js';
 
-/** A running Baton: its services, its HTTP app (not yet listening) and its worker. */
-export interface Baton {
-  config: Config;
-  database: Database;
-  db: Db;
-  caps: DialectCapabilities;
-  events: EventBus;
-  logs: LogRegistry;
-  metrics: Metrics;
-  logger: Logger;
+/** A running Baton server: its services, its HTTP app (not yet listening) and its worker. */
+export interface Baton extends Runtime {
+  name: string;
   apply: ApplyService;
   executions: ExecutionService;
   http: HttpApp;
   worker: Worker | undefined;
-  close(): Promise<void>;
+  /** Stops accepting requests, drains the embedded worker (up to `drainMs`), closes the database. */
+  close(drainMs?: number): Promise<void>;
 }
 
 /** Opens the database (migrating it) and builds every service; starts the embedded worker if configured. */
 export async function createBaton(config: Config, logger: Logger = silentLogger): Promise<Baton> {
-  const database = await openDatabase({
-    url: config.databaseUrl,
-    sqlitePath: path.join(config.dataDir, 'baton.db'),
-  });
-  const { db, caps } = database;
-  const events = new LocalEventBus();
-  const logs = new LogRegistry();
-  const metrics = new Metrics();
+  const name = processName('server');
+  const runtime = await openRuntime(config, logger, name);
+  const { db, metrics, events } = runtime;
   const apply = new ApplyService(db, requireAllowed);
   apply.register(jobKind);
+  apply.register(projectKind);
   const executions = new ExecutionService(db, events);
 
   metrics.gaugeFromCollector(
@@ -73,22 +60,17 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
     version: VERSION,
   });
   const baton: Baton = {
-    config,
-    database,
-    db,
-    caps,
-    events,
-    logs,
-    metrics,
-    logger,
+    ...runtime,
+    name,
     apply,
     executions,
     http,
     worker: undefined,
-    close: async () => {
+    close: async (drainMs = 0) => {
       await http.close();
-      await baton.worker?.stop();
-      await database.close();
+      await baton.worker?.stop(drainMs);
+      await runtime.duties.stop();
+      await runtime.database.close();
     },
   };
   registerSystemRoutes(http, baton);
@@ -97,20 +79,16 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   registerJobRoutes(http, baton);
   registerExecutionRoutes(http, baton);
   registerLogRoutes(http, baton);
+  registerWorkerRoutes(http, baton);
   await http.ready();
 
   if (config.embeddedWorker) {
-    baton.worker = new Worker({
-      db,
-      caps,
-      events,
-      logs,
-      metrics,
-      logger,
-      config,
+    baton.worker = createWorker(runtime, {
+      name: name.replace(/^server-/, 'embedded-'),
       concurrency: config.workerConcurrency,
+      embedded: true,
     });
-    baton.worker.start();
+    await baton.worker.start();
   }
   return baton;
 }

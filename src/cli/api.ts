@@ -78,6 +78,8 @@ export interface StepView {
 }
 
 export interface ExecutionDetailView extends ExecutionView {
+  waitingFor: string | null;
+  workerGroup: string | null;
   steps: StepView[];
   attempts: { id: number; attempt: number; state: string; exitCode: number | null; reason: string | null }[];
 }
@@ -115,4 +117,22 @@ export interface LogEnd {
   state: string;
   exitCode: number | null;
   reason: string | null;
+}
+
+export interface WorkerView {
+  name: string;
+  host: string;
+  pid: number;
+  groups: string[];
+  concurrency: number;
+  running: number;
+  version: string;
+  embedded: boolean;
+  state: 'alive' | 'stopped' | 'lost';
+  startedAt: string;
+  heartbeatAt: string;
+}
+
+export interface WorkersResponse {
+  workers: WorkerView[];
 }

@@ -9,6 +9,8 @@ import { registerLoginCommand } from './commands/login.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerWorkerCommand } from './commands/worker.js';
+import { registerWorkersCommand } from './commands/workers.js';
 import { DEFAULT_URL } from './config.js';
 import { CliError, EXIT_CODES } from './errors.js';
 
@@ -43,12 +45,14 @@ export function createProgram(): Command {
         ),
     });
   registerServerCommand(program);
+  registerWorkerCommand(program);
   registerLoginCommand(program);
   registerApplyCommand(program);
   registerRunCommand(program);
   registerJobsCommand(program);
   registerExecutionCommands(program);
   registerLogsCommand(program);
+  registerWorkersCommand(program);
   return program;
 }
 

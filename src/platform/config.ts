@@ -32,6 +32,10 @@ export interface Config {
   leaseMs: number;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
+  /** How long finished executions and their logs are kept (projects may override). */
+  retentionMs: number;
+  /** On SIGTERM, how long running executions may finish before they are handed back. */
+  drainMs: number;
   logLevel: string;
 }
 
@@ -80,6 +84,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     killGraceMs: pick('killGraceMs', envNumber(env, 'BATON_KILL_GRACE', parseDuration), 5_000),
     leaseMs: pick('leaseMs', envNumber(env, 'BATON_LEASE', parseDuration), 30_000),
     bodyLimitBytes: pick('bodyLimitBytes', envNumber(env, 'BATON_BODY_LIMIT', parseBytes), 10 * 1024 * 1024),
+    retentionMs: pick('retentionMs', envNumber(env, 'BATON_RETENTION', parseDuration), 30 * 86_400_000),
+    drainMs: pick('drainMs', envNumber(env, 'BATON_DRAIN_TIMEOUT', parseDuration), 30_000),
     logLevel: pick('logLevel', env.BATON_LOG_LEVEL, 'info'),
   };
 }

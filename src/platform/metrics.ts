@@ -46,6 +46,33 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly dutyRuns = new Counter({
+    name: 'baton_duty_runs_total',
+    help: 'Once-only duties (lease recovery, retention) run by this process while it held the duty lease.',
+    labelNames: ['duty'] as const,
+    registers: [this.registry],
+  });
+
+  readonly recovered = new Counter({
+    name: 'baton_executions_recovered_total',
+    help: 'Executions of lost workers, recovered by this process: re-queued or failed.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retentionDeleted = new Counter({
+    name: 'baton_retention_deleted_total',
+    help: 'Rows deleted by retention: executions, and the log chunks that went with them.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retentionDeletedLogBytes = new Counter({
+    name: 'baton_retention_deleted_log_bytes_total',
+    help: 'Uncompressed log bytes deleted by retention.',
+    registers: [this.registry],
+  });
+
   readonly workerSlotsBusy = new Gauge({
     name: 'baton_worker_busy_slots',
     help: 'Executions this process is running now.',

@@ -64,6 +64,8 @@ export interface Execution {
   parentId: number | null;
   depth: number;
   concurrencyKey: string | null;
+  /** Only a worker of this group may run it. */
+  workerGroup: string | null;
   queuedAt: Date;
   runAfter: Date;
   startedAt: Date | null;

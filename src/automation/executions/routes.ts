@@ -25,6 +25,7 @@ export const executionView = z.object({
   finishedAt: z.string().nullable(),
   exitCode: z.number().nullable(),
   reason: z.string().nullable(),
+  workerGroup: z.string().nullable(),
   cancelRequestedAt: z.string().nullable(),
   log: z.object({ lines: z.number(), bytes: z.number(), discardedBytes: z.number() }),
 });
@@ -44,6 +45,7 @@ const stepView = z.object({
 });
 
 const executionDetailView = executionView.extend({
+  waitingFor: z.string().nullable().describe('why a queued execution has not started yet'),
   steps: z.array(stepView),
   attempts: z.array(
     z.object({
@@ -74,6 +76,7 @@ export function viewExecution(execution: Execution): z.infer<typeof executionVie
     finishedAt: iso(execution.finishedAt),
     exitCode: execution.exitCode,
     reason: execution.reason,
+    workerGroup: execution.workerGroup,
     cancelRequestedAt: iso(execution.cancelRequestedAt),
     log: execution.log,
   };
@@ -82,6 +85,7 @@ export function viewExecution(execution: Execution): z.infer<typeof executionVie
 function viewDetail(detail: ExecutionDetail): z.infer<typeof executionDetailView> {
   return {
     ...viewExecution(detail),
+    waitingFor: detail.waitingFor,
     steps: detail.steps.map((step) => ({
       ...step,
       startedAt: iso(step.startedAt),

@@ -12,7 +12,9 @@ import type { Job } from '../jobs/model.js';
 import { resolveOptions, type OptionValues } from '../jobs/options.js';
 import { getJob, listJobs } from '../jobs/store.js';
 import type { Execution, ExecutionStep } from './model.js';
+import { isAlive, listWorkers } from '../worker/registry.js';
 import {
+  countAhead,
   getExecution,
   insertExecution,
   listAttempts,
@@ -24,6 +26,8 @@ import {
 } from './store.js';
 
 export interface ExecutionDetail extends Execution {
+  /** Why a queued execution has not started yet, in words. */
+  waitingFor: string | null;
   steps: ExecutionStep[];
   /** Every attempt of the retry chain, when there is more than one. */
   attempts: Pick<Execution, 'id' | 'attempt' | 'state' | 'exitCode' | 'reason'>[];
@@ -97,9 +101,14 @@ export class ExecutionService {
   /** An execution with its steps and its retry chain. */
   async detail(caller: Principal, id: number): Promise<ExecutionDetail> {
     const execution = await this.get(caller, id);
-    const [steps, attempts] = await Promise.all([listSteps(this.db, id), listAttempts(this.db, execution)]);
+    const [steps, attempts, waitingFor] = await Promise.all([
+      listSteps(this.db, id),
+      listAttempts(this.db, execution),
+      this.waitingReason(execution),
+    ]);
     return {
       ...execution,
+      waitingFor,
       steps,
       attempts: attempts.map(({ id, attempt, state, exitCode, reason }) => ({
         id,
@@ -109,6 +118,32 @@ export class ExecutionService {
         reason,
       })),
     };
+  }
+
+  /** Why a queued execution waits: backoff, no worker of its group, its concurrency limit, or busy workers. */
+  private async waitingReason(execution: Execution): Promise<string | null> {
+    if (execution.state !== 'queued') return null;
+    const now = Date.now();
+    if (execution.runAfter.getTime() > now) return `retry backoff until ${execution.runAfter.toISOString()}`;
+    const group = execution.workerGroup;
+    const serving = (await listWorkers(this.db)).filter(
+      (worker) => isAlive(worker, now) && (group === null || worker.groups.includes(group)),
+    );
+    if (serving.length === 0) {
+      return group
+        ? `no live worker serves group "${group}" (start one with: baton worker --group ${group})`
+        : 'no live worker (start baton server, or baton worker)';
+    }
+    const limit = execution.spec.concurrency?.limit;
+    if (limit !== undefined && execution.concurrencyKey !== null) {
+      const ahead = await countAhead(this.db, execution);
+      if (ahead >= limit) {
+        const key = execution.spec.concurrency?.key;
+        const scope = key ? `${key}=${String(execution.options[key])}` : 'this job';
+        return `concurrency limit of ${limit} for ${scope}: ${ahead} running or queued ahead`;
+      }
+    }
+    return 'waiting for a free worker slot';
   }
 
   async list(caller: Principal, filter: ExecutionFilter): Promise<Execution[]> {

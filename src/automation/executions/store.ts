@@ -32,6 +32,7 @@ export function toExecution(row: ExecutionRow): Execution {
     parentId: row.parent_id,
     depth: row.depth,
     concurrencyKey: row.concurrency_key,
+    workerGroup: row.worker_group,
     queuedAt: new Date(row.queued_at),
     runAfter: new Date(row.run_after),
     startedAt: date(row.started_at),
@@ -101,6 +102,8 @@ export async function insertExecution(db: Db, execution: NewExecution): Promise<
       depth: execution.depth ?? 0,
       concurrency_key: execution.concurrencyKey,
       concurrency_limit: execution.concurrencyLimit,
+      worker_group: execution.spec.workerGroup ?? null,
+      retry_on_worker_loss: execution.spec.retryOnWorkerLoss ? 1 : 0,
       queued_at: execution.now,
       run_after: execution.runAfter ?? execution.now,
       started_at: claimed ? execution.now : null,
@@ -176,6 +179,8 @@ export async function listExecutions(db: Db, filter: ExecutionFilter): Promise<E
 
 export interface ClaimRequest {
   owner: string;
+  /** The worker's groups: it claims executions of these groups and of no group. */
+  groups: readonly string[];
   now: number;
   leaseExpiresAt: number;
   limit: number;
@@ -195,8 +200,12 @@ export async function claimExecutions(
   caps: DialectCapabilities,
   request: ClaimRequest,
 ): Promise<Execution[]> {
+  const groups =
+    request.groups.length > 0
+      ? sql`(e.worker_group IS NULL OR e.worker_group IN (${sql.join(request.groups)}))`
+      : sql`e.worker_group IS NULL`;
   const eligible = sql`
-    e.state = 'queued' AND e.run_after <= ${request.now}
+    e.state = 'queued' AND e.run_after <= ${request.now} AND ${groups}
     AND (e.concurrency_limit IS NULL OR (
       SELECT count(*) FROM executions r
       WHERE r.job_id = e.job_id AND r.concurrency_key = e.concurrency_key
@@ -253,8 +262,13 @@ export interface StepUpdate {
   logFirstLine?: number;
 }
 
+/**
+ * Updates a step of an execution this worker still holds: a worker that lost its lease (and whose
+ * execution was re-queued elsewhere) must not overwrite the new run's steps.
+ */
 export async function updateStep(
   db: Db,
+  owner: string,
   executionId: number,
   index: number,
   update: StepUpdate,
@@ -274,6 +288,16 @@ export async function updateStep(
     })
     .where('execution_id', '=', executionId)
     .where('idx', '=', index)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('executions')
+          .select('id')
+          .where('id', '=', executionId)
+          .where('lease_owner', '=', owner)
+          .where('state', '=', 'running'),
+      ),
+    )
     .execute();
 }
 
@@ -322,7 +346,58 @@ export async function finishExecution(
     .where('state', '=', 'running')
     .where('lease_owner', '=', owner)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  if (Number(result.numUpdatedRows) === 1) return true;
+  // When a lost connection made us send the update twice, the first one may have landed.
+  const row = await db
+    .selectFrom('executions')
+    .select(['state', 'finished_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.state === completion.state && row.finished_at === completion.now;
+}
+
+/**
+ * Gives an execution back to the queue (its worker was lost or drained and the job allows
+ * running it again): steps return to pending, the log goes on after what was already stored.
+ */
+export async function requeueExecution(
+  db: Db,
+  id: number,
+  owner: string | null,
+  reason: string,
+  now: number,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    let update = trx
+      .updateTable('executions')
+      .set({
+        state: 'queued',
+        lease_owner: null,
+        lease_expires_at: null,
+        started_at: null,
+        run_after: now,
+        reason,
+      })
+      .where('id', '=', id)
+      .where('state', '=', 'running');
+    if (owner !== null) update = update.where('lease_owner', '=', owner);
+    const result = await update.executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    await trx
+      .updateTable('execution_steps')
+      .set({
+        state: 'pending',
+        exit_code: null,
+        started_at: null,
+        finished_at: null,
+        reason: null,
+        handler_state: null,
+        handler_exit_code: null,
+      })
+      .where('execution_id', '=', id)
+      .execute();
+    return true;
+  });
 }
 
 /**
@@ -362,11 +437,28 @@ export async function requestCancel(
  * Fails running executions whose lease has expired: their worker is gone. Returns them, so the
  * caller can record why and schedule retries.
  */
-export async function recoverExpiredLeases(db: Db, now: number, reason: string): Promise<Execution[]> {
+export async function recoverExpiredLeases(
+  db: Db,
+  now: number,
+  reason: string,
+): Promise<{ failed: Execution[]; requeued: number[] }> {
+  const expired = await db
+    .selectFrom('executions')
+    .select(['id', 'lease_owner'])
+    .where('state', '=', 'running')
+    .where('retry_on_worker_loss', '=', 1)
+    .where('lease_expires_at', '<', now)
+    .execute();
+  const requeued: number[] = [];
+  for (const row of expired) {
+    if (await requeueExecution(db, row.id, row.lease_owner, `re-queued: ${reason}`, now))
+      requeued.push(row.id);
+  }
   const rows = await db
     .updateTable('executions')
     .set({ state: 'failed', reason, finished_at: now, lease_owner: null, lease_expires_at: null })
     .where('state', '=', 'running')
+    .where('retry_on_worker_loss', '=', 0)
     .where('lease_expires_at', '<', now)
     .returningAll()
     .execute();
@@ -379,7 +471,21 @@ export async function recoverExpiredLeases(db: Db, now: number, reason: string):
       .execute();
     await skipPendingSteps(db, row.id, reason);
   }
-  return rows.map(toExecution);
+  return { failed: rows.map(toExecution), requeued };
+}
+
+/** Running or earlier-queued executions sharing this one's concurrency key: what it waits behind. */
+export async function countAhead(db: Db, execution: Execution): Promise<number> {
+  const row = await db
+    .selectFrom('executions')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('job_id', '=', execution.jobId)
+    .where('concurrency_key', '=', execution.concurrencyKey)
+    .where((eb) =>
+      eb.or([eb('state', '=', 'running'), eb.and([eb('state', '=', 'queued'), eb('id', '<', execution.id)])]),
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
 }
 
 /** Executions per state, for metrics. */

@@ -158,6 +158,10 @@ export const jobSpec = z
       })
       .optional(),
     env: envMap.optional(),
+    /** Only workers started with this group (`baton worker --group`) run the job. */
+    workerGroup: resourceName.optional(),
+    /** When the worker running it is lost, run it again instead of failing it. */
+    retryOnWorkerLoss: z.boolean().optional(),
     steps: z.array(stepSpec).min(1),
   })
   .superRefine((spec, ctx) => {

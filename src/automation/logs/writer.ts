@@ -20,8 +20,11 @@ export const MAX_LINE_BYTES = 64 * 1024;
 export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 /** A flood of output wakes followers at most this often (plus one trailing wake-up). */
 const PUBLISH_INTERVAL_MS = 50;
-/** Waits before retrying a failed insert; a database restart or a busy SQLite should not lose lines. */
-const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [200, 1000, 5000];
+/**
+ * Waits before retrying a failed insert: long enough (about 38 s in all) to ride out a database
+ * restart or failover; the pipe is paused meanwhile, so no line is lost.
+ */
+const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [200, 1000, 2000, 5000, 10000, 20000];
 
 const NEWLINE = 0x0a;
 
@@ -127,6 +130,7 @@ export class LogWriter {
   private lostBytes = 0;
   private capped = false;
   private closing: Promise<LogTotals> | undefined;
+  private abandoned = false;
 
   private flushTimer: NodeJS.Timeout | undefined;
   private publishTimer: NodeJS.Timeout | undefined;
@@ -259,6 +263,18 @@ export class LogWriter {
     return this.closing;
   }
 
+  /**
+   * Stops without storing anything more: the execution was handed to another worker (this one
+   * lost its lease), whose log must not be interleaved with this one's late lines.
+   */
+  abandon(): void {
+    this.abandoned = true;
+    this.closing ??= Promise.resolve(this.totals);
+    clearTimeout(this.flushTimer);
+    clearTimeout(this.publishTimer);
+    for (const partial of Object.values(this.partials)) partial.release();
+  }
+
   private async finish(): Promise<LogTotals> {
     for (const stream of ['stdout', 'stderr'] as const) {
       const partial = this.partials[stream];
@@ -370,6 +386,10 @@ export class LogWriter {
   private async storeSealed(): Promise<void> {
     while (this.sealed.length > 0) {
       const batch = this.sealed[0]!;
+      if (this.abandoned) {
+        this.sealed.length = 0;
+        return;
+      }
       try {
         const data = await batch.data!;
         this.seq ??= await this.withRetries(

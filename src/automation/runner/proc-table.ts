@@ -4,7 +4,7 @@
  * process we saw before). Linux only; elsewhere the table is empty and callers fall back to
  * signalling the process group.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 
 export interface ProcEntry {
   pid: number;
@@ -40,32 +40,46 @@ export function parseProcStat(text: string): ProcEntry | undefined {
   return { pid, ppid: Number(ppid), pgid: Number(pgid), sid: Number(sid), state, startTime };
 }
 
+/** One reused buffer: a stat line is a few hundred bytes, and allocating per read fed the GC ~7 MB a scan. */
+const statBuffer = Buffer.alloc(4096);
+
 /** The entry of one process, or undefined when it is gone (or /proc is not there). */
 export async function readProcEntry(pid: number): Promise<ProcEntry | undefined> {
+  return readStat(pid);
+}
+
+function readStat(pid: number): ProcEntry | undefined {
+  let fd: number | undefined;
   try {
-    return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+    fd = openSync(`/proc/${pid}/stat`, 'r');
+    const length = readSync(fd, statBuffer, 0, statBuffer.length, 0);
+    return parseProcStat(statBuffer.toString('latin1', 0, length));
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
 /**
- * Every process visible now. Reads asynchronously: on a two-core VM with ~90 processes a
- * synchronous scan costs ~1.2 ms of blocked event loop and the async one ~5 ms spread over the
- * thread pool; a server with thousands of processes would stall for tens of ms synchronously.
+ * Every process visible now. Read synchronously into one buffer: measured on a two-core VM with
+ * ~110 processes, ~1.2 ms of blocked event loop, against ~6 ms and ~7 MB of garbage for the
+ * asynchronous version (four thread-pool round trips and a fresh 64 KiB buffer per file), which
+ * cut execution throughput by two thirds. Most steps skip the scan altogether (see nothingLeft).
  */
 export async function readProcTable(): Promise<ProcTable> {
   const table: ProcTable = new Map();
   let names: string[];
   try {
-    names = await readdir('/proc');
+    names = readdirSync('/proc');
   } catch {
     return table;
   }
-  const entries = await Promise.all(
-    names.filter((name) => PID_NAME.test(name)).map((name) => readProcEntry(Number(name))),
-  );
-  for (const entry of entries) if (entry) table.set(entry.pid, entry);
+  for (const name of names) {
+    if (!PID_NAME.test(name)) continue;
+    const entry = readStat(Number(name));
+    if (entry) table.set(entry.pid, entry);
+  }
   return table;
 }
 

@@ -23,9 +23,13 @@ import {
   finishExecution,
   getExecution,
   insertExecution,
+  requeueExecution,
   skipPendingSteps,
   updateStep,
+  type StepUpdate,
 } from '../executions/store.js';
+import { withReconnect } from '../../platform/db/reconnect.js';
+import { countStoredLines } from '../logs/store.js';
 import type { LogRegistry } from '../logs/registry.js';
 import { LogWriter } from '../logs/writer.js';
 import {
@@ -44,6 +48,8 @@ export interface RunContext {
   metrics: Metrics;
   logger: Logger;
   config: Pick<Config, 'logCapBytes' | 'maxJobDepth' | 'killGraceMs' | 'leaseMs'>;
+  /** How long log lines may wait in memory: short when followers read them from another process. */
+  logFlushMs: number;
   /** The lease owner name of the worker running this execution. */
   owner: string;
   /** Registers an execution's stop switch with the worker (for cancel and shutdown); returns the unregister. */
@@ -118,6 +124,9 @@ export async function runExecution(
     events: ctx.events,
     executionId: execution.id,
     capBytes: ctx.config.logCapBytes,
+    flushIntervalMs: ctx.logFlushMs,
+    // A re-queued execution's log goes on after the lines its lost run already stored.
+    firstLine: await withReconnect(() => countStoredLines(ctx.db, execution.id)),
   });
   ctx.logs.register(execution.id, writer);
   let workDir: string | undefined;
@@ -135,10 +144,15 @@ export async function runExecution(
     clearTimeout(timer);
     parentSignal?.removeEventListener('abort', forwardParent);
   }
-  await complete(ctx, execution, writer, outcome);
+  await complete(ctx, execution, writer, outcome, controller.signal);
   untrack();
   if (workDir) await fs.rm(workDir, { recursive: true, force: true }).catch(() => {});
   return outcome;
+}
+
+/** Records a step's progress, riding out a lost database connection. */
+function recordStep(ctx: RunContext, executionId: number, index: number, update: StepUpdate): Promise<void> {
+  return withReconnect(() => updateStep(ctx.db, ctx.owner, executionId, index, update));
 }
 
 async function runSteps(
@@ -152,7 +166,7 @@ async function runSteps(
   for (const [index, step] of steps.entries()) {
     if (signal.aborted) break;
     const startedAt = Date.now();
-    await updateStep(ctx.db, execution.id, index, {
+    await recordStep(ctx, execution.id, index, {
       state: 'running',
       startedAt,
       logFirstLine: writer.nextLine,
@@ -175,7 +189,7 @@ async function runSteps(
     writer.system(
       `[baton] step "${step.name}" ${result.state.replace('_', ' ')}${result.reason ? `: ${result.reason}` : ''} (${formatDuration(finishedAt - startedAt)})`,
     );
-    await updateStep(ctx.db, execution.id, index, {
+    await recordStep(ctx, execution.id, index, {
       state: result.state,
       exitCode: result.exitCode,
       finishedAt,
@@ -237,7 +251,7 @@ async function runErrorHandler(
     graceMs: ctx.config.killGraceMs,
     signal,
   });
-  await updateStep(ctx.db, execution.id, index, {
+  await recordStep(ctx, execution.id, index, {
     handlerState: result.state,
     handlerExitCode: result.exitCode,
   });
@@ -295,7 +309,7 @@ async function runNestedJob(
     now,
     claimedBy: { owner: ctx.owner, leaseExpiresAt: now + ctx.config.leaseMs },
   });
-  await updateStep(ctx.db, parent.id, index, { childExecutionId: childId });
+  await recordStep(ctx, parent.id, index, { childExecutionId: childId });
   writer.system(`[baton] started execution ${childId} of ${step.job}`);
   ctx.events.publish('execution', childId);
   const child = (await getExecution(ctx.db, childId))!;
@@ -310,13 +324,40 @@ async function runNestedJob(
   };
 }
 
-/** Records the outcome once, then schedules the next attempt when the job allows retries. */
+/**
+ * Records the outcome once, then schedules the next attempt when the job allows retries. A
+ * worker that lost its lease records nothing; a stopping worker hands a job that allows it back
+ * to the queue.
+ */
 async function complete(
   ctx: RunContext,
   execution: Execution,
   writer: LogWriter,
   outcome: Outcome,
+  signal: AbortSignal,
 ): Promise<void> {
+  const stop = signal.aborted ? (signal.reason as StopReason) : undefined;
+  if (stop?.kind === 'lease-lost') {
+    writer.abandon();
+    ctx.logs.unregister(execution.id);
+    ctx.logger.warn(
+      { execution: execution.id },
+      'lease lost: the execution was recovered by another process',
+    );
+    return;
+  }
+  if (stop?.kind === 'shutdown' && execution.spec.retryOnWorkerLoss && execution.parentId === null) {
+    writer.system(
+      `[baton] worker ${ctx.owner} stopped; the execution goes back to the queue (retryOnWorkerLoss)`,
+    );
+    await writer.close().catch(() => undefined);
+    ctx.logs.unregister(execution.id);
+    const reason = `re-queued: worker ${ctx.owner} stopped`;
+    await withReconnect(() => requeueExecution(ctx.db, execution.id, ctx.owner, reason, Date.now()));
+    ctx.events.publish('queue');
+    ctx.events.publish('execution', execution.id);
+    return;
+  }
   const retries = execution.spec.retries;
   const retryable =
     (outcome.state === 'failed' || outcome.state === 'timed_out') && execution.parentId === null;
@@ -339,13 +380,13 @@ async function complete(
     ctx.logs.unregister(execution.id);
   }
   const now = Date.now();
-  await skipPendingSteps(
-    ctx.db,
-    execution.id,
-    outcome.state === 'succeeded' ? 'not run' : 'an earlier step ended the run',
+  const recorded = await withReconnect(() =>
+    finishExecution(ctx.db, execution.id, ctx.owner, { ...outcome, now, log }),
   );
-  const recorded = await finishExecution(ctx.db, execution.id, ctx.owner, { ...outcome, now, log });
-  if (!recorded) {
+  if (recorded) {
+    const why = outcome.state === 'succeeded' ? 'not run' : 'an earlier step ended the run';
+    await withReconnect(() => skipPendingSteps(ctx.db, execution.id, why));
+  } else {
     ctx.logger.warn(
       { execution: execution.id },
       'execution was recovered elsewhere; its outcome here is not recorded',
@@ -362,21 +403,23 @@ async function complete(
     );
   }
   if (willRetry) {
-    const retryId = await insertExecution(ctx.db, {
-      jobId: execution.jobId,
-      project: execution.project,
-      job: execution.job,
-      jobRevision: execution.jobRevision,
-      spec: execution.spec,
-      options: execution.options,
-      requestedBy: execution.requestedBy,
-      attempt: execution.attempt + 1,
-      retryOf: execution.retryOf ?? execution.id,
-      concurrencyKey: execution.concurrencyKey,
-      concurrencyLimit: execution.spec.concurrency?.limit ?? null,
-      now,
-      runAfter: now + backoffMs,
-    });
+    const retryId = await withReconnect(() =>
+      insertExecution(ctx.db, {
+        jobId: execution.jobId,
+        project: execution.project,
+        job: execution.job,
+        jobRevision: execution.jobRevision,
+        spec: execution.spec,
+        options: execution.options,
+        requestedBy: execution.requestedBy,
+        attempt: execution.attempt + 1,
+        retryOf: execution.retryOf ?? execution.id,
+        concurrencyKey: execution.concurrencyKey,
+        concurrencyLimit: execution.spec.concurrency?.limit ?? null,
+        now,
+        runAfter: now + backoffMs,
+      }),
+    );
     ctx.events.publish('execution', retryId);
     ctx.events.publish('queue');
   }

@@ -12,7 +12,12 @@ import { formatDuration } from '../../platform/duration.js';
 
 /** Why an execution was stopped from outside its steps. */
 export type StopReason =
-  { kind: 'cancel'; by: string } | { kind: 'timeout'; afterMs: number } | { kind: 'shutdown' };
+  | { kind: 'cancel'; by: string }
+  | { kind: 'timeout'; afterMs: number }
+  /** The worker is stopping (drain timeout reached, or the server shuts down). */
+  | { kind: 'shutdown' }
+  /** The worker could not renew its lease in time; the execution was recovered elsewhere. */
+  | { kind: 'lease-lost' };
 
 export interface StepOutcome {
   state: Exclude<StepState, 'pending' | 'running' | 'skipped'>;
@@ -41,6 +46,8 @@ export function describeStop(stop: StopReason): string {
       return `execution timed out after ${formatDuration(stop.afterMs)}`;
     case 'shutdown':
       return 'worker stopped';
+    case 'lease-lost':
+      return 'this worker lost its lease on the execution';
   }
 }
 
@@ -106,6 +113,8 @@ export async function runProcessStep(request: ProcessStepRequest): Promise<StepO
     stop(stateForStop(reason), describeStop(reason));
   };
   signal.addEventListener('abort', onAbort, { once: true });
+  // A cancel that arrived while the process was being started found no listener: act on it now.
+  if (signal.aborted) onAbort();
   const timer =
     request.timeoutMs === undefined
       ? undefined

@@ -1,25 +1,35 @@
 /**
  * A worker claims queued executions and runs them, up to its concurrency. The server runs one
- * inside itself; `baton worker` (scale-out) runs the same class on its own.
+ * inside itself; `baton worker` runs the same class in a process of its own, on any machine
+ * that reaches the PostgreSQL database.
  *
- * Claims carry a lease that the worker renews; a lease left to expire means its worker is gone,
- * and any worker's recovery sweep fails that execution with the reason, so nothing stays
- * "running" forever.
+ * Claims carry a lease that the worker renews. A worker that cannot renew in time (it crashed,
+ * its machine or network is gone) loses its executions to lease recovery (see recovery.ts); if
+ * it comes back, it notices the lost lease and ends the process tree it still runs.
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { claimExecutions, getExecution, recoverExpiredLeases, renewLeases } from '../executions/store.js';
+import { claimExecutions, getExecution, renewLeases } from '../executions/store.js';
 import type { Execution } from '../executions/model.js';
 import { coerceError } from '../../platform/errors.js';
+import { VERSION } from '../../platform/version.js';
+import { heartbeatWorker, HEARTBEAT_MS, markWorkerStopped, registerWorker } from './registry.js';
 import { runExecution, type RunContext } from './run-execution.js';
 import type { StopReason } from './step-process.js';
 
 export interface WorkerOptions extends Omit<RunContext, 'owner' | 'track'> {
   concurrency: number;
+  /** Worker groups this worker serves, besides executions that need no group. */
+  groups?: string[];
   name?: string;
-  /** Fallback poll when no wake-up arrives (another process queued work, a backoff elapsed). */
+  /** True for the worker inside a server. */
+  embedded?: boolean;
+  /** Fallback poll when no wake-up arrives (a backoff elapsed, a notification was lost). */
   pollMs?: number;
 }
+
+/** Claims per statement; a large batch would hold rows another worker could start sooner. */
+const CLAIM_BATCH = 16;
 
 /** A wake-up that is not lost when it arrives while nobody is waiting. */
 class Wakeup {
@@ -55,17 +65,19 @@ class Wakeup {
 
 export class Worker {
   readonly name: string;
+  readonly groups: string[];
   private readonly active = new Map<number, AbortController>();
   /** Top-level executions in flight; nested children run inside their parent's slot. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly wakeup = new Wakeup();
-  private stopping = false;
+  private claiming = false;
   private loopDone: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void)[] = [];
 
   constructor(private readonly options: WorkerOptions) {
     this.name = options.name ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.groups = [...new Set(options.groups ?? [])].sort();
   }
 
   /** Executions this worker is running now (including nested ones). */
@@ -73,53 +85,77 @@ export class Worker {
     return [...this.active.keys()];
   }
 
-  start(): void {
-    const { events, config } = this.options;
+  /** Registers the worker and starts claiming. */
+  async start(): Promise<void> {
+    const { events, config, db } = this.options;
+    await registerWorker(db, {
+      name: this.name,
+      host: os.hostname(),
+      pid: process.pid,
+      groups: this.groups,
+      concurrency: this.options.concurrency,
+      version: VERSION,
+      embedded: this.options.embedded ?? false,
+      startedAt: new Date(),
+    });
     this.unsubscribe.push(events.subscribe('queue', () => this.wakeup.notify()));
     this.unsubscribe.push(events.subscribe('cancel', (id) => void this.checkCancel(id)));
     const leaseEvery = Math.max(200, Math.floor(config.leaseMs / 3));
     this.timers.push(setInterval(() => void this.renew(), leaseEvery));
-    this.timers.push(setInterval(() => void this.recover(), Math.max(500, Math.floor(config.leaseMs / 2))));
-    void this.recover();
+    this.timers.push(setInterval(() => void this.heartbeat(), HEARTBEAT_MS));
+    this.claiming = true;
     this.loopDone = this.loop();
   }
 
   /**
-   * Stops claiming and ends what is running: its process trees are terminated and the
-   * executions recorded as failed ("worker stopped"), never left running.
+   * Stops claiming, lets running executions finish for up to `drainMs`, then ends what is left:
+   * a job with `retryOnWorkerLoss` goes back to the queue, any other is recorded as failed
+   * ("worker stopped"). Nothing is left running.
    */
-  async stop(): Promise<void> {
-    this.stopping = true;
+  async stop(drainMs = 0): Promise<void> {
+    this.claiming = false;
     this.wakeup.notify();
-    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    await this.loopDone;
+    if (drainMs > 0 && this.inFlight.size > 0) {
+      this.options.logger.info(
+        { running: this.inFlight.size, drainMs },
+        'draining: waiting for running executions',
+      );
+      await Promise.race([
+        Promise.allSettled([...this.inFlight]),
+        new Promise((resolve) => setTimeout(resolve, drainMs)),
+      ]);
+    }
     for (const controller of this.active.values())
       controller.abort({ kind: 'shutdown' } satisfies StopReason);
-    await this.loopDone;
     await Promise.allSettled([...this.inFlight]);
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     for (const timer of this.timers) clearInterval(timer);
+    await markWorkerStopped(this.options.db, this.name, Date.now()).catch(() => undefined);
   }
 
   private async loop(): Promise<void> {
     const { concurrency, pollMs = 1000 } = this.options;
-    while (!this.stopping) {
-      const free = concurrency - this.inFlight.size;
+    while (this.claiming) {
+      const want = Math.min(concurrency - this.inFlight.size, CLAIM_BATCH);
       let claimed: Execution[] = [];
-      if (free > 0) {
+      if (want > 0) {
         try {
           const now = Date.now();
           claimed = await claimExecutions(this.options.db, this.options.caps, {
             owner: this.name,
+            groups: this.groups,
             now,
             leaseExpiresAt: now + this.options.config.leaseMs,
-            limit: Math.min(free, 16),
+            limit: want,
           });
         } catch (error) {
-          this.options.logger.error({ err: coerceError(error) }, 'claiming executions failed; retrying');
+          this.options.logger.warn({ err: coerceError(error) }, 'claiming executions failed; retrying');
         }
         for (const execution of claimed) this.launch(execution);
       }
       // A full batch suggests more work is waiting: claim again at once.
-      if (claimed.length > 0 && claimed.length === Math.min(free, 16)) continue;
+      if (claimed.length > 0 && claimed.length === want) continue;
       await this.wakeup.wait(pollMs);
     }
   }
@@ -162,33 +198,35 @@ export class Worker {
     }
   }
 
-  /** Renews this worker's leases; a cancel requested through another process is noticed here. */
+  /**
+   * Renews this worker's leases. A cancel requested through another process is noticed here,
+   * and so is a lease this worker lost while it could not reach the database.
+   */
   private async renew(): Promise<void> {
     try {
       const ids = [...this.active.keys()];
       const leaseExpiresAt = Date.now() + this.options.config.leaseMs;
-      const { cancelRequested } = await renewLeases(this.options.db, this.name, ids, leaseExpiresAt);
+      const { renewed, cancelRequested } = await renewLeases(this.options.db, this.name, ids, leaseExpiresAt);
+      const kept = new Set(renewed);
+      for (const id of ids.filter((candidate) => !kept.has(candidate))) {
+        // Not renewed: either it finished here a moment ago (harmless: its outcome is recorded
+        // before it leaves `active`), or recovery took it from us while we were unreachable.
+        const execution = await getExecution(this.options.db, id);
+        if (execution?.leaseOwner !== this.name) {
+          this.active.get(id)?.abort({ kind: 'lease-lost' } satisfies StopReason);
+        }
+      }
       for (const id of cancelRequested) await this.checkCancel(id);
     } catch (error) {
       this.options.logger.warn({ err: coerceError(error) }, 'renewing leases failed; will retry');
     }
   }
 
-  /** Fails executions whose worker stopped renewing its lease (crashed, killed, cut off). */
-  private async recover(): Promise<void> {
+  private async heartbeat(): Promise<void> {
     try {
-      const recovered = await recoverExpiredLeases(
-        this.options.db,
-        Date.now(),
-        'worker lost: its lease expired',
-      );
-      for (const execution of recovered) {
-        this.options.logger.warn({ execution: execution.id }, 'recovered an execution whose worker was lost');
-        this.options.metrics.executionsFinished.inc({ state: 'failed' });
-        this.options.events.publish('execution', execution.id);
-      }
+      await heartbeatWorker(this.options.db, this.name, this.active.size, Date.now());
     } catch (error) {
-      this.options.logger.warn({ err: coerceError(error) }, 'lease recovery failed; will retry');
+      this.options.logger.warn({ err: coerceError(error) }, 'worker heartbeat failed; will retry');
     }
   }
 }

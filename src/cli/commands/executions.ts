@@ -101,6 +101,8 @@ export function describeExecution(execution: ExecutionDetailView): string {
     ['job', `${execution.project}/${execution.job} (revision ${execution.jobRevision})`],
     ['state', stateText(execution)],
     ['reason', execution.reason ?? ''],
+    ['waiting for', execution.waitingFor ?? ''],
+    ['worker group', execution.workerGroup ?? ''],
     ['requested', `${formatTime(execution.queuedAt)} by ${execution.requestedBy}`],
     ['started', formatTime(execution.startedAt)],
     ['finished', formatTime(execution.finishedAt)],

@@ -57,7 +57,7 @@ export function registerServerCommand(program: Command): void {
           if (stopping) return;
           stopping = true;
           logger.info({ signal }, 'stopping');
-          void started.baton.close().then(() => process.exit(0));
+          void started.baton.close(config.drainMs).then(() => process.exit(0));
         };
         process.on('SIGINT', () => stop('SIGINT'));
         process.on('SIGTERM', () => stop('SIGTERM'));

@@ -2,7 +2,7 @@
  * Everything that differs between SQLite and PostgreSQL, in one record. Code asks the record
  * ("can this database skip locked rows?") instead of testing which database it is talking to.
  */
-import type { ColumnDefinitionBuilder } from 'kysely';
+import { sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
 
 export interface DialectCapabilities {
   readonly name: 'sqlite' | 'postgres';
@@ -21,6 +21,11 @@ export interface DialectCapabilities {
   /** Column type and modifiers for surrogate keys. */
   readonly identityType: 'integer' | 'bigserial';
   identity(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /**
+   * The schema Baton's tables live in, where schemas exist. Table lookups must name it: other
+   * schemas of the same database may hold tables of the same names.
+   */
+  currentSchema(db: Kysely<unknown>): Promise<string | undefined>;
 }
 
 export const sqliteCapabilities: DialectCapabilities = {
@@ -33,6 +38,7 @@ export const sqliteCapabilities: DialectCapabilities = {
   blobType: 'blob',
   identityType: 'integer',
   identity: (column) => column.primaryKey().autoIncrement(),
+  currentSchema: async () => undefined,
 };
 
 export const postgresCapabilities: DialectCapabilities = {
@@ -45,6 +51,8 @@ export const postgresCapabilities: DialectCapabilities = {
   blobType: 'bytea',
   identityType: 'bigserial',
   identity: (column) => column.primaryKey(),
+  currentSchema: async (db) =>
+    (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema,
 };
 
 /** Reads a JSON column back into a value, whichever dialect stored it. */

@@ -22,3 +22,17 @@ describe.each(DIALECTS)('database on %s', (dialect) => {
     }
   });
 });
+
+describe('database on postgres with neighbours', () => {
+  it('migrates its own schema even when another schema of the database already holds Baton', async () => {
+    const first = await openTestDatabase('postgres');
+    const second = await openTestDatabase('postgres');
+    try {
+      await second.db.insertInto('users').values({ name: 'x', is_admin: 0, created_at: 1 }).execute();
+      expect(await first.db.selectFrom('users').selectAll().execute()).toEqual([]);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});

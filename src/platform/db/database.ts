@@ -10,7 +10,10 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { postgresCapabilities, sqliteCapabilities, type DialectCapabilities } from './capabilities.js';
 import { migrateToLatest } from './migrate.js';
+import { PostgresEventBus } from './notify.js';
 import type { Schema } from './schema.js';
+import { LocalEventBus, type EventBus } from '../events.js';
+import { silentLogger, type Logger } from '../logging.js';
 
 export type Db = Kysely<Schema>;
 
@@ -19,6 +22,11 @@ export interface Database {
   caps: DialectCapabilities;
   /** A short description for logs, with no password in it. */
   describe: string;
+  /**
+   * The event bus that reaches every process sharing this database: in-process for SQLite,
+   * LISTEN/NOTIFY for PostgreSQL. Started here; stopped by close().
+   */
+  createEventBus(logger?: Logger): Promise<EventBus>;
   close(): Promise<void>;
 }
 
@@ -56,26 +64,48 @@ function openSqlite(file: string): Database {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, caps: sqliteCapabilities, describe: `sqlite:${file}`, close: () => db.destroy() };
+  return {
+    db,
+    caps: sqliteCapabilities,
+    describe: `sqlite:${file}`,
+    // One process owns a SQLite database, so wake-ups never need to leave it.
+    createEventBus: async () => new LocalEventBus(),
+    close: () => db.destroy(),
+  };
 }
 
 function openPostgres(url: string): Database {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
-  const pool = new pg.Pool({
+  const connection: pg.ClientConfig = {
     connectionString: parsed.toString(),
-    max: 10,
     // Timestamps are epoch milliseconds in bigint columns; they fit a JS number exactly.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
+  };
+  const pool = new pg.Pool({ ...connection, max: 10 });
   // An idle client that loses its connection emits 'error'; without a listener that kills the process.
   pool.on('error', () => {});
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const buses: PostgresEventBus[] = [];
   parsed.password = parsed.password ? '***' : '';
-  return { db, caps: postgresCapabilities, describe: parsed.toString(), close: () => db.destroy() };
+  return {
+    db,
+    caps: postgresCapabilities,
+    describe: parsed.toString(),
+    createEventBus: async (logger = silentLogger) => {
+      const bus = new PostgresEventBus(pool, connection, schema ?? undefined, logger);
+      await bus.start();
+      buses.push(bus);
+      return bus;
+    },
+    close: async () => {
+      for (const bus of buses) await bus.stop();
+      await db.destroy();
+    },
+  };
 }

@@ -5,6 +5,7 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import type { DialectCapabilities } from './capabilities.js';
 import * as m0001 from './migrations/0001_foundation.js';
+import * as m0002 from './migrations/0002_scale_out.js';
 
 /** A migration receives the capability record so column types can follow the dialect. */
 export interface BatonMigration {
@@ -13,6 +14,7 @@ export interface BatonMigration {
 
 const MIGRATIONS: Record<string, BatonMigration> = {
   '0001_foundation': m0001,
+  '0002_scale_out': m0002,
 };
 
 /** Applies every migration not applied yet; throws with the failing migration's name. */
@@ -21,6 +23,7 @@ const MIGRATIONS: Record<string, BatonMigration> = {
 export async function migrateToLatest(db: Kysely<any>, caps: DialectCapabilities): Promise<void> {
   const migrator = new Migrator({
     db,
+    migrationTableSchema: await caps.currentSchema(db),
     provider: {
       getMigrations: async () =>
         Object.fromEntries(

@@ -30,6 +30,9 @@ export interface ApiTokensTable {
 export interface ProjectsTable {
   name: string;
   created_at: number;
+  description: string | null;
+  /** Overrides the global retention of executions and logs for this project. */
+  retention_ms: number | null;
 }
 
 export interface JobsTable {
@@ -68,6 +71,10 @@ export interface ExecutionsTable {
   depth: Generated<number>;
   concurrency_key: string | null;
   concurrency_limit: number | null;
+  /** Only workers of this group may claim the execution. */
+  worker_group: string | null;
+  /** 1 when a lost worker's execution is re-queued instead of failed. */
+  retry_on_worker_loss: Generated<number>;
   queued_at: number;
   /** Not claimable before this time (retry backoff). */
   run_after: number;
@@ -110,6 +117,27 @@ export interface LogChunksTable {
   created_at: number;
 }
 
+export interface WorkersTable {
+  name: string;
+  host: string;
+  pid: number;
+  groups: JsonColumn;
+  concurrency: number;
+  running: Generated<number>;
+  version: string;
+  /** 1 for the worker inside a server. */
+  embedded: Generated<number>;
+  started_at: number;
+  heartbeat_at: number;
+  stopped_at: number | null;
+}
+
+export interface DutyLeasesTable {
+  name: string;
+  owner: string;
+  expires_at: number;
+}
+
 export interface Schema {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -118,4 +146,6 @@ export interface Schema {
   executions: ExecutionsTable;
   execution_steps: ExecutionStepsTable;
   log_chunks: LogChunksTable;
+  workers: WorkersTable;
+  duty_leases: DutyLeasesTable;
 }

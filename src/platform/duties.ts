@@ -1,0 +1,104 @@
+/**
+ * Duties that must run once across all Baton processes (lease recovery, retention): every
+ * server and worker offers to do them, and whoever holds the unexpired lease row does. A row
+ * lease rather than an advisory lock because it works the same on SQLite and PostgreSQL and is
+ * not tied to one pooled connection; a holder that dies simply stops renewing it.
+ */
+import type { Db } from './db/database.js';
+import { coerceError } from './errors.js';
+import type { Logger } from './logging.js';
+import type { Metrics } from './metrics.js';
+
+/** Takes or renews the named lease for `owner`; true when it holds it afterwards. */
+export async function acquireDutyLease(
+  db: Db,
+  name: string,
+  owner: string,
+  now: number,
+  ttlMs: number,
+): Promise<boolean> {
+  const renewed = await db
+    .updateTable('duty_leases')
+    .set({ owner, expires_at: now + ttlMs })
+    .where('name', '=', name)
+    .where((eb) => eb.or([eb('owner', '=', owner), eb('expires_at', '<', now)]))
+    .executeTakeFirst();
+  if (Number(renewed.numUpdatedRows) === 1) return true;
+  const inserted = await db
+    .insertInto('duty_leases')
+    .values({ name, owner, expires_at: now + ttlMs })
+    .onConflict((conflict) => conflict.column('name').doNothing())
+    .executeTakeFirst();
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
+export async function releaseDutyLease(db: Db, name: string, owner: string): Promise<void> {
+  await db.deleteFrom('duty_leases').where('name', '=', name).where('owner', '=', owner).execute();
+}
+
+export interface Duty {
+  name: string;
+  everyMs: number;
+  run(now: number): Promise<void>;
+}
+
+const LEASE = 'maintenance';
+
+export class Duties {
+  private readonly duties: (Duty & { lastRun: number })[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private holding = false;
+
+  constructor(
+    private readonly options: { db: Db; owner: string; logger: Logger; metrics: Metrics; tickMs?: number },
+  ) {}
+
+  add(duty: Duty): void {
+    this.duties.push({ ...duty, lastRun: 0 });
+  }
+
+  /** Whether this process currently holds the duties. */
+  get isHolder(): boolean {
+    return this.holding;
+  }
+
+  start(): void {
+    const tickMs = this.options.tickMs ?? 1000;
+    this.timer = setInterval(() => {
+      this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
+    }, tickMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.ticking;
+    if (this.holding)
+      await releaseDutyLease(this.options.db, LEASE, this.options.owner).catch(() => undefined);
+    this.holding = false;
+  }
+
+  private async tick(): Promise<void> {
+    const { db, owner, logger, metrics } = this.options;
+    const now = Date.now();
+    try {
+      // The lease outlives a few ticks, so a holder that pauses briefly (GC, a slow query) keeps it.
+      this.holding = await acquireDutyLease(db, LEASE, owner, now, 10 * (this.options.tickMs ?? 1000));
+    } catch (error) {
+      this.holding = false;
+      logger.warn({ err: coerceError(error) }, 'could not take the duty lease; will retry');
+      return;
+    }
+    if (!this.holding) return;
+    for (const duty of this.duties) {
+      if (now - duty.lastRun < duty.everyMs) continue;
+      duty.lastRun = now;
+      try {
+        await duty.run(now);
+        metrics.dutyRuns.inc({ duty: duty.name });
+      } catch (error) {
+        logger.warn({ err: coerceError(error), duty: duty.name }, 'duty failed; will retry');
+      }
+    }
+  }
+}
