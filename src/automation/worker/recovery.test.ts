@@ -1,0 +1,219 @@
+/**
+ * Scale-out mechanisms in one process, on both databases: worker groups, recovery of a lost
+ * worker's executions (re-queued or failed), a worker that notices it lost its lease,
+ * once-only duties, and retention.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../../../test/databases.js';
+import { admin, startTestBaton, type TestBaton } from '../../../test/baton.js';
+import { Duties } from '../../platform/duties.js';
+import { silentLogger } from '../../platform/logging.js';
+import { Metrics } from '../../platform/metrics.js';
+import { createWorker } from '../../runtime.js';
+import { retentionDuty } from '../executions/retention.js';
+import { listSteps } from '../executions/store.js';
+
+function job(name: string, spec: string, project = 'scale'): string {
+  return `apiVersion: baton/v1
+kind: Job
+metadata: {name: ${name}, project: ${project}}
+spec:
+${spec.replace(/^/gm, '  ')}
+`;
+}
+
+describe.each(DIALECTS)('scale-out mechanisms on %s', (dialect) => {
+  let baton: TestBaton;
+
+  beforeAll(async () => {
+    baton = await startTestBaton(dialect, { workerConcurrency: 4, leaseMs: 1500 });
+  });
+  afterAll(async () => baton?.stop());
+
+  it('keeps a job that needs a worker group waiting, says why, and runs it once such a worker starts', async () => {
+    await baton.applyYaml(
+      job('grouped', `workerGroup: linux-prod\nsteps: [{name: s, script: echo on the right worker}]`),
+    );
+    const execution = await baton.run('scale/grouped');
+    const waiting = (await baton.request('GET', `/api/v1/executions/${execution.id}`)).json().execution;
+    expect(waiting).toMatchObject({ state: 'queued', workerGroup: 'linux-prod' });
+    expect(waiting.waitingFor).toContain('no live worker serves group "linux-prod"');
+
+    const grouped = createWorker(baton, {
+      name: 'grouped-worker',
+      concurrency: 1,
+      groups: ['linux-prod'],
+      embedded: false,
+    });
+    await grouped.start();
+    try {
+      baton.events.publish('queue');
+      expect((await baton.waitFor(execution.id)).state).toBe('succeeded');
+      const workers = (await baton.request('GET', '/api/v1/workers')).json().workers;
+      expect(workers).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'grouped-worker', groups: ['linux-prod'], state: 'alive' }),
+        ]),
+      );
+    } finally {
+      await grouped.stop();
+    }
+    const stopped = (await baton.request('GET', '/api/v1/workers')).json().workers;
+    expect(stopped.find((worker: { name: string }) => worker.name === 'grouped-worker').state).toBe(
+      'stopped',
+    );
+  });
+
+  it("re-queues a lost worker's execution when the job allows it, and fails it with the reason otherwise", async () => {
+    // No worker serves the group, so nothing but recovery touches these executions.
+    await baton.applyYaml(
+      `${job('resumable', `workerGroup: unserved\nretryOnWorkerLoss: true\nsteps: [{name: s, script: echo ran}]`)}---\n${job(
+        'fragile',
+        `workerGroup: unserved\nsteps: [{name: s, script: echo ran}]`,
+      )}`,
+    );
+    const ids: number[] = [];
+    for (const name of ['resumable', 'fragile']) {
+      // A worker claimed it, started its step and died: running, with a lease in the past.
+      const execution = await baton.run(`scale/${name}`);
+      ids.push(execution.id);
+      await baton.db
+        .updateTable('executions')
+        .set({
+          state: 'running',
+          lease_owner: 'dead-worker',
+          lease_expires_at: Date.now() - 1,
+          started_at: Date.now(),
+        })
+        .where('id', '=', execution.id)
+        .execute();
+      await baton.db
+        .updateTable('execution_steps')
+        .set({ state: 'running', started_at: Date.now() })
+        .where('execution_id', '=', execution.id)
+        .execute();
+    }
+    const [resumableId, fragileId] = ids as [number, number];
+    const failed = await baton.waitFor(fragileId);
+    expect(failed).toMatchObject({ state: 'failed', reason: 'worker lost: its lease expired' });
+    expect((await listSteps(baton.db, fragileId)).map((step) => step.state)).toEqual(['failed']);
+
+    const requeued = (await baton.request('GET', `/api/v1/executions/${resumableId}`)).json().execution;
+    expect(requeued).toMatchObject({ state: 'queued', reason: 're-queued: worker lost: its lease expired' });
+    expect(requeued.steps.map((step: { state: string }) => step.state)).toEqual(['pending']);
+  });
+
+  it('stops running an execution whose lease it lost, and records nothing for it', async () => {
+    await baton.applyYaml(job('long', `steps: [{name: s, script: 'echo started; sleep 60'}]`));
+    const execution = await baton.run('scale/long');
+    await baton.waitFor(execution.id, 'running');
+    // Another process recovered it while this worker could not reach the database.
+    await baton.db
+      .updateTable('executions')
+      .set({
+        state: 'failed',
+        reason: 'worker lost: its lease expired',
+        lease_owner: null,
+        finished_at: Date.now(),
+      })
+      .where('id', '=', execution.id)
+      .execute();
+    for (let i = 0; i < 100 && baton.worker!.running.includes(execution.id); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(baton.worker!.running).not.toContain(execution.id);
+    const after = (await baton.request('GET', `/api/v1/executions/${execution.id}`)).json().execution;
+    expect(after).toMatchObject({ state: 'failed', reason: 'worker lost: its lease expired' });
+  });
+
+  it('runs once-only duties in exactly one of several processes, and hands them over on stop', async () => {
+    const runs: string[] = [];
+    const make = (owner: string) => {
+      const duties = new Duties({
+        db: baton.db,
+        owner,
+        logger: silentLogger,
+        metrics: new Metrics(),
+        tickMs: 50,
+      });
+      duties.add({ name: 'count', everyMs: 0, run: async () => void runs.push(owner) });
+      return duties;
+    };
+    // This test's server holds the maintenance lease; step it aside for the two contenders.
+    await baton.duties.stop();
+    const contenders = { a: make('a'), b: make('b') };
+    contenders.a.start();
+    contenders.b.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const holders = new Set(runs);
+      expect(runs.length).toBeGreaterThan(0);
+      expect(holders.size).toBe(1);
+      const holder = [...holders][0] as 'a' | 'b';
+      const other = holder === 'a' ? 'b' : 'a';
+      const before = runs.length;
+      await contenders[holder].stop();
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(runs.slice(before)).toContain(other);
+      expect(runs.slice(before).filter((owner) => owner === holder)).toEqual([]);
+    } finally {
+      await contenders.a.stop();
+      await contenders.b.stop();
+      baton.duties.start();
+    }
+  });
+
+  it('deletes old executions and their logs in batches, honouring a project retention', async () => {
+    await baton.applyYaml(
+      `apiVersion: baton/v1
+kind: Project
+metadata: {name: short-lived, description: keeps a day}
+spec: {retention: 1d}
+---
+${job('kept', `steps: [{name: s, script: echo kept}]`)}---
+${job('brief', `steps: [{name: s, script: echo brief}]`, 'short-lived')}`,
+    );
+    const kept = await baton.waitFor((await baton.run('scale/kept')).id);
+    const brief = await baton.waitFor((await baton.run('short-lived/brief')).id);
+    // Both finished two days ago: past the project's 1 day, within the global 30 days.
+    const twoDaysAgo = Date.now() - 2 * 86_400_000;
+    await baton.db
+      .updateTable('executions')
+      .set({ finished_at: twoDaysAgo })
+      .where('id', 'in', [kept.id, brief.id])
+      .execute();
+    const metrics = new Metrics();
+    await retentionDuty({ db: baton.db, metrics }, { defaultMs: 30 * 86_400_000 }).run(Date.now());
+    const remaining = await baton.db
+      .selectFrom('executions')
+      .select('id')
+      .where('id', 'in', [kept.id, brief.id])
+      .execute();
+    expect(remaining.map((row) => row.id)).toEqual([kept.id]);
+    const chunks = await baton.db
+      .selectFrom('log_chunks')
+      .select('execution_id')
+      .where('execution_id', '=', brief.id)
+      .execute();
+    expect(chunks).toEqual([]);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/baton_retention_deleted_total\{kind="executions"\} 1/);
+    expect(text).toMatch(/baton_retention_deleted_total\{kind="log_chunks"\} [1-9]/);
+    expect(
+      (
+        await baton.apply.apply(
+          {
+            files: [
+              {
+                name: 'p.yaml',
+                content:
+                  'apiVersion: baton/v1\nkind: Project\nmetadata: {name: short-lived, description: keeps a day}\nspec: {retention: 1d}\n',
+              },
+            ],
+          },
+          admin,
+        )
+      )[0]!.action,
+    ).toBe('unchanged');
+  });
+});
