@@ -2,13 +2,12 @@
  * `baton server`: starts Baton on a port. On the first start of an empty database it creates
  * the admin and applies the examples, so a new user can run something at once.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createBaton, type Baton } from './app.js';
 import { bootstrapAdmin } from './access/bootstrap.js';
 import type { Principal } from './access/model.js';
 import type { Config } from './platform/config.js';
-import type { SourceFile } from './platform/documents/source.js';
+import { readDocumentDirectory } from './platform/documents/files.js';
 import type { Logger } from './platform/logging.js';
 import { PACKAGE_ROOT } from './platform/version.js';
 
@@ -18,21 +17,6 @@ export interface StartedServer {
   /** Set on the first start when the admin token was generated (shown once). */
   generatedAdminToken: string | undefined;
   examplesApplied: number;
-}
-
-/** Reads the YAML files of a directory, sorted, as apply sources. */
-export async function readDocumentDirectory(dir: string, relativeTo = process.cwd()): Promise<SourceFile[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
-  const files = entries
-    .filter((entry) => entry.isFile() && /\.(ya?ml|json)$/i.test(entry.name))
-    .map((entry) => path.join(entry.parentPath, entry.name))
-    .sort();
-  return Promise.all(
-    files.map(async (file) => ({
-      name: path.relative(relativeTo, file) || file,
-      content: await fs.readFile(file, 'utf8'),
-    })),
-  );
 }
 
 /** Opens everything, bootstraps a new database, and listens. */

@@ -25,15 +25,10 @@ export function toJob(row: JobRow): Job {
 }
 
 export async function getJob(db: Db, project: string, name: string): Promise<Job | undefined> {
-  const row = await db
-    .selectFrom('jobs')
-    .selectAll()
-    .where('project', '=', project)
-    .where('name', '=', name)
-    .executeTakeFirst();
-  return row ? toJob(row) : undefined;
+  return (await getJobDigest(db, project, name))?.job;
 }
 
+/** A job with the digest of the document it was applied from. */
 export async function getJobDigest(
   db: Db,
   project: string,

@@ -2,6 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { readDocumentDirectory } from '../../platform/documents/files.js';
 import type { SourceFile } from '../../platform/documents/source.js';
 import type { ApplyResponse, ApplyResultView } from '../api.js';
 import { CliError, usageError } from '../errors.js';
@@ -10,24 +11,6 @@ import { connect } from '../session.js';
 import { readStdin } from './login.js';
 
 const STDIN_NAME = '<stdin>';
-
-/**
- * The document files under a directory, recursively, sorted by path. (server.ts has the same
- * reader for examples/; importing it would load the whole server, half a second on every command.)
- */
-async function readDirectory(dir: string, cwd: string): Promise<SourceFile[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
-  const files = entries
-    .filter((entry) => entry.isFile() && /\.(ya?ml|json)$/i.test(entry.name))
-    .map((entry) => path.join(entry.parentPath, entry.name))
-    .sort();
-  return Promise.all(
-    files.map(async (file) => ({
-      name: path.relative(cwd, file) || file,
-      content: await fs.readFile(file, 'utf8'),
-    })),
-  );
-}
 
 /** Reads the files, directories (recursively: *.yaml, *.yml, *.json, sorted) and `-` (stdin) to apply. */
 export async function readSources(paths: readonly string[], cwd = process.cwd()): Promise<SourceFile[]> {
@@ -42,7 +25,7 @@ export async function readSources(paths: readonly string[], cwd = process.cwd())
     try {
       const stat = await fs.stat(absolute);
       if (stat.isDirectory()) {
-        const found = await readDirectory(absolute, cwd);
+        const found = await readDocumentDirectory(absolute, cwd);
         if (found.length === 0) throw usageError(`no .yaml, .yml or .json files in ${given}`);
         sources.push(...found);
       } else {
