@@ -9,5 +9,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default', './test/summary-reporter.ts'],
+    globalSetup: ['./test/global-setup.ts'],
   },
 });

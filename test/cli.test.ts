@@ -3,7 +3,7 @@
  * Baton (SQLite, embedded worker) listening on a random port. Asserts what users and scripts
  * rely on: the output lines, the exit codes, and that nothing changes when input is wrong.
  */
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -127,20 +127,7 @@ const HELLO = `  options:
 `;
 
 beforeAll(async () => {
-  // The CLI runs as users run it: compiled, through bin/baton.js. tsc emits even when some
-  // other file has a type error; the type check proper is `npm run typecheck`.
-  try {
-    execFileSync(
-      process.execPath,
-      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: ROOT,
-        stdio: 'pipe',
-      },
-    );
-  } catch {
-    await fs.access(path.join(ROOT, 'dist/src/cli/main.js'));
-  }
+  // The CLI runs as users run it, compiled, through bin/baton.js (built by test/global-setup.ts).
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-cli-'));
   work = path.join(tmp, 'work');
   home = path.join(tmp, 'home');
