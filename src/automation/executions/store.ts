@@ -260,6 +260,8 @@ export interface StepUpdate {
   handlerExitCode?: number | null;
   childExecutionId?: number;
   logFirstLine?: number;
+  /** The step's process while it runs; null once it ended. */
+  process?: { host: string; pid: number; startTime: string } | null;
 }
 
 /**
@@ -285,6 +287,11 @@ export async function updateStep(
       ...(update.handlerExitCode !== undefined && { handler_exit_code: update.handlerExitCode }),
       ...(update.childExecutionId !== undefined && { child_execution_id: update.childExecutionId }),
       ...(update.logFirstLine !== undefined && { log_first_line: update.logFirstLine }),
+      ...(update.process !== undefined && {
+        host: update.process?.host ?? null,
+        pid: update.process?.pid ?? null,
+        pid_start_time: update.process?.startTime ?? null,
+      }),
     })
     .where('execution_id', '=', executionId)
     .where('idx', '=', index)
@@ -486,6 +493,40 @@ export async function countAhead(db: Db, execution: Execution): Promise<number> 
     )
     .executeTakeFirstOrThrow();
   return Number(row.count);
+}
+
+/**
+ * Step processes recorded on a host whose execution is no longer held by a live lease: their
+ * worker died without ending them.
+ */
+export async function findOrphanedProcesses(
+  db: Db,
+  host: string,
+  now: number,
+): Promise<{ executionId: number; index: number; pid: number; startTime: string }[]> {
+  const rows = await db
+    .selectFrom('execution_steps as s')
+    .innerJoin('executions as e', 'e.id', 's.execution_id')
+    .select(['s.execution_id', 's.idx', 's.pid', 's.pid_start_time'])
+    .where('s.host', '=', host)
+    .where('s.pid', 'is not', null)
+    .where((eb) => eb.or([eb('e.state', '<>', 'running'), eb('e.lease_expires_at', '<', now)]))
+    .execute();
+  return rows.map((row) => ({
+    executionId: row.execution_id,
+    index: row.idx,
+    pid: row.pid!,
+    startTime: row.pid_start_time ?? '',
+  }));
+}
+
+export async function clearStepProcess(db: Db, executionId: number, index: number): Promise<void> {
+  await db
+    .updateTable('execution_steps')
+    .set({ host: null, pid: null, pid_start_time: null })
+    .where('execution_id', '=', executionId)
+    .where('idx', '=', index)
+    .execute();
 }
 
 /** Executions per state, for metrics. */

@@ -3,6 +3,9 @@
  * worker's executions (re-queued or failed), a worker that notices it lost its lease,
  * once-only duties, and retention.
  */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test/databases.js';
 import { admin, startTestBaton, type TestBaton } from '../../../test/baton.js';
@@ -12,6 +15,23 @@ import { Metrics } from '../../platform/metrics.js';
 import { createWorker } from '../../runtime.js';
 import { retentionDuty } from '../executions/retention.js';
 import { listSteps } from '../executions/store.js';
+import { processStartTime } from '../runner/orphans.js';
+
+/** Live (non-zombie) processes whose session id is `sid`. */
+function sessionMembers(sid: number): number[] {
+  const members: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[3]) === sid && fields[0] !== 'Z') members.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return members;
+}
 
 function job(name: string, spec: string, project = 'scale'): string {
   return `apiVersion: baton/v1
@@ -124,6 +144,46 @@ describe.each(DIALECTS)('scale-out mechanisms on %s', (dialect) => {
     expect(baton.worker!.running).not.toContain(execution.id);
     const after = (await baton.request('GET', `/api/v1/executions/${execution.id}`)).json().execution;
     expect(after).toMatchObject({ state: 'failed', reason: 'worker lost: its lease expired' });
+  });
+
+  it('ends the process tree that a dead worker on this host left behind', async () => {
+    await baton.applyYaml(job('orphaned', `workerGroup: unserved\nsteps: [{name: s, script: 'sleep 300'}]`));
+    const execution = await baton.run('scale/orphaned');
+    // What a worker killed with -9 leaves: a step process in a session of its own, still recorded.
+    // detached: a session of its own whose id is the bash's pid, as Baton starts every step.
+    const tree = spawn('bash', ['-c', 'sleep 300 & sleep 300'], { detached: true, stdio: 'ignore' });
+    tree.unref();
+    let members: number[] = [];
+    for (let i = 0; i < 50 && members.length < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      members = sessionMembers(tree.pid!);
+    }
+    const leader = tree.pid!;
+    expect(members).toHaveLength(3);
+    const startTime = (await processStartTime(leader))!;
+    await baton.db
+      .updateTable('executions')
+      .set({ state: 'failed', reason: 'worker lost: its lease expired', finished_at: Date.now() })
+      .where('id', '=', execution.id)
+      .execute();
+    await baton.db
+      .updateTable('execution_steps')
+      .set({ host: os.hostname(), pid: leader, pid_start_time: startTime })
+      .where('execution_id', '=', execution.id)
+      .execute();
+    const sweeper = createWorker(baton, { name: 'sweeper', concurrency: 1, embedded: false });
+    await sweeper.start();
+    await sweeper.stop();
+    for (let i = 0; i < 50 && sessionMembers(leader).length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(sessionMembers(leader)).toEqual([]);
+    const step = await baton.db
+      .selectFrom('execution_steps')
+      .select(['pid'])
+      .where('execution_id', '=', execution.id)
+      .executeTakeFirstOrThrow();
+    expect(step.pid).toBeNull();
   });
 
   it('runs once-only duties in exactly one of several processes, and hands them over on stop', async () => {

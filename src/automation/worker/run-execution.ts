@@ -56,6 +56,8 @@ export interface RunContext {
   track(executionId: number, controller: AbortController): () => void;
 }
 
+const HOST = os.hostname();
+
 /**
  * Only these variables of the worker's own environment reach a step: the worker may hold
  * credentials (database URL, admin token) that a job must never see.
@@ -184,6 +186,8 @@ async function runSteps(
           timeoutMs: step.timeout ? parseDuration(step.timeout) : undefined,
           graceMs: ctx.config.killGraceMs,
           signal,
+          onProcess: (process) =>
+            recordStep(ctx, execution.id, index, { process: process && { host: HOST, ...process } }),
         });
     const finishedAt = Date.now();
     writer.system(
@@ -250,6 +254,8 @@ async function runErrorHandler(
     timeoutMs: handler.timeout ? parseDuration(handler.timeout) : undefined,
     graceMs: ctx.config.killGraceMs,
     signal,
+    onProcess: (process) =>
+      recordStep(ctx, execution.id, index, { process: process && { host: HOST, ...process } }),
   });
   await recordStep(ctx, execution.id, index, {
     handlerState: result.state,

@@ -7,6 +7,7 @@ import { constants } from 'node:os';
 import type { LogWriter } from '../logs/writer.js';
 import { prepareArgv, type StepCommand } from '../runner/command.js';
 import { startProcess, type StepProcess } from '../runner/process-tree.js';
+import { processStartTime } from '../runner/orphans.js';
 import type { StepState } from '../executions/model.js';
 import { formatDuration } from '../../platform/duration.js';
 
@@ -35,6 +36,8 @@ export interface ProcessStepRequest {
   timeoutMs: number | undefined;
   graceMs: number;
   signal: AbortSignal;
+  /** Told the process once it runs (pid and start time) and once it ended (null), to record it. */
+  onProcess?: (process: { pid: number; startTime: string } | null) => Promise<void>;
 }
 
 /** The words for an outside stop, as recorded on steps and executions. */
@@ -101,6 +104,10 @@ export async function runProcessStep(request: ProcessStepRequest): Promise<StepO
     return { state: 'failed', exitCode: null, reason };
   }
 
+  // Recorded while the step runs, without holding up its start; cleared once it ends.
+  const startTime = await processStartTime(child.pid);
+  const recording = startTime ? request.onProcess?.({ pid: child.pid, startTime }) : undefined;
+
   let stoppedBy: { state: StepOutcome['state']; reason: string } | undefined;
   const stop = (state: StepOutcome['state'], reason: string) => {
     if (stoppedBy) return;
@@ -131,6 +138,10 @@ export async function runProcessStep(request: ProcessStepRequest): Promise<StepO
   await piped;
   clearTimeout(timer);
   signal.removeEventListener('abort', onAbort);
+  if (recording) {
+    await recording.catch(() => undefined);
+    await request.onProcess?.(null).catch(() => undefined);
+  }
 
   if (stoppedBy) return { state: stoppedBy.state, exitCode: exit.code, reason: stoppedBy.reason };
   if (exit.code === 0) return { state: 'succeeded', exitCode: 0, reason: null };

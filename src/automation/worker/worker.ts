@@ -9,7 +9,14 @@
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { claimExecutions, getExecution, renewLeases } from '../executions/store.js';
+import {
+  claimExecutions,
+  clearStepProcess,
+  findOrphanedProcesses,
+  getExecution,
+  renewLeases,
+} from '../executions/store.js';
+import { endOrphanedTree } from '../runner/orphans.js';
 import type { Execution } from '../executions/model.js';
 import { coerceError } from '../../platform/errors.js';
 import { VERSION } from '../../platform/version.js';
@@ -27,6 +34,9 @@ export interface WorkerOptions extends Omit<RunContext, 'owner' | 'track'> {
   /** Fallback poll when no wake-up arrives (a backoff elapsed, a notification was lost). */
   pollMs?: number;
 }
+
+/** How often a worker looks for process trees that a dead worker on its host left behind. */
+const ORPHAN_SWEEP_MS = 10_000;
 
 /** Claims per statement; a large batch would hold rows another worker could start sooner. */
 const CLAIM_BATCH = 16;
@@ -103,6 +113,8 @@ export class Worker {
     const leaseEvery = Math.max(200, Math.floor(config.leaseMs / 3));
     this.timers.push(setInterval(() => void this.renew(), leaseEvery));
     this.timers.push(setInterval(() => void this.heartbeat(), HEARTBEAT_MS));
+    this.timers.push(setInterval(() => void this.endOrphans(), ORPHAN_SWEEP_MS));
+    await this.endOrphans();
     this.claiming = true;
     this.loopDone = this.loop();
   }
@@ -219,6 +231,24 @@ export class Worker {
       for (const id of cancelRequested) await this.checkCancel(id);
     } catch (error) {
       this.options.logger.warn({ err: coerceError(error) }, 'renewing leases failed; will retry');
+    }
+  }
+
+  /** Ends step processes on this host whose worker died (their execution is no longer leased). */
+  private async endOrphans(): Promise<void> {
+    try {
+      for (const orphan of await findOrphanedProcesses(this.options.db, os.hostname(), Date.now())) {
+        if (this.active.has(orphan.executionId)) continue;
+        if (await endOrphanedTree(orphan.pid, orphan.startTime)) {
+          this.options.logger.warn(orphan, 'ended the process tree of a step whose worker was lost');
+        }
+        await clearStepProcess(this.options.db, orphan.executionId, orphan.index);
+      }
+    } catch (error) {
+      this.options.logger.warn(
+        { err: coerceError(error) },
+        'looking for orphaned processes failed; will retry',
+      );
     }
   }
 

@@ -105,6 +105,10 @@ export interface ExecutionStepsTable {
   child_execution_id: number | null;
   /** Number of the first log line this step produced, to jump to it. */
   log_first_line: number | null;
+  /** Where the step's process runs while it runs: host, pid and its start time (pids are reused). */
+  host: string | null;
+  pid: number | null;
+  pid_start_time: string | null;
 }
 
 export interface LogChunksTable {

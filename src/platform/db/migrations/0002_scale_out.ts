@@ -48,5 +48,11 @@ export async function up(db: Kysely<unknown>, caps: DialectCapabilities): Promis
   await db.schema.alterTable('projects').addColumn('retention_ms', big).execute();
   await db.schema.alterTable('projects').addColumn('description', 'text').execute();
 
+  // The process of a running step, so that a process tree orphaned by a crashed worker can be
+  // found and ended by a worker on the same host. Cleared when the step's process ends.
+  await db.schema.alterTable('execution_steps').addColumn('host', 'text').execute();
+  await db.schema.alterTable('execution_steps').addColumn('pid', 'integer').execute();
+  await db.schema.alterTable('execution_steps').addColumn('pid_start_time', 'text').execute();
+
   await db.schema.createIndex('executions_finished').on('executions').columns(['finished_at']).execute();
 }

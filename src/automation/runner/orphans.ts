@@ -1,0 +1,34 @@
+/**
+ * Process trees left behind by a worker that died (kill -9, OOM, a crashed server): each step
+ * runs in a session of its own, so its processes outlive the worker. A worker on the same host
+ * ends them, identified by pid and start time so that a reused pid is never hit.
+ */
+import { readProcEntry, readProcTable, withDescendants } from './proc-table.js';
+
+/** The start time of a running process, to recognise it later; undefined when it is gone. */
+export async function processStartTime(pid: number): Promise<string | undefined> {
+  return (await readProcEntry(pid))?.startTime;
+}
+
+/**
+ * Kills (SIGKILL) the session of an orphaned step and its descendants, if the process with this
+ * pid is still the one that was started. Returns whether anything was signalled.
+ */
+export async function endOrphanedTree(pid: number, startTime: string): Promise<boolean> {
+  const entry = await readProcEntry(pid);
+  const table = await readProcTable();
+  // The step's main process may be gone while its background children live on in its session.
+  const sessionMembers = [...table.values()].filter((other) => other.sid === pid).map((other) => other.pid);
+  if (entry && entry.startTime !== startTime) return false;
+  if (!entry && sessionMembers.length === 0) return false;
+  const victims = withDescendants(table, [...(entry ? [pid] : []), ...sessionMembers]);
+  for (const victim of victims) {
+    if (victim === process.pid || victim <= 1) continue;
+    try {
+      process.kill(victim, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return victims.size > 0;
+}
