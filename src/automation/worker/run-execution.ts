@@ -101,7 +101,10 @@ interface Outcome {
   reason: string | null;
 }
 
-/** Runs a claimed execution to its end and records it. Never throws. */
+/**
+ * Runs a claimed execution to its end and records it. When the database stays unreachable past
+ * all retries it throws; the execution is then no longer renewed, and lease recovery ends it.
+ */
 export async function runExecution(
   ctx: RunContext,
   execution: Execution,
@@ -109,6 +112,19 @@ export async function runExecution(
 ): Promise<Outcome> {
   const controller = new AbortController();
   const untrack = ctx.track(execution.id, controller);
+  try {
+    return await runTracked(ctx, execution, controller, parentSignal);
+  } finally {
+    untrack();
+  }
+}
+
+async function runTracked(
+  ctx: RunContext,
+  execution: Execution,
+  controller: AbortController,
+  parentSignal: AbortSignal | undefined,
+): Promise<Outcome> {
   const forwardParent = () => controller.abort(parentSignal?.reason);
   parentSignal?.addEventListener('abort', forwardParent, { once: true });
   if (parentSignal?.aborted) forwardParent();
@@ -147,7 +163,6 @@ export async function runExecution(
     parentSignal?.removeEventListener('abort', forwardParent);
   }
   await complete(ctx, execution, writer, outcome, controller.signal);
-  untrack();
   if (workDir) await fs.rm(workDir, { recursive: true, force: true }).catch(() => {});
   return outcome;
 }
@@ -165,6 +180,8 @@ async function runSteps(
   signal: AbortSignal,
 ): Promise<Outcome> {
   const { steps } = execution.spec;
+  // A run that a lost or stopped worker handed back says so at the top of its new part of the log.
+  if (execution.reason?.startsWith('re-queued')) writer.system(`[baton] running again (${execution.reason})`);
   for (const [index, step] of steps.entries()) {
     if (signal.aborted) break;
     const startedAt = Date.now();
