@@ -14,9 +14,13 @@ export interface NewLogChunk {
   createdAt: number;
 }
 
-/** Stores one chunk; (execution, seq) is unique, so a replayed insert fails instead of duplicating. */
-export async function insertLogChunk(db: Db, chunk: NewLogChunk): Promise<void> {
-  await db
+/**
+ * Stores one chunk; (execution, seq) is unique. Returns 'stored', or 'taken' when another chunk
+ * already holds that seq (a stale writer): an insert replayed after a lost connection finds its
+ * own chunk there and counts as stored.
+ */
+export async function insertLogChunk(db: Db, chunk: NewLogChunk): Promise<'stored' | 'taken'> {
+  const result = await db
     .insertInto('log_chunks')
     .values({
       execution_id: chunk.executionId,
@@ -27,7 +31,18 @@ export async function insertLogChunk(db: Db, chunk: NewLogChunk): Promise<void> 
       data: chunk.data,
       created_at: chunk.createdAt,
     })
-    .execute();
+    .onConflict((conflict) => conflict.columns(['execution_id', 'seq']).doNothing())
+    .executeTakeFirst();
+  if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) return 'stored';
+  const existing = await db
+    .selectFrom('log_chunks')
+    .select(['first_line', 'line_count'])
+    .where('execution_id', '=', chunk.executionId)
+    .where('seq', '=', chunk.seq)
+    .executeTakeFirst();
+  return existing?.first_line === chunk.firstLine && existing.line_count === chunk.lineCount
+    ? 'stored'
+    : 'taken';
 }
 
 /** Stored lines with `from <= n < from + limit`, in order; reads only the chunks that overlap. */

@@ -5,7 +5,7 @@ import { DIALECTS, openTestDatabase, type TestDatabase } from '../../../test/dat
 import type { Db } from '../../platform/db/database.js';
 import { LocalEventBus } from '../../platform/events.js';
 import type { LogLine } from './model.js';
-import { countStoredLines, readLogLines } from './store.js';
+import { countStoredLines, insertLogChunk, readLogLines } from './store.js';
 import { MAX_LINE_BYTES, MAX_PENDING_BYTES, LogWriter, type LogWriterOptions } from './writer.js';
 
 const T0 = 1_700_000_000_000;
@@ -297,5 +297,26 @@ describe.each(DIALECTS)('log writer on %s', (dialect) => {
     const totals = await writer.close();
     expect(totals).toEqual({ lines: i * 800, bytes: written, discardedBytes: 0 });
     expect(peak).toBeLessThan(32 * 1024 ** 2);
+  });
+
+  it('counts a chunk insert replayed after a lost connection as stored, and a seq another writer took as taken', async () => {
+    const chunk = {
+      executionId,
+      seq: 0,
+      firstLine: 0,
+      lineCount: 2,
+      rawBytes: 10,
+      data: Buffer.from('x'),
+      createdAt: T0,
+    };
+    expect(await insertLogChunk(database.db, chunk)).toBe('stored');
+    expect(await insertLogChunk(database.db, chunk)).toBe('stored');
+    expect(await insertLogChunk(database.db, { ...chunk, firstLine: 2 })).toBe('taken');
+    const rows = await database.db
+      .selectFrom('log_chunks')
+      .select('seq')
+      .where('execution_id', '=', executionId)
+      .execute();
+    expect(rows).toHaveLength(1);
   });
 });

@@ -395,18 +395,23 @@ export class LogWriter {
         this.seq ??= await this.withRetries(
           async () => (await lastLogChunkSeq(this.db, this.executionId)) + 1,
         );
-        const seq = this.seq++;
-        await this.withRetries(() =>
-          insertLogChunk(this.db, {
-            executionId: this.executionId,
-            seq,
-            firstLine: batch.firstLine,
-            lineCount: batch.frame.lineCount,
-            rawBytes: batch.bytes,
-            data,
-            createdAt: this.now(),
-          }),
-        );
+        for (;;) {
+          const seq = this.seq++;
+          const outcome = await this.withRetries(() =>
+            insertLogChunk(this.db, {
+              executionId: this.executionId,
+              seq,
+              firstLine: batch.firstLine,
+              lineCount: batch.frame.lineCount,
+              rawBytes: batch.bytes,
+              data,
+              createdAt: this.now(),
+            }),
+          );
+          if (outcome === 'stored') break;
+          // Another writer of this execution took the seq (a worker that lost it, still finishing): go after it.
+          this.seq = (await this.withRetries(() => lastLogChunkSeq(this.db, this.executionId))) + 1;
+        }
       } catch (error) {
         // The lines are lost; later chunks are still stored, and flush()/close() report it.
         this.lostBytes += batch.bytes;

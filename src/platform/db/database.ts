@@ -117,6 +117,11 @@ function openPostgres(url: string): Database {
   const pool = new pg.Pool({ ...connection, max: 10 });
   // An idle client that loses its connection emits 'error'; without a listener that kills the process.
   pool.on('error', () => {});
+  // So does a client that loses it while checked out with no query in flight (its backend was
+  // terminated just as a query returned, or between the statements of a transaction): the pool
+  // listens only to idle clients. The next query on it fails with a connection error, which the
+  // callers retry, and the pool drops the client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   const buses: PostgresEventBus[] = [];
   parsed.password = parsed.password ? '***' : '';
