@@ -178,14 +178,27 @@ export function readMemoryStatus(pid: number): MemoryStatus {
 
 /**
  * Starts `baton server` as a child process, the way an operator would, so its memory can be
- * measured apart from the bench's own (which holds samples, buffers, a fetch client).
+ * measured apart from the bench's own (which holds samples, buffers, a fetch client). `args`
+ * go after the defaults (`--no-worker`, `--database-url …`).
  */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  args: readonly string[] = [],
+): Promise<ServerProcess> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
   const token = generateToken();
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin', 'baton.js'), 'server', '--data-dir', dataDir, '--port', '0', '--no-examples'],
+    [
+      path.join(ROOT, 'bin', 'baton.js'),
+      'server',
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      '--no-examples',
+      ...args,
+    ],
     {
       cwd: ROOT,
       env: {

@@ -5,7 +5,8 @@
  * process-tree bookkeeping, the log chunk and the recorded outcome.
  */
 import { performance } from 'node:perf_hooks';
-import type { Baton } from '../src/app.js';
+import type { Db } from '../src/platform/db/database.js';
+import type { EventBus } from '../src/platform/events.js';
 import { TERMINAL_STATES } from '../src/automation/executions/model.js';
 import { getExecution, getExecutionState, listSteps } from '../src/automation/executions/store.js';
 import {
@@ -43,13 +44,14 @@ export interface LatencyResult {
  * after it stores the outcome, so the time of that event, once the row confirms a terminal
  * state, is the moment the completion became visible. It may come before the HTTP answer that
  * named the id reaches the client, hence the map rather than a waiter registered afterwards.
+ * On PostgreSQL the bus is LISTEN/NOTIFY, so this sees a worker in another process finish.
  */
-class CompletionWatcher {
+export class CompletionWatcher {
   private readonly finishedAt = new Map<number, number>();
   private readonly waiters = new Map<number, (at: number) => void>();
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly baton: Baton) {
+  constructor(private readonly baton: { db: Db; events: EventBus }) {
     this.unsubscribe = baton.events.subscribe('execution', (id) => {
       if (id === undefined || this.finishedAt.has(id)) return;
       const at = performance.now();
@@ -74,7 +76,7 @@ class CompletionWatcher {
   }
 }
 
-interface Sent {
+export interface Sent {
   id: number;
   /** Date.now() just before the request, comparable with the stored timestamps. */
   sentAt: number;
@@ -84,11 +86,11 @@ interface Sent {
  * Where a run's time went, from the timestamps Baton stores (millisecond resolution): the medians
  * of request → queued, queued → claimed, claimed → step started, the step, step ended → recorded.
  */
-async function phases(baton: Baton, sent: readonly Sent[]): Promise<Record<string, number>> {
+export async function phases(db: Db, sent: readonly Sent[]): Promise<Record<string, number>> {
   const columns: Record<string, number[]> = { request: [], claim: [], prepare: [], step: [], record: [] };
   for (const { id, sentAt } of sent) {
-    const execution = await getExecution(baton.db, id);
-    const [step] = await listSteps(baton.db, id);
+    const execution = await getExecution(db, id);
+    const [step] = await listSteps(db, id);
     if (!execution?.startedAt || !execution.finishedAt || !step?.startedAt || !step.finishedAt) continue;
     columns.request!.push(execution.queuedAt.getTime() - sentAt);
     columns.claim!.push(execution.startedAt.getTime() - execution.queuedAt.getTime());
@@ -121,7 +123,7 @@ export async function benchLatency(): Promise<LatencyResult> {
     await interleave(WARMUP, baseline, baton);
     sent.length = 0;
     const samples = await interleave(SAMPLES, baseline, baton);
-    const phaseMs = await phases(server.baton, sent);
+    const phaseMs = await phases(server.baton.db, sent);
 
     const result = {
       samples: SAMPLES,

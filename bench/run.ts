@@ -4,17 +4,32 @@
  * picks benchmarks; BENCH_LATENCY_SAMPLES, BENCH_THROUGHPUT_EXECUTIONS, BENCH_LOG_BYTES and
  * BENCH_LOG_ROUNDS shrink or grow them. Never part of `npm test`: the numbers depend on the
  * machine and its load. Exits 0 when a target is missed: the result is a measurement, not a test.
+ *
+ * The PostgreSQL parts (queue, remote-latency, backlog, worker-rss) use the tests' server
+ * (BENCH_POSTGRES_URL or BATON_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test),
+ * a fresh schema each, and report themselves skipped when it is unreachable. BENCH_QUEUE_JOBS,
+ * BENCH_QUEUE_ROUNDS, BENCH_QUEUE_FULL_EXECUTIONS, BENCH_REMOTE_LATENCY_SAMPLES,
+ * BENCH_BACKLOG_QUEUED, BENCH_BACKLOG_EXECUTIONS and BENCH_WORKER_RSS_EXECUTIONS size them;
+ * BENCH_WORKER_PROFILE_DIR=DIR writes a CPU profile of every `baton worker` they start.
  */
 import os from 'node:os';
+import { benchBacklog } from './backlog.js';
 import { benchLatency } from './latency.js';
 import { benchLogIngestion } from './log-ingestion.js';
+import { benchQueue } from './queue.js';
+import { benchRemoteLatency } from './remote-latency.js';
 import { benchThroughput } from './throughput.js';
+import { benchWorkerRss } from './worker-rss.js';
 import { collectGarbage, progress, type Comparison } from './harness.js';
 
 const BENCHMARKS: Record<string, () => Promise<{ comparisons: Comparison[] }>> = {
   latency: benchLatency,
   throughput: benchThroughput,
   logs: benchLogIngestion,
+  queue: benchQueue,
+  'remote-latency': benchRemoteLatency,
+  backlog: benchBacklog,
+  'worker-rss': benchWorkerRss,
 };
 
 function selected(): string[] {
