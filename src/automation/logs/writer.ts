@@ -151,6 +151,9 @@ export class LogWriter {
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.next = options.firstLine ?? 0;
+    // A log that starts at line 0 has no chunks yet; otherwise the first insert looks up the last seq.
+    // (Should another writer hold seq 0 after all, the insert finds it taken and moves past it.)
+    if (this.next === 0) this.seq = 0;
     this.open = this.newBatch();
   }
 

@@ -143,8 +143,11 @@ async function runTracked(
     executionId: execution.id,
     capBytes: ctx.config.logCapBytes,
     flushIntervalMs: ctx.logFlushMs,
-    // A re-queued execution's log goes on after the lines its lost run already stored.
-    firstLine: await withReconnect(() => countStoredLines(ctx.db, execution.id)),
+    // A re-queued execution's log goes on after the lines its lost run already stored; a fresh
+    // one starts at line 0 without asking the database.
+    firstLine: execution.reason?.startsWith('re-queued')
+      ? await withReconnect(() => countStoredLines(ctx.db, execution.id))
+      : 0,
   });
   ctx.logs.register(execution.id, writer);
   let workDir: string | undefined;

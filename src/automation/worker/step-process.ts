@@ -11,6 +11,9 @@ import { processStartTime } from '../runner/orphans.js';
 import type { StepState } from '../executions/model.js';
 import { formatDuration } from '../../platform/duration.js';
 
+/** How long a step runs before its process is recorded for orphan clean-up. */
+const RECORD_PROCESS_AFTER_MS = 100;
+
 /** Why an execution was stopped from outside its steps. */
 export type StopReason =
   | { kind: 'cancel'; by: string }
@@ -104,9 +107,14 @@ export async function runProcessStep(request: ProcessStepRequest): Promise<StepO
     return { state: 'failed', exitCode: null, reason };
   }
 
-  // Recorded while the step runs, without holding up its start; cleared once it ends.
-  const startTime = await processStartTime(child.pid);
-  const recording = startTime ? request.onProcess?.({ pid: child.pid, startTime }) : undefined;
+  // Recorded (for orphan clean-up) only once the step has run a little while: most steps end
+  // sooner, and two writes per step were a measurable share of a trivial job's latency.
+  let recording: Promise<void> | undefined;
+  const recordTimer = setTimeout(() => {
+    recording = processStartTime(child.pid).then((startTime) =>
+      startTime ? request.onProcess?.({ pid: child.pid, startTime }) : undefined,
+    );
+  }, RECORD_PROCESS_AFTER_MS);
 
   let stoppedBy: { state: StepOutcome['state']; reason: string } | undefined;
   const stop = (state: StepOutcome['state'], reason: string) => {
@@ -137,6 +145,7 @@ export async function runProcessStep(request: ProcessStepRequest): Promise<StepO
   const exit = await child.exited;
   await piped;
   clearTimeout(timer);
+  clearTimeout(recordTimer);
   signal.removeEventListener('abort', onAbort);
   if (recording) {
     await recording.catch(() => undefined);
