@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openDatabase, type Database } from '../src/platform/db/database.js';
+import { openDatabase, type Database, type Db } from '../src/platform/db/database.js';
 
 export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type DialectName = (typeof DIALECTS)[number];
@@ -80,4 +80,24 @@ export async function openTestDatabase(dialect: DialectName): Promise<TestDataba
       await location.drop();
     },
   };
+}
+
+/** A bare running execution row, for tests of what hangs off executions (logs, steps). */
+export async function insertBareExecution(db: Db, at = Date.now()): Promise<number> {
+  const row = await db
+    .insertInto('executions')
+    .values({
+      project: 'ops',
+      job_name: 'deploy',
+      job_revision: 1,
+      spec: '{}',
+      options: '{}',
+      requested_by: 'alice',
+      state: 'running',
+      queued_at: at,
+      run_after: at,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }

@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DIALECTS, openTestDatabase, type TestDatabase } from '../../../test/databases.js';
+import {
+  DIALECTS,
+  insertBareExecution,
+  openTestDatabase,
+  type TestDatabase,
+} from '../../../test/databases.js';
 import type { Db } from '../../platform/db/database.js';
 import { LocalEventBus } from '../../platform/events.js';
 import type { LogLine } from './model.js';
@@ -10,26 +15,7 @@ import { LogWriter, type LogWriterOptions } from './writer.js';
 
 const T0 = 1_700_000_000_000;
 
-async function insertExecution(db: Db): Promise<number> {
-  const row = await db
-    .insertInto('executions')
-    .values({
-      project: 'ops',
-      job_name: 'deploy',
-      job_revision: 1,
-      spec: '{}',
-      options: '{}',
-      requested_by: 'alice',
-      attempt: 1,
-      depth: 0,
-      state: 'running',
-      queued_at: T0,
-      run_after: T0,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
+const insertExecution = (db: Db) => insertBareExecution(db, T0);
 
 function lineText(n: number): string {
   return `line ${n} ${'.'.repeat(n % 37)}`;

@@ -1,7 +1,12 @@
 import { runInNewContext } from 'node:vm';
 import v8 from 'node:v8';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DIALECTS, openTestDatabase, type TestDatabase } from '../../../test/databases.js';
+import {
+  DIALECTS,
+  insertBareExecution,
+  openTestDatabase,
+  type TestDatabase,
+} from '../../../test/databases.js';
 import type { Db } from '../../platform/db/database.js';
 import { LocalEventBus } from '../../platform/events.js';
 import type { LogLine } from './model.js';
@@ -10,26 +15,7 @@ import { MAX_LINE_BYTES, MAX_PENDING_BYTES, LogWriter, type LogWriterOptions } f
 
 const T0 = 1_700_000_000_000;
 
-async function insertExecution(db: Db): Promise<number> {
-  const row = await db
-    .insertInto('executions')
-    .values({
-      project: 'ops',
-      job_name: 'deploy',
-      job_revision: 1,
-      spec: '{}',
-      options: '{}',
-      requested_by: 'alice',
-      attempt: 1,
-      depth: 0,
-      state: 'running',
-      queued_at: T0,
-      run_after: T0,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
+const insertExecution = (db: Db) => insertBareExecution(db, T0);
 
 /** Heap plus Buffer memory after a full collection, when the collector can be reached. */
 function memoryInUse(): number {
