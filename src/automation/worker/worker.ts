@@ -146,6 +146,12 @@ export class Worker {
     await markWorkerStopped(this.options.db, this.name, Date.now()).catch(() => undefined);
   }
 
+  /** Ends a drain at once: what still runs is stopped and handed back (see stop). */
+  hurry(): void {
+    for (const controller of this.active.values())
+      controller.abort({ kind: 'shutdown' } satisfies StopReason);
+  }
+
   private async loop(): Promise<void> {
     const { concurrency, pollMs = 1000 } = this.options;
     while (this.claiming) {

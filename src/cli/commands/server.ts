@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logging.js';
+import { stopOnSignals } from '../shutdown.js';
 
 export function registerServerCommand(program: Command): void {
   program
@@ -52,15 +53,10 @@ export function registerServerCommand(program: Command): void {
         }
         if (started.examplesApplied > 0)
           out.write(`Applied ${started.examplesApplied} example jobs from examples/.\n`);
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          logger.info({ signal }, 'stopping');
-          void started.baton.close(config.drainMs).then(() => process.exit(0));
-        };
-        process.on('SIGINT', () => stop('SIGINT'));
-        process.on('SIGTERM', () => stop('SIGTERM'));
+        stopOnSignals(logger, config.drainMs, {
+          drain: (drainMs) => started.baton.close(drainMs),
+          hurry: () => started.baton.worker?.hurry(),
+        });
       },
     );
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logging.js';
+import { stopOnSignals } from '../shutdown.js';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -38,15 +39,10 @@ export function registerWorkerCommand(program: Command): void {
         process.stdout.write(
           `Worker ${started.worker.name} is running (groups: ${started.worker.groups.join(', ') || 'none'}; concurrency ${config.workerConcurrency})\n`,
         );
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          logger.info({ signal, drainMs: config.drainMs }, 'draining');
-          void started.stop(config.drainMs).then(() => process.exit(0));
-        };
-        process.on('SIGINT', () => stop('SIGINT'));
-        process.on('SIGTERM', () => stop('SIGTERM'));
+        stopOnSignals(logger, config.drainMs, {
+          drain: (drainMs) => started.stop(drainMs),
+          hurry: () => started.worker.hurry(),
+        });
       },
     );
 }
