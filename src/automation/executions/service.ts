@@ -2,7 +2,7 @@
  * Requesting, cancelling and reading executions. Every entry point takes the caller and asks
  * the one authorization check before it touches anything.
  */
-import { requireAllowed } from '../../access/authorize.js';
+import { authorize, requireAllowed } from '../../access/authorize.js';
 import { resources, type Principal } from '../../access/model.js';
 import type { Db } from '../../platform/db/database.js';
 import { ConflictError, NotFoundError } from '../../platform/errors.js';
@@ -146,17 +146,14 @@ export class ExecutionService {
     return 'waiting for a free worker slot';
   }
 
+  /** Executions the caller may view, newest first. */
   async list(caller: Principal, filter: ExecutionFilter): Promise<Execution[]> {
-    // Until policies exist, only administrators see anything; filtering by permission happens here.
+    // Permission is checked per row after the query; once policies exist (delegation), a page
+    // may come back shorter than `limit` for callers who may see only some jobs.
     const executions = await listExecutions(this.db, filter);
-    return executions.filter((execution) => {
-      try {
-        requireAllowed(caller, 'view', resources.job(execution.project, execution.job));
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    return executions.filter(
+      (execution) => authorize(caller, 'view', resources.job(execution.project, execution.job)).allowed,
+    );
   }
 
   /** Cancels a queued execution at once; a running one is ended by its worker, whole process tree. */
