@@ -5,6 +5,7 @@
  * step that may run only once runs at most once, no stored log line goes missing, once-only
  * duties run in one process at a time, and logs stream across processes.
  */
+import type { WorkerView } from '../src/cli/api.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,20 +54,6 @@ interface ExecutionRow {
   lease_owner: string | null;
   log_lines: number;
   finished_at: number | null;
-}
-
-interface WorkerView {
-  name: string;
-  host: string;
-  pid: number;
-  groups: string[];
-  concurrency: number;
-  running: number;
-  version: string;
-  embedded: boolean;
-  state: 'alive' | 'stopped' | 'lost';
-  startedAt: string;
-  heartbeatAt: string;
 }
 
 const TERMINAL = ['succeeded', 'failed', 'cancelled', 'timed_out'];
