@@ -21,7 +21,7 @@ import { loadConfig, type ConfigOverrides } from '../src/platform/config.js';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The admin that bootstrapAdmin creates on an empty database (the first user). */
-export const ADMIN: Principal = { kind: 'user', id: 1, name: 'admin', isAdmin: true };
+export const ADMIN: Principal = { kind: 'user', id: 1, name: 'admin', isAdmin: true, via: 'internal' };
 
 /** The project every benchmark job lives in. */
 export const PROJECT = 'bench';

@@ -14,7 +14,7 @@ import type { Worker } from './automation/worker/worker.js';
 import { registerWorkerRoutes } from './automation/worker/routes.js';
 import { projectKind } from './access/projects.js';
 import { createWorker, openRuntime, processName, type Runtime } from './runtime.js';
-import { requireAllowed } from './access/authorize.js';
+import { AccessControl } from './access/authorize.js';
 import type { Config } from './platform/config.js';
 import { ApplyService } from './platform/documents/apply.js';
 import { registerApplyRoutes } from './platform/documents/routes.js';
@@ -26,6 +26,7 @@ import { VERSION } from './platform/version.js';
 /** A running Baton server: its services, its HTTP app (not yet listening) and its worker. */
 export interface Baton extends Runtime {
   name: string;
+  access: AccessControl;
   apply: ApplyService;
   executions: ExecutionService;
   http: HttpApp;
@@ -39,10 +40,14 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   const name = processName('server');
   const runtime = await openRuntime(config, logger, name);
   const { db, metrics, events } = runtime;
-  const apply = new ApplyService(db, requireAllowed);
+  const access = new AccessControl(db, events, logger);
+  await access.refresh();
+  const apply = new ApplyService(db, (principal, action, resource) =>
+    access.require(principal, action, resource),
+  );
   apply.register(jobKind);
   apply.register(projectKind);
-  const executions = new ExecutionService(db, events);
+  const executions = new ExecutionService(db, events, access);
 
   metrics.gaugeFromCollector(
     'baton_executions',
@@ -54,6 +59,7 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
 
   const http = await createHttpApp({
     db,
+    access,
     logger,
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -62,6 +68,7 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   const baton: Baton = {
     ...runtime,
     name,
+    access,
     apply,
     executions,
     http,
@@ -70,6 +77,7 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
       await http.close();
       await baton.worker?.stop(drainMs);
       await runtime.duties.stop();
+      access.close();
       await runtime.database.close();
     },
   };

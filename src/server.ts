@@ -26,7 +26,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
     const bootstrap = await bootstrapAdmin(baton.db, config.adminToken);
     let examplesApplied = 0;
     if (bootstrap.created && config.applyExamples) {
-      const admin: Principal = { kind: 'user', id: 0, name: 'admin', isAdmin: true };
+      const admin: Principal = { kind: 'user', id: 0, name: 'admin', isAdmin: true, via: 'internal' };
       const files = await readDocumentDirectory(path.join(PACKAGE_ROOT, 'examples'), PACKAGE_ROOT);
       if (files.length > 0) examplesApplied = (await baton.apply.apply({ files }, admin)).length;
     }

@@ -13,7 +13,7 @@ import { readLog } from '../src/automation/logs/reader.js';
 import { createTestLocation, type DialectName, type TestLocation } from './databases.js';
 
 export const ADMIN_TOKEN = 'baton_test_admin_token';
-export const admin: Principal = { kind: 'user', id: 1, name: 'admin', isAdmin: true };
+export const admin: Principal = { kind: 'user', id: 1, name: 'admin', isAdmin: true, via: 'internal' };
 
 export interface TestBaton extends Baton {
   location: TestLocation;

@@ -1,20 +1,115 @@
 /**
- * The one authorization check. Every HTTP route and every document in an apply passes through
- * `authorize`; nothing else decides access. Until policies exist (the delegation issue), only
- * administrators are allowed anything, which is the safe default: nothing is allowed unless a
- * rule says so.
+ * The one authorization check. Every HTTP route, every CLI command (through the API) and every
+ * document in an apply passes through `AccessControl.authorize`; nothing else decides access.
+ *
+ * Decisions are synchronous and come from an in-memory snapshot of policies, team memberships
+ * and project owners. The snapshot is reloaded when any of them changes (the `access` event,
+ * which also reaches other servers over PostgreSQL) and, as a backstop for a lost event, when it
+ * is older than `maxAgeMs`. Tokens, sessions and disabled users are not part of it: they are
+ * checked against the database on every request, so a revocation works at once.
  */
-import { ForbiddenError } from '../platform/errors.js';
+import type { Db } from '../platform/db/database.js';
+import { ForbiddenError, NotFoundError } from '../platform/errors.js';
+import type { EventBus } from '../platform/events.js';
+import type { Logger } from '../platform/logging.js';
+import { EMPTY_SNAPSHOT, evaluate, type AccessSnapshot, type Membership } from './policies/engine.js';
+import type { PolicyRule } from './policies/model.js';
 import type { Action, Decision, Principal, Resource } from './model.js';
 
-/** Decides whether a principal may perform an action on a resource, and says why. */
-export function authorize(principal: Principal, action: Action, resource: Resource): Decision {
-  if (principal.isAdmin) return { allowed: true, reason: `${principal.name} is an administrator` };
-  return { allowed: false, reason: `no rule allows ${principal.name} to ${action} ${resource}` };
-}
+export class AccessControl {
+  private snapshot: AccessSnapshot = EMPTY_SNAPSHOT;
+  private loadedAt = 0;
+  private loading: Promise<void> | undefined;
+  private readonly unsubscribe: () => void;
 
-/** Throws ForbiddenError unless the principal may perform the action. */
-export function requireAllowed(principal: Principal, action: Action, resource: Resource): void {
-  const decision = authorize(principal, action, resource);
-  if (!decision.allowed) throw new ForbiddenError(`forbidden: ${decision.reason}`);
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+    private readonly maxAgeMs = 30_000,
+  ) {
+    this.unsubscribe = events.subscribe('access', () => void this.refresh());
+  }
+
+  /** Decides whether a principal may perform an action on a resource, and says why. */
+  authorize(principal: Principal, action: Action, resource: Resource): Decision {
+    if (Date.now() - this.loadedAt > this.maxAgeMs) void this.refresh();
+    return evaluate(this.snapshot, principal, action, resource);
+  }
+
+  /** Throws ForbiddenError unless the principal may perform the action. */
+  require(principal: Principal, action: Action, resource: Resource): void {
+    const decision = this.authorize(principal, action, resource);
+    if (!decision.allowed) throw new ForbiddenError(`forbidden: ${decision.reason}`);
+  }
+
+  /** The decision for a user or service account by name (`baton policy test --as`). */
+  async explain(name: string, action: Action, resource: Resource): Promise<Decision> {
+    const user = await this.db
+      .selectFrom('users')
+      .select(['id', 'name', 'kind', 'is_admin'])
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (!user) throw new NotFoundError(`no user or service account named "${name}"`);
+    await this.refresh();
+    const principal: Principal = {
+      kind: user.kind === 'service' ? 'service' : 'user',
+      id: user.id,
+      name: user.name,
+      isAdmin: user.is_admin === 1,
+      via: 'internal',
+    };
+    return evaluate(this.snapshot, principal, action, resource);
+  }
+
+  /** Called after a change to teams, policies or owners: reloads here and tells other processes. */
+  async changed(): Promise<void> {
+    this.events.publish('access');
+    await this.refresh();
+  }
+
+  /** Reloads the snapshot; concurrent callers share one load. */
+  refresh(): Promise<void> {
+    this.loading ??= this.load()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'reloading policies failed'))
+      .finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private async load(): Promise<void> {
+    const startedAt = Date.now();
+    const [policies, members, owners] = await Promise.all([
+      this.db.selectFrom('policies').select(['name', 'spec']).orderBy('name').execute(),
+      this.db.selectFrom('team_members').select(['team', 'user_name', 'role']).execute(),
+      this.db
+        .selectFrom('projects')
+        .select(['name', 'owner_team'])
+        .where('owner_team', 'is not', null)
+        .execute(),
+    ]);
+    const memberships = new Map<string, Membership[]>();
+    for (const member of members) {
+      const list = memberships.get(member.user_name) ?? [];
+      const role = member.role === 'maintainer' ? 'maintainer' : 'member';
+      const existing = list.find((entry) => entry.team === member.team);
+      if (!existing) list.push({ team: member.team, role });
+      else if (role === 'maintainer') existing.role = role;
+      memberships.set(member.user_name, list);
+    }
+    this.snapshot = {
+      policies: policies.map((policy) => ({
+        name: policy.name,
+        rules: (
+          (typeof policy.spec === 'string' ? JSON.parse(policy.spec) : policy.spec) as { rules: PolicyRule[] }
+        ).rules,
+      })),
+      memberships,
+      projectOwners: new Map(owners.map((owner) => [owner.name, owner.owner_team!])),
+    };
+    this.loadedAt = startedAt;
+  }
 }

@@ -1,31 +1,74 @@
 /** Who is asking, what they want to do, and to what. */
 
+/** A token's scope: the token may be used only for these actions on resources matching `resource`. */
+export interface TokenScope {
+  action: Action;
+  /** A resource pattern as in policies (`job/ops/*`, `project/ops`); absent: any resource. */
+  resource?: string;
+}
+
 /** The caller of an API route or CLI command, once authenticated. */
 export interface Principal {
-  kind: 'user';
+  /** 'user' for people, 'service' for service accounts. */
+  kind: 'user' | 'service';
   id: number;
   name: string;
   isAdmin: boolean;
+  /** How the caller proved who they are. */
+  via: 'token' | 'session' | 'internal';
+  /** Set when a scoped token was used: every decision is also limited to these. */
+  scopes?: readonly TokenScope[] | undefined;
+  /** Where the request came from, for the audit trail. */
+  address?: string | undefined;
 }
 
-/** Everything a caller can do to a resource; policies (later) grant these. */
+/** The policy subject naming a principal: `user/alice` or `serviceaccount/ci`. */
+export function subjectOf(principal: Pick<Principal, 'kind' | 'name'>): string {
+  return `${principal.kind === 'service' ? 'serviceaccount' : 'user'}/${principal.name}`;
+}
+
+/**
+ * Everything a caller can do to a resource; policies grant these. `admin` includes every other
+ * action, and every action includes `view` (nobody runs what they cannot see).
+ */
 export const ACTIONS = ['view', 'run', 'read-logs', 'edit', 'approve', 'admin'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /**
- * Resources are named as paths: `project/ops`, `job/ops/disk-report`, `execution/42`, `system`.
- * Policies will match them with globs and label selectors.
+ * Resources are named as paths: `project/ops`, `job/ops/disk-report`, `secret/db/prod/password`,
+ * `team/payments`, `policy/NAME`, `system`. A job also carries its labels, for label selectors.
  */
-export type Resource = string;
+export type Resource = string | { path: string; labels?: Readonly<Record<string, string>> };
+
+export function resourcePath(resource: Resource): string {
+  return typeof resource === 'string' ? resource : resource.path;
+}
 
 export const resources = {
   system: 'system' as Resource,
   project: (project: string): Resource => `project/${project}`,
-  job: (project: string, name: string): Resource => `job/${project}/${name}`,
+  job: (project: string, name: string, labels?: Readonly<Record<string, string>>): Resource =>
+    labels ? { path: `job/${project}/${name}`, labels } : `job/${project}/${name}`,
+  secret: (path: string): Resource => `secret/${path}`,
+  team: (name: string): Resource => `team/${name}`,
+  policy: (name: string): Resource => `policy/${name}`,
+  service: (name: string): Resource => `service/${name}`,
 };
+
+/** A rule that took part in a decision, for explanations. */
+export interface DecidingRule {
+  /** `policy/NAME#N` (rule N, counting from 1), `ownership of project/P`, or `administrator`. */
+  source: string;
+  effect: 'allow' | 'deny';
+  subject: string;
+  action: string;
+  resource: string;
+}
 
 export interface Decision {
   allowed: boolean;
-  /** Why: the rule or fact that decided, for explanations and audit. */
+  /** Why, in one sentence, for error messages and the audit trail. */
   reason: string;
+  /** The rules that decided: the denying ones when denied, the allowing ones when allowed. */
+  rules: DecidingRule[];
 }

@@ -1,6 +1,6 @@
 /** SQL for users and API tokens. */
 import type { Db } from '../platform/db/database.js';
-import type { Principal } from './model.js';
+import type { Principal, TokenScope } from './model.js';
 
 export async function countUsers(db: Db): Promise<number> {
   const row = await db
@@ -50,14 +50,24 @@ export async function findPrincipalByTokenHash(
   const row = await db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .select(['users.id as user_id', 'users.name', 'users.is_admin', 'api_tokens.id as token_id'])
+    .select([
+      'users.id as user_id',
+      'users.name',
+      'users.kind',
+      'users.is_admin',
+      'api_tokens.id as token_id',
+      'api_tokens.scopes',
+    ])
+    .where('users.disabled_at', 'is', null)
     .where('api_tokens.token_hash', '=', hash)
     .where('api_tokens.revoked_at', 'is', null)
     .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', now)]))
     .executeTakeFirst();
   return (
     row && {
-      kind: 'user',
+      kind: row.kind === 'service' ? 'service' : 'user',
+      via: 'token',
+      scopes: parseScopes(row.scopes),
       id: row.user_id,
       name: row.name,
       isAdmin: row.is_admin === 1,
@@ -68,4 +78,10 @@ export async function findPrincipalByTokenHash(
 
 export async function touchToken(db: Db, tokenId: number, now: number): Promise<void> {
   await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', tokenId).execute();
+}
+
+/** Scopes as stored (JSON text on SQLite, jsonb on PostgreSQL); null means unscoped. */
+export function parseScopes(value: unknown): TokenScope[] | undefined {
+  if (value === null || value === undefined) return undefined;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as TokenScope[];
 }

@@ -15,7 +15,9 @@ export type Topic =
   /** Log lines were appended; payload is the execution id. */
   | 'log'
   /** Cancel was requested; payload is the execution id. */
-  | 'cancel';
+  | 'cancel'
+  /** Teams, policies or project owners changed: reload what authorization decides from. */
+  | 'access';
 
 export interface EventBus {
   publish(topic: Topic, id?: number): void;

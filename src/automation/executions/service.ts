@@ -2,7 +2,7 @@
  * Requesting, cancelling and reading executions. Every entry point takes the caller and asks
  * the one authorization check before it touches anything.
  */
-import { authorize, requireAllowed } from '../../access/authorize.js';
+import type { AccessControl } from '../../access/authorize.js';
 import { resources, type Principal } from '../../access/model.js';
 import type { Db } from '../../platform/db/database.js';
 import { ConflictError, NotFoundError } from '../../platform/errors.js';
@@ -51,6 +51,7 @@ export class ExecutionService {
   constructor(
     private readonly db: Db,
     private readonly events: EventBus,
+    private readonly access: AccessControl,
   ) {}
 
   /** Looks a job up for a caller, with "did you mean" when it does not exist. */
@@ -60,7 +61,7 @@ export class ExecutionService {
       const known = (await listJobs(this.db)).map((candidate) => `${candidate.project}/${candidate.name}`);
       throw new NotFoundError(`job ${project}/${name} not found${didYouMean(`${project}/${name}`, known)}`);
     }
-    requireAllowed(caller, 'view', resources.job(project, name));
+    this.access.require(caller, 'view', resources.job(project, name));
     return job;
   }
 
@@ -72,7 +73,7 @@ export class ExecutionService {
     options: Record<string, unknown>,
   ): Promise<Execution> {
     const job = await this.findJob(caller, project, name);
-    requireAllowed(caller, 'run', resources.job(project, name));
+    this.access.require(caller, 'run', resources.job(project, name));
     const values = resolveOptions(job.spec.options ?? [], options);
     const id = await insertExecution(this.db, {
       jobId: job.id,
@@ -94,7 +95,7 @@ export class ExecutionService {
   async get(caller: Principal, id: number): Promise<Execution> {
     const execution = await getExecution(this.db, id);
     if (!execution) throw new NotFoundError(`execution ${id} not found`);
-    requireAllowed(caller, 'view', resources.job(execution.project, execution.job));
+    this.access.require(caller, 'view', resources.job(execution.project, execution.job));
     return execution;
   }
 
@@ -152,14 +153,14 @@ export class ExecutionService {
     // may come back shorter than `limit` for callers who may see only some jobs.
     const executions = await listExecutions(this.db, filter);
     return executions.filter(
-      (execution) => authorize(caller, 'view', resources.job(execution.project, execution.job)).allowed,
+      (execution) => this.access.authorize(caller, 'view', resources.job(execution.project, execution.job)).allowed,
     );
   }
 
   /** Cancels a queued execution at once; a running one is ended by its worker, whole process tree. */
   async cancel(caller: Principal, id: number): Promise<Execution> {
     const execution = await this.get(caller, id);
-    requireAllowed(caller, 'run', resources.job(execution.project, execution.job));
+    this.access.require(caller, 'run', resources.job(execution.project, execution.job));
     if (execution.state !== 'queued' && execution.state !== 'running') {
       throw new ConflictError(`execution ${id} has already finished (${execution.state})`);
     }

@@ -1,8 +1,7 @@
 /** Jobs over HTTP: list and read. Jobs are written with POST /api/v1/apply. */
 import { z } from 'zod';
 import type { Baton } from '../../app.js';
-import { authorize } from '../../access/authorize.js';
-import { resources } from '../../access/model.js';
+import { resources, type Resource } from '../../access/model.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import type { Job } from './model.js';
@@ -54,7 +53,7 @@ function summary(job: Job): z.infer<typeof jobSummaryView> {
 
 const jobParams = z.object({ project: z.string(), name: z.string() });
 
-export function registerJobRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'executions'>): void {
+export function registerJobRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'executions' | 'access'>): void {
   app.get(
     '/api/v1/jobs',
     {
@@ -70,7 +69,7 @@ export function registerJobRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'execu
       const jobs = await listJobs(baton.db, { project: request.query.project });
       return {
         jobs: jobs
-          .filter((job) => authorize(caller, 'view', resources.job(job.project, job.name)).allowed)
+          .filter((job) => baton.access.authorize(caller, 'view', resources.job(job.project, job.name)).allowed)
           .map(summary),
       };
     },
@@ -97,7 +96,7 @@ export function registerJobRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'execu
   );
 }
 
-function resourceOf(params: unknown): string {
+function resourceOf(params: unknown): Resource {
   const { project, name } = params as { project: string; name: string };
   return resources.job(project, name);
 }

@@ -6,7 +6,6 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Baton } from '../../app.js';
-import { requireAllowed } from '../../access/authorize.js';
 import { resources, type Principal } from '../../access/model.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
@@ -29,7 +28,7 @@ const HEARTBEAT_MS = 15_000;
 
 export function registerLogRoutes(
   app: HttpApp,
-  baton: Pick<Baton, 'db' | 'logs' | 'events' | 'executions'>,
+  baton: Pick<Baton, 'db' | 'logs' | 'events' | 'executions' | 'access'>,
 ): void {
   const context = { db: baton.db, registry: baton.logs, events: baton.events };
   const isFinished = async (id: number) => {
@@ -38,7 +37,7 @@ export function registerLogRoutes(
   };
   const authorizeLog = async (caller: Principal, id: number) => {
     const execution = await baton.executions.get(caller, id);
-    requireAllowed(caller, 'read-logs', resources.job(execution.project, execution.job));
+    baton.access.require(caller, 'read-logs', resources.job(execution.project, execution.job));
     return execution;
   };
 

@@ -6,6 +6,7 @@ import { Migrator, type Kysely, type Migration } from 'kysely';
 import type { DialectCapabilities } from './capabilities.js';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_scale_out.js';
+import * as m0003 from './migrations/0003_delegation.js';
 
 /** A migration receives the capability record so column types can follow the dialect. */
 export interface BatonMigration {
@@ -15,6 +16,7 @@ export interface BatonMigration {
 const MIGRATIONS: Record<string, BatonMigration> = {
   '0001_foundation': m0001,
   '0002_scale_out': m0002,
+  '0003_delegation': m0003,
 };
 
 /** Applies every migration not applied yet; throws with the failing migration's name. */

@@ -12,6 +12,15 @@ export interface UsersTable {
   name: string;
   is_admin: number;
   created_at: number;
+  /** 'user' for people, 'service' for service accounts. */
+  kind: Generated<string>;
+  /** scrypt hash with its parameters; null when the user signs in only through OIDC or not at all. */
+  password_hash: string | null;
+  display_name: string | null;
+  email: string | null;
+  disabled_at: number | null;
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
 }
 
 export interface ApiTokensTable {
@@ -25,6 +34,125 @@ export interface ApiTokensTable {
   expires_at: number | null;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** What the token may be used for, narrower than its owner; null: everything the owner may. */
+  scopes: JsonColumn | null;
+  created_by: string | null;
+  revoked_by: string | null;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the session id in the cookie; the id itself is never stored. */
+  id_hash: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+  address: string | null;
+  user_agent: string | null;
+}
+
+export interface SignInThrottleTable {
+  /** `user:NAME` or `address:IP`. */
+  key: string;
+  failures: number;
+  window_started_at: number;
+  locked_until: number | null;
+}
+
+export interface OidcLoginsTable {
+  state: string;
+  code_verifier: string;
+  nonce: string;
+  return_to: string | null;
+  created_at: number;
+}
+
+export interface TeamsTable {
+  name: string;
+  description: string | null;
+  source: string;
+  digest: string;
+  created_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface TeamMembersTable {
+  team: string;
+  user_name: string;
+  /** 'member' or 'maintainer'. */
+  role: string;
+  /** 'document' (a Team document) or 'oidc' (a group claim at sign-in). */
+  origin: string;
+}
+
+export interface ServicesTable {
+  name: string;
+  owner_team: string;
+  /** experimental, production or deprecated. */
+  lifecycle: string;
+  description: string | null;
+  links: JsonColumn;
+  source: string;
+  digest: string;
+  created_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface PoliciesTable {
+  name: string;
+  description: string | null;
+  spec: JsonColumn;
+  source: string;
+  digest: string;
+  created_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface SecretsTable {
+  path: string;
+  /** Which master key encrypted `value`. */
+  key_id: string;
+  /** nonce, tag and AES-256-GCM ciphertext. */
+  value: Uint8Array;
+  version: number;
+  description: string | null;
+  created_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface ApprovalsTable {
+  id: Generated<number>;
+  execution_id: number;
+  approver: string;
+  /** 'approved' or 'rejected'. */
+  decision: string;
+  comment: string | null;
+  decided_at: number;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  at: number;
+  actor: string;
+  address: string | null;
+  action: string;
+  target: string;
+  summary: JsonColumn;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+  pruned_seq: number;
+  pruned_hash: string;
 }
 
 export interface ProjectsTable {
@@ -33,6 +161,8 @@ export interface ProjectsTable {
   description: string | null;
   /** Overrides the global retention of executions and logs for this project. */
   retention_ms: number | null;
+  /** The team that owns the project: its members may work in it without a policy. */
+  owner_team: string | null;
 }
 
 export interface JobsTable {
@@ -50,6 +180,8 @@ export interface JobsTable {
   created_at: number;
   updated_at: number;
   updated_by: string;
+  /** The catalog service the job acts on. */
+  service: string | null;
 }
 
 export interface ExecutionsTable {
@@ -89,6 +221,8 @@ export interface ExecutionsTable {
   log_lines: Generated<number>;
   log_bytes: Generated<number>;
   log_discarded_bytes: Generated<number>;
+  /** While awaiting approval: when the request is rejected for lack of decisions. */
+  approval_expires_at: number | null;
 }
 
 export interface ExecutionStepsTable {
@@ -152,4 +286,15 @@ export interface Schema {
   log_chunks: LogChunksTable;
   workers: WorkersTable;
   duty_leases: DutyLeasesTable;
+  sessions: SessionsTable;
+  sign_in_throttle: SignInThrottleTable;
+  oidc_logins: OidcLoginsTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  services: ServicesTable;
+  policies: PoliciesTable;
+  secrets: SecretsTable;
+  approvals: ApprovalsTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
 }

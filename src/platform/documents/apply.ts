@@ -3,12 +3,12 @@
  * every cross-document check runs before anything is written; then all changes are written in
  * one transaction. One bad document means nothing changes.
  */
-import { createHash } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
 import type { Principal } from '../../access/model.js';
 import type { Action, Resource } from '../../access/model.js';
+import { digestOf } from '../canonical-json.js';
 import type { Db } from '../db/database.js';
 import { InputError, type Problem } from '../errors.js';
 import { didYouMean } from '../suggest.js';
@@ -35,6 +35,8 @@ export interface ApplyRequest {
   /** Delete documents of the same kind and scope that the files no longer contain. */
   prune?: boolean;
 }
+
+export { digestOf };
 
 /** A validated document waiting to be applied. */
 export interface PlannedDocument<T> {
@@ -77,22 +79,6 @@ export interface DocumentKind<T> {
     context: { source: string; digest: string; actor: string; now: number },
   ): Promise<void>;
   remove(db: Db, scope: string, name: string): Promise<void>;
-}
-
-/** Sorted-key JSON: two documents that mean the same thing get the same digest. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, inner]) => inner !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function digestOf(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
 
 function render(value: unknown): string {

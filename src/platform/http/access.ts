@@ -4,7 +4,7 @@
  * authorized through the one check in access/authorize.ts.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { requireAllowed } from '../../access/authorize.js';
+import type { AccessControl } from '../../access/authorize.js';
 import type { Action, Principal, Resource } from '../../access/model.js';
 import { findPrincipalByTokenHash, touchToken } from '../../access/store.js';
 import { hashToken } from '../../access/tokens.js';
@@ -50,7 +50,11 @@ export function declaredRoutes(app: FastifyInstance): readonly DeclaredRoute[] {
   return declared.get(app) ?? [];
 }
 
-export function installAccessControl(app: FastifyInstance, db: Db): void {
+export function installAccessControl(
+  app: FastifyInstance,
+  db: Db,
+  accessControl: AccessControl,
+): void {
   const touched = new Map<number, number>();
   const routes: DeclaredRoute[] = [];
   declared.set(app, routes);
@@ -78,11 +82,13 @@ export function installAccessControl(app: FastifyInstance, db: Db): void {
     const principal = await findPrincipalByTokenHash(db, hashToken(match[1]!), now);
     if (!principal) throw new UnauthenticatedError('invalid, expired or revoked token');
     const { tokenId, ...caller } = principal;
-    request.principal = caller;
+    request.principal = { ...caller, address: request.ip };
     if ((touched.get(tokenId) ?? 0) < now - TOUCH_INTERVAL_MS) {
       touched.set(tokenId, now);
       await touchToken(db, tokenId, now);
     }
-    if (typeof access === 'object') requireAllowed(caller, access.action, access.resource(request));
+    if (typeof access === 'object') {
+      accessControl.require(request.principal, access.action, access.resource(request));
+    }
   });
 }

@@ -242,6 +242,7 @@ describe.each(DIALECTS)('HTTP API on %s', (dialect) => {
   it('refuses to register a route that does not declare who may call it', async () => {
     const app = await createHttpApp({
       db: baton.db,
+      access: baton.access,
       logger: silentLogger,
       metrics: new Metrics(),
       bodyLimitBytes: 1024,

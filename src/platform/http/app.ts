@@ -14,6 +14,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { AccessControl } from '../../access/authorize.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../metrics.js';
@@ -30,6 +31,7 @@ export type HttpApp = FastifyInstance<
 
 export interface HttpOptions {
   db: Db;
+  access: AccessControl;
   logger: Logger;
   metrics: Metrics;
   bodyLimitBytes: number;
@@ -60,7 +62,7 @@ export async function createHttpApp(options: HttpOptions): Promise<HttpApp> {
     },
     transform: jsonSchemaTransform,
   });
-  installAccessControl(app, options.db);
+  installAccessControl(app, options.db, options.access);
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
