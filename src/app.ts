@@ -4,8 +4,16 @@
  * wired here and nowhere else.
  */
 import { registerAccessRoutes } from './access/routes.js';
+import { registerSignInRoutes } from './access/sign-in/routes.js';
+import { registerUserRoutes } from './access/users/routes.js';
+import { registerAuditRoutes } from './access/audit/routes.js';
+import { registerTokenRoutes } from './access/tokens/routes.js';
+import { registerApprovalRoutes } from './access/approvals/routes.js';
+import { ApprovalService } from './access/approvals/service.js';
 import { registerExecutionRoutes } from './automation/executions/routes.js';
 import { ExecutionService } from './automation/executions/service.js';
+import { registerSecretRoutes } from './access/secrets/routes.js';
+import { SecretService } from './access/secrets/service.js';
 import { countByState } from './automation/executions/store.js';
 import { jobKind } from './automation/jobs/kind.js';
 import { registerJobRoutes } from './automation/jobs/routes.js';
@@ -14,9 +22,16 @@ import type { Worker } from './automation/worker/worker.js';
 import { registerWorkerRoutes } from './automation/worker/routes.js';
 import { projectKind } from './access/projects.js';
 import { createWorker, openRuntime, processName, type Runtime } from './runtime.js';
+import { appendAudit, auditActor } from './access/audit/trail.js';
 import { AccessControl } from './access/authorize.js';
+import { policyKind } from './access/policies/kind.js';
+import { registerPolicyRoutes } from './access/policies/routes.js';
+import { registerTeamRoutes } from './access/teams/routes.js';
+import { registerServiceRoutes } from './reliability/services/routes.js';
+import { teamKind } from './access/teams/kind.js';
+import { serviceKind } from './reliability/services/kind.js';
 import type { Config } from './platform/config.js';
-import { ApplyService } from './platform/documents/apply.js';
+import { ApplyService, type ApplyResult } from './platform/documents/apply.js';
 import { registerApplyRoutes } from './platform/documents/routes.js';
 import { createHttpApp, type HttpApp } from './platform/http/app.js';
 import { registerSystemRoutes } from './platform/http/system-routes.js';
@@ -29,6 +44,8 @@ export interface Baton extends Runtime {
   access: AccessControl;
   apply: ApplyService;
   executions: ExecutionService;
+  approvals: ApprovalService;
+  secrets: SecretService;
   http: HttpApp;
   worker: Worker | undefined;
   /** Stops accepting requests, drains the embedded worker (up to `drainMs`), closes the database. */
@@ -42,12 +59,30 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   const { db, metrics, events } = runtime;
   const access = new AccessControl(db, events, logger);
   await access.refresh();
-  const apply = new ApplyService(db, (principal, action, resource) =>
-    access.require(principal, action, resource),
+  const apply = new ApplyService(
+    db,
+    (principal, action, resource) => access.require(principal, action, resource),
+    {
+      recordChanges: async (trx, actor, changes) => {
+        await appendAudit(trx, {
+          ...auditActor(actor),
+          action: 'apply',
+          target: changes.length === 1 ? changeTarget(changes[0]!) : `${changes.length} documents`,
+          summary: { changes: changes.map((change) => `${changeTarget(change)} ${change.action}`) },
+        });
+      },
+      // Teams, policies, owners and job labels all feed authorization decisions.
+      committed: () => access.changed(),
+    },
   );
-  apply.register(jobKind);
+  apply.register(teamKind);
   apply.register(projectKind);
+  apply.register(serviceKind);
+  apply.register(policyKind);
+  apply.register(jobKind);
   const executions = new ExecutionService(db, events, access);
+  const approvals = new ApprovalService(db, events, access);
+  const secrets = new SecretService(db, access, runtime.keyring);
 
   metrics.gaugeFromCollector(
     'baton_executions',
@@ -71,6 +106,8 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
     access,
     apply,
     executions,
+    approvals,
+    secrets,
     http,
     worker: undefined,
     close: async (drainMs = 0) => {
@@ -83,11 +120,20 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   };
   registerSystemRoutes(http, baton);
   registerAccessRoutes(http);
+  registerPolicyRoutes(http, baton);
+  registerTeamRoutes(http, baton);
+  registerServiceRoutes(http, baton);
+  registerUserRoutes(http, baton);
+  registerSignInRoutes(http, baton);
+  registerTokenRoutes(http, baton);
+  registerAuditRoutes(http, baton);
   registerApplyRoutes(http, baton);
   registerJobRoutes(http, baton);
   registerExecutionRoutes(http, baton);
+  registerApprovalRoutes(http, baton);
   registerLogRoutes(http, baton);
   registerWorkerRoutes(http, baton);
+  registerSecretRoutes(http, baton);
   await http.ready();
 
   if (config.embeddedWorker) {
@@ -99,4 +145,10 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
     await baton.worker.start();
   }
   return baton;
+}
+
+/** `team/payments`, `job/ops/restart-web`: an applied document as an audit target. */
+function changeTarget(change: ApplyResult): string {
+  const name = change.scope && change.scope !== change.name ? `${change.scope}/${change.name}` : change.name;
+  return `${change.kind.toLowerCase()}/${name}`;
 }

@@ -5,10 +5,13 @@
 import path from 'node:path';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { approvalExpiryDuty } from './access/approvals/expiry.js';
+import { auditRetentionDuty } from './access/audit/retention.js';
 import { retentionDuty } from './automation/executions/retention.js';
 import { LogRegistry } from './automation/logs/registry.js';
 import { leaseRecoveryDuty, workerCleanupDuty } from './automation/worker/recovery.js';
 import { Worker } from './automation/worker/worker.js';
+import { loadKeyring, type Keyring } from './access/secrets/keyring.js';
 import type { Config } from './platform/config.js';
 import type { DialectCapabilities } from './platform/db/capabilities.js';
 import { openDatabase, type Database, type Db } from './platform/db/database.js';
@@ -27,6 +30,8 @@ export interface Runtime {
   metrics: Metrics;
   logger: Logger;
   duties: Duties;
+  /** The master keys that seal secrets; workers decrypt with them when a step starts. */
+  keyring: Keyring;
 }
 
 /** A name for this process in leases and the worker registry: host, pid and a random tag. */
@@ -36,6 +41,8 @@ export function processName(prefix: string): string {
 
 /** Opens (and migrates) the database and starts the event bus and the duties. */
 export async function openRuntime(config: Config, logger: Logger, owner: string): Promise<Runtime> {
+  // First, so that a bad or exposed key stops the start before anything else is opened.
+  const keyring = await loadKeyring(config);
   const database = await openDatabase({
     url: config.databaseUrl,
     sqlitePath: path.join(config.dataDir, 'baton.db'),
@@ -45,6 +52,8 @@ export async function openRuntime(config: Config, logger: Logger, owner: string)
   const duties = new Duties({ db: database.db, owner, logger, metrics });
   duties.add(leaseRecoveryDuty({ db: database.db, events, logger, metrics }));
   duties.add(retentionDuty({ db: database.db, metrics }, { defaultMs: config.retentionMs }));
+  duties.add(approvalExpiryDuty({ db: database.db, events }));
+  duties.add(auditRetentionDuty({ db: database.db, metrics }, config.auditRetentionMs));
   duties.add(workerCleanupDuty(database.db));
   duties.start();
   return {
@@ -57,6 +66,7 @@ export async function openRuntime(config: Config, logger: Logger, owner: string)
     metrics,
     logger,
     duties,
+    keyring,
   };
 }
 
@@ -65,9 +75,10 @@ export function createWorker(
   runtime: Runtime,
   options: { name: string; concurrency: number; groups?: string[]; embedded: boolean },
 ): Worker {
-  const { db, caps, events, logs, metrics, logger, config } = runtime;
+  const { db, caps, events, logs, metrics, logger, config, keyring } = runtime;
   return new Worker({
     db,
+    keyring,
     caps,
     events,
     logs,

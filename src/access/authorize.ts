@@ -12,7 +12,13 @@ import type { Db } from '../platform/db/database.js';
 import { ForbiddenError, NotFoundError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
 import type { Logger } from '../platform/logging.js';
-import { EMPTY_SNAPSHOT, evaluate, type AccessSnapshot, type Membership } from './policies/engine.js';
+import {
+  EMPTY_SNAPSHOT,
+  evaluate,
+  subjectsOf,
+  type AccessSnapshot,
+  type Membership,
+} from './policies/engine.js';
 import type { PolicyRule } from './policies/model.js';
 import type { Action, Decision, Principal, Resource } from './model.js';
 
@@ -35,6 +41,12 @@ export class AccessControl {
   authorize(principal: Principal, action: Action, resource: Resource): Decision {
     if (Date.now() - this.loadedAt > this.maxAgeMs) void this.refresh();
     return evaluate(this.snapshot, principal, action, resource);
+  }
+
+  /** The subjects a principal answers to (`user/alice`, `team/sre`, …), as policies and approvers name them. */
+  subjectsOf(principal: Pick<Principal, 'kind' | 'name'>): string[] {
+    if (Date.now() - this.loadedAt > this.maxAgeMs) void this.refresh();
+    return subjectsOf(this.snapshot, principal);
   }
 
   /** Throws ForbiddenError unless the principal may perform the action. */
@@ -82,7 +94,7 @@ export class AccessControl {
 
   private async load(): Promise<void> {
     const startedAt = Date.now();
-    const [policies, members, owners] = await Promise.all([
+    const [policies, members, owners, services, jobs] = await Promise.all([
       this.db.selectFrom('policies').select(['name', 'spec']).orderBy('name').execute(),
       this.db.selectFrom('team_members').select(['team', 'user_name', 'role']).execute(),
       this.db
@@ -90,7 +102,17 @@ export class AccessControl {
         .select(['name', 'owner_team'])
         .where('owner_team', 'is not', null)
         .execute(),
+      this.db.selectFrom('services').select(['name', 'owner_team']).execute(),
+      this.db.selectFrom('jobs').select(['project', 'name', 'labels']).execute(),
     ]);
+    const jobLabels = new Map<string, Record<string, string>>();
+    for (const job of jobs) {
+      const labels = (typeof job.labels === 'string' ? JSON.parse(job.labels) : job.labels) as Record<
+        string,
+        string
+      >;
+      if (Object.keys(labels).length > 0) jobLabels.set(`job/${job.project}/${job.name}`, labels);
+    }
     const memberships = new Map<string, Membership[]>();
     for (const member of members) {
       const list = memberships.get(member.user_name) ?? [];
@@ -109,6 +131,8 @@ export class AccessControl {
       })),
       memberships,
       projectOwners: new Map(owners.map((owner) => [owner.name, owner.owner_team!])),
+      serviceOwners: new Map(services.map((service) => [service.name, service.owner_team])),
+      jobLabels,
     };
     this.loadedAt = startedAt;
   }

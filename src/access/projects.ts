@@ -1,12 +1,17 @@
 /**
- * `kind: Project` documents: a project's description and how long its executions are kept.
- * Projects also come into being implicitly when a job names them.
+ * `kind: Project` documents: a project's owning team, its description and how long its
+ * executions are kept. Projects also come into being implicitly when a job names them.
+ *
+ * The owning team's members may view, run, read logs of, edit and approve everything in the
+ * project without a policy; its maintainers may also administer it. Changing the owner needs
+ * `admin` on the project, so an editor cannot hand the project to their own team.
  */
 import { z } from 'zod';
 import { parseDuration, formatDuration } from '../platform/duration.js';
 import { digestOf, type DocumentKind } from '../platform/documents/apply.js';
 import { duration, resourceName } from '../automation/jobs/model.js';
 import { resources } from './model.js';
+import { checkSubjects, knownSubjects } from './subjects.js';
 
 export const projectDocument = z.strictObject({
   apiVersion: z.literal('baton/v1'),
@@ -14,6 +19,8 @@ export const projectDocument = z.strictObject({
   metadata: z.strictObject({ name: resourceName, description: z.string().optional() }),
   spec: z
     .strictObject({
+      /** The team that owns the project. */
+      owner: resourceName.optional(),
       /** Executions and logs of this project are deleted this long after they finish. */
       retention: duration.optional(),
     })
@@ -33,14 +40,37 @@ export const projectKind: DocumentKind<ProjectDocument> = {
       apiVersion: 'baton/v1',
       kind: 'Project',
       metadata: { name: row.name, ...(row.description ? { description: row.description } : {}) },
-      spec: row.retention_ms === null ? {} : { retention: formatDuration(row.retention_ms) },
+      spec: {
+        ...(row.owner_team === null ? {} : { owner: row.owner_team }),
+        ...(row.retention_ms === null ? {} : { retention: formatDuration(row.retention_ms) }),
+      },
     };
     return { digest: digestOf(document), document };
+  },
+  check: async (db, plan) => {
+    const known = await knownSubjects(
+      db,
+      plan.planned('Team').map((team) => team.name),
+    );
+    return checkSubjects(
+      known,
+      plan.documents.flatMap(({ source, value }) =>
+        value.spec.owner === undefined
+          ? []
+          : [{ subject: `team/${value.spec.owner}`, document: source, path: ['spec', 'owner'] }],
+      ),
+    );
+  },
+  requires: async (_db, document, stored) => {
+    const before = (stored as ProjectDocument | undefined)?.spec.owner;
+    if (before === document.spec.owner) return [];
+    return [{ action: 'admin', resource: resources.project(document.metadata.name), path: ['spec', 'owner'] }];
   },
   // Projects are never pruned: jobs and the history of executions hang off them.
   names: async () => [],
   save: async (db, document, context) => {
     const values = {
+      owner_team: document.spec.owner ?? null,
       description: document.metadata.description ?? null,
       retention_ms: document.spec.retention ? parseDuration(document.spec.retention)! : null,
     };

@@ -1,6 +1,7 @@
 /** SQL for users and API tokens. */
 import type { Db } from '../platform/db/database.js';
 import type { Principal, TokenScope } from './model.js';
+import type { ApiToken } from './tokens/model.js';
 
 export async function countUsers(db: Db): Promise<number> {
   const row = await db
@@ -24,7 +25,16 @@ export async function insertUser(
 
 export async function insertToken(
   db: Db,
-  token: { userId: number; name: string; prefix: string; hash: string; now: number; expiresAt?: number },
+  token: {
+    userId: number;
+    name: string;
+    prefix: string;
+    hash: string;
+    now: number;
+    expiresAt?: number | null;
+    scopes?: readonly TokenScope[] | null;
+    createdBy?: string;
+  },
 ): Promise<number> {
   const row = await db
     .insertInto('api_tokens')
@@ -35,6 +45,8 @@ export async function insertToken(
       token_hash: token.hash,
       created_at: token.now,
       expires_at: token.expiresAt ?? null,
+      scopes: token.scopes ? JSON.stringify(token.scopes) : null,
+      created_by: token.createdBy ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -84,4 +96,88 @@ export async function touchToken(db: Db, tokenId: number, now: number): Promise<
 export function parseScopes(value: unknown): TokenScope[] | undefined {
   if (value === null || value === undefined) return undefined;
   return (typeof value === 'string' ? JSON.parse(value) : value) as TokenScope[];
+}
+
+/** A user or service account by name, for issuing tokens. */
+export async function findUserByName(
+  db: Db,
+  name: string,
+): Promise<{ id: number; name: string; kind: 'user' | 'service'; disabled: boolean } | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select(['id', 'name', 'kind', 'disabled_at'])
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return (
+    row && {
+      id: row.id,
+      name: row.name,
+      kind: row.kind === 'service' ? 'service' : 'user',
+      disabled: row.disabled_at !== null,
+    }
+  );
+}
+
+function selectTokens(db: Db) {
+  return db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .select([
+      'api_tokens.id',
+      'api_tokens.name',
+      'api_tokens.prefix',
+      'api_tokens.scopes',
+      'api_tokens.created_at',
+      'api_tokens.created_by',
+      'api_tokens.expires_at',
+      'api_tokens.last_used_at',
+      'api_tokens.revoked_at',
+      'api_tokens.revoked_by',
+      'users.name as owner',
+      'users.kind as owner_kind',
+    ]);
+}
+
+type TokenRow = Awaited<ReturnType<ReturnType<typeof selectTokens>['executeTakeFirstOrThrow']>>;
+
+const dateOrNull = (ms: number | null) => (ms === null ? null : new Date(Number(ms)));
+
+function parseToken(row: TokenRow): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    owner: row.owner,
+    ownerKind: row.owner_kind === 'service' ? 'service' : 'user',
+    scopes: parseScopes(row.scopes) ?? null,
+    createdAt: new Date(Number(row.created_at)),
+    createdBy: row.created_by,
+    expiresAt: dateOrNull(row.expires_at),
+    lastUsedAt: dateOrNull(row.last_used_at),
+    revokedAt: dateOrNull(row.revoked_at),
+    revokedBy: row.revoked_by,
+  };
+}
+
+/** Tokens of one owner (by name), or of everyone; newest first. */
+export async function listTokens(db: Db, filter: { owner?: string }): Promise<ApiToken[]> {
+  let query = selectTokens(db).orderBy('api_tokens.id', 'desc');
+  if (filter.owner !== undefined) query = query.where('users.name', '=', filter.owner);
+  return (await query.execute()).map(parseToken);
+}
+
+export async function getToken(db: Db, id: number): Promise<ApiToken | undefined> {
+  const row = await selectTokens(db).where('api_tokens.id', '=', id).executeTakeFirst();
+  return row && parseToken(row);
+}
+
+/** Marks a token revoked; false when it already was (the first revocation stands). */
+export async function revokeToken(db: Db, id: number, by: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: now, revoked_by: by })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

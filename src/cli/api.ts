@@ -136,3 +136,90 @@ export interface WorkerView {
 export interface WorkersResponse {
   workers: WorkerView[];
 }
+
+export interface TokenScopeView {
+  action: string;
+  resource?: string;
+}
+
+export interface TokenView {
+  id: number;
+  name: string;
+  prefix: string;
+  owner: string;
+  ownerKind: 'user' | 'service';
+  scopes: TokenScopeView[] | null;
+  createdAt: string;
+  createdBy: string | null;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
+
+/** POST /api/v1/tokens: the token's value, shown this once, with its listing. */
+export interface CreatedTokenResponse extends TokenView {
+  token: string;
+}
+
+export interface TokensResponse {
+  tokens: TokenView[];
+}
+
+export interface AuditRecordView {
+  seq: number;
+  at: string;
+  actor: string;
+  address: string | null;
+  action: string;
+  target: string;
+  summary: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditListResponse {
+  records: AuditRecordView[];
+  next: number | null;
+}
+
+export interface AuditVerifyResponse {
+  ok: boolean;
+  checked: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  headSeq: number;
+  headHash: string;
+  problems: { seq: number; problem: string }[];
+}
+
+export interface DecisionView {
+  allowed: boolean;
+  reason: string;
+  rules: { source: string; effect: 'allow' | 'deny'; subject: string; action: string; resource: string }[];
+}
+
+export interface PolicyTestResponse {
+  user: string;
+  action: string;
+  resource: string;
+  decision: DecisionView;
+}
+
+export interface TeamsResponse {
+  teams: {
+    name: string;
+    description: string | null;
+    members: { name: string; role: string; origin: string }[];
+  }[];
+}
+
+export interface ServicesResponse {
+  services: {
+    name: string;
+    description: string | null;
+    owner: string;
+    lifecycle: string;
+    links: { title: string; url: string }[];
+  }[];
+}

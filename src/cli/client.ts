@@ -37,6 +37,11 @@ export class BatonClient {
     return this.json<T>('POST', path, body);
   }
 
+  /** DELETE a resource and read the JSON answer. */
+  delete<T>(path: string): Promise<T> {
+    return this.json<T>('DELETE', path);
+  }
+
   /**
    * Opens a long-lived response (the log stream) and returns it once the status is OK; reading
    * the body is the caller's, and `signal` ends it.

@@ -2,13 +2,16 @@
 import { Command, CommanderError } from 'commander';
 import { BatonError, coerceError, formatProblem, InputError } from '../platform/errors.js';
 import { VERSION } from '../platform/version.js';
+import { registerAccessCommands } from './commands/access.js';
 import { registerApplyCommand } from './commands/apply.js';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerExecutionCommands } from './commands/executions.js';
 import { registerJobsCommand } from './commands/jobs.js';
 import { registerLoginCommand } from './commands/login.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerTokensCommand } from './commands/tokens.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { registerWorkersCommand } from './commands/workers.js';
 import { DEFAULT_URL } from './config.js';
@@ -53,6 +56,9 @@ export function createProgram(): Command {
   registerExecutionCommands(program);
   registerLogsCommand(program);
   registerWorkersCommand(program);
+  registerAccessCommands(program);
+  registerTokensCommand(program);
+  registerAuditCommand(program);
   return program;
 }
 
@@ -72,6 +78,8 @@ function report(error: unknown): number {
   // commander has printed its message already (or help/version, which are not failures).
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
   if (error instanceof CliError) {
+    // An empty message: the command has said everything on stdout and only sets the exit code.
+    if (!error.message && error.details.length === 0) return error.exitCode;
     process.stderr.write([`baton: ${error.message}`, ...error.details].map((line) => `${line}\n`).join(''));
     return error.exitCode;
   }

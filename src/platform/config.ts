@@ -34,9 +34,29 @@ export interface Config {
   bodyLimitBytes: number;
   /** How long finished executions and their logs are kept (projects may override). */
   retentionMs: number;
+  /** BATON_AUDIT_RETENTION: how long audit records are kept, apart from executions; null: forever (`never`). */
+  auditRetentionMs: number | null;
   /** On SIGTERM, how long running executions may finish before they are handed back. */
   drainMs: number;
   logLevel: string;
+  /** BATON_MASTER_KEY: the key that seals secrets (base64 or hex of 32 bytes); absent: `<dataDir>/master.key`. */
+  masterKey: string | undefined;
+  /** BATON_MASTER_KEY_PREVIOUS (comma-separated): older keys, still able to open secrets while rotating. */
+  masterKeyPrevious: string[];
+  /** The URL people reach Baton at (`https://baton.example.com`); OIDC redirects back to it. */
+  publicUrl: string | undefined;
+  /** Sign-in through an OpenID Connect provider; undefined when not configured. */
+  oidc: OidcConfig | undefined;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  /** The ID token or userinfo claim that lists the user's groups. */
+  groupsClaim: string;
+  /** Provider group → Baton team; groups not listed map to the team of the same name. */
+  teamMap: Record<string, string>;
 }
 
 export type ConfigOverrides = Partial<Config>;
@@ -85,7 +105,64 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     leaseMs: pick('leaseMs', envNumber(env, 'BATON_LEASE', parseDuration), 30_000),
     bodyLimitBytes: pick('bodyLimitBytes', envNumber(env, 'BATON_BODY_LIMIT', parseBytes), 10 * 1024 * 1024),
     retentionMs: pick('retentionMs', envNumber(env, 'BATON_RETENTION', parseDuration), 30 * 86_400_000),
+    auditRetentionMs:
+      overrides.auditRetentionMs !== undefined
+        ? overrides.auditRetentionMs
+        : env.BATON_AUDIT_RETENTION === 'never'
+          ? null
+          : (envNumber(env, 'BATON_AUDIT_RETENTION', parseDuration) ?? 400 * 86_400_000),
     drainMs: pick('drainMs', envNumber(env, 'BATON_DRAIN_TIMEOUT', parseDuration), 30_000),
     logLevel: pick('logLevel', env.BATON_LOG_LEVEL, 'info'),
+    masterKey: overrides.masterKey ?? (env.BATON_MASTER_KEY || undefined),
+    masterKeyPrevious:
+      overrides.masterKeyPrevious ??
+      (env.BATON_MASTER_KEY_PREVIOUS ?? '')
+        .split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+    publicUrl: overrides.publicUrl ?? (env.BATON_PUBLIC_URL || undefined),
+    oidc: overrides.oidc ?? oidcFromEnv(env),
   };
+}
+
+/** OIDC settings from BATON_OIDC_*; all of issuer and client id, or none. */
+function oidcFromEnv(env: Env): OidcConfig | undefined {
+  const issuer = env.BATON_OIDC_ISSUER || undefined;
+  const clientId = env.BATON_OIDC_CLIENT_ID || undefined;
+  if (!issuer && !clientId) return undefined;
+  if (!issuer || !clientId) {
+    const missing = issuer ? 'BATON_OIDC_CLIENT_ID' : 'BATON_OIDC_ISSUER';
+    throw new InputError(`environment variable ${missing} is required when OIDC is configured`, [
+      { path: missing, message: 'missing' },
+    ]);
+  }
+  return {
+    issuer,
+    clientId,
+    clientSecret: env.BATON_OIDC_CLIENT_SECRET || undefined,
+    groupsClaim: env.BATON_OIDC_GROUPS_CLAIM || 'groups',
+    teamMap: parseTeamMap(env.BATON_OIDC_TEAM_MAP ?? ''),
+  };
+}
+
+/** `ops-admins=sre,payments-devs=payments` → { 'ops-admins': 'sre', 'payments-devs': 'payments' }. */
+function parseTeamMap(text: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const entry of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const [group, team, extra] = entry.split('=').map((part) => part.trim());
+    if (!group || !team || extra !== undefined) {
+      throw new InputError('environment variable BATON_OIDC_TEAM_MAP is invalid', [
+        {
+          path: 'BATON_OIDC_TEAM_MAP',
+          message: 'expected GROUP=TEAM pairs separated by commas',
+          found: JSON.stringify(entry),
+        },
+      ]);
+    }
+    map[group] = team;
+  }
+  return map;
 }

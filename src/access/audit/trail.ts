@@ -58,7 +58,9 @@ export function auditActor(principal: Pick<Principal, 'name' | 'address'>): {
   actor: string;
   address?: string;
 } {
-  return principal.address ? { actor: principal.name, address: principal.address } : { actor: principal.name };
+  return principal.address
+    ? { actor: principal.name, address: principal.address }
+    : { actor: principal.name };
 }
 
 /** The hash of a record: its content (without its own hash) chained to the previous hash. */

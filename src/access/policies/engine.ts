@@ -25,12 +25,18 @@ export interface AccessSnapshot {
   memberships: ReadonlyMap<string, readonly Membership[]>;
   /** The team owning each project that has an owner. */
   projectOwners: ReadonlyMap<string, string>;
+  /** The team owning each catalog service. */
+  serviceOwners: ReadonlyMap<string, string>;
+  /** Labels of each job (`job/P/NAME`), so a check naming only the path meets label selectors. */
+  jobLabels: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 export const EMPTY_SNAPSHOT: AccessSnapshot = {
   policies: [],
   memberships: new Map(),
   projectOwners: new Map(),
+  serviceOwners: new Map(),
+  jobLabels: new Map(),
 };
 
 /** A rule with the name of where it came from. */
@@ -96,7 +102,10 @@ export function subjectsOf(snapshot: AccessSnapshot, principal: Pick<Principal, 
   return subjects;
 }
 
-/** Rules that exist without a policy: a project's owning team works in it; maintainers manage their team. */
+/**
+ * Rules that exist without a policy: a project's owning team works in it, a service's owning
+ * team maintains its catalog entry, members see their team and maintainers change it.
+ */
 function implicitRules(snapshot: AccessSnapshot): SourcedRule[] {
   const rules: SourcedRule[] = [];
   for (const [project, team] of snapshot.projectOwners) {
@@ -115,8 +124,24 @@ function implicitRules(snapshot: AccessSnapshot): SourcedRule[] {
       effect: 'allow',
     });
   }
+  for (const [service, team] of snapshot.serviceOwners) {
+    rules.push({
+      source: `ownership of service/${service}`,
+      subjects: [`team/${team}`],
+      actions: ['edit'],
+      resources: [`service/${service}`],
+      effect: 'allow',
+    });
+  }
   const teams = new Set([...snapshot.memberships.values()].flat().map((membership) => membership.team));
   for (const team of teams) {
+    rules.push({
+      source: `membership of team/${team}`,
+      subjects: [`team/${team}`],
+      actions: ['view'],
+      resources: [`team/${team}`],
+      effect: 'allow',
+    });
     rules.push({
       source: `maintainers of team/${team}`,
       subjects: [`team/${team}#maintainers`],
@@ -126,11 +151,6 @@ function implicitRules(snapshot: AccessSnapshot): SourcedRule[] {
     });
   }
   return rules;
-}
-
-function describeResource(resource: Resource): string {
-  const path = resourcePath(resource);
-  return path;
 }
 
 function describePattern(pattern: string | LabelSelector): string {
@@ -146,7 +166,11 @@ export function evaluate(
   action: Action,
   resource: Resource,
 ): Decision {
-  const target = describeResource(resource);
+  if (typeof resource === 'string' && resource.startsWith('job/')) {
+    const labels = snapshot.jobLabels.get(resource);
+    if (labels) resource = { path: resource, labels };
+  }
+  const target = resourcePath(resource);
   if (principal.scopes) {
     const scope = principal.scopes.find(
       (candidate) =>

@@ -3,12 +3,16 @@ import type { JobSpec } from '../jobs/model.js';
 import type { OptionValues } from '../jobs/options.js';
 
 export const EXECUTION_STATES = [
+  /** The job requires approval and not enough approvers have said yes yet; workers never claim it. */
+  'awaiting_approval',
   'queued',
   'running',
   'succeeded',
   'failed',
   'cancelled',
   'timed_out',
+  /** An approver said no, or nobody approved before the deadline; it never ran. */
+  'rejected',
 ] as const;
 export type ExecutionState = (typeof EXECUTION_STATES)[number];
 export const TERMINAL_STATES: ReadonlySet<ExecutionState> = new Set([
@@ -16,6 +20,7 @@ export const TERMINAL_STATES: ReadonlySet<ExecutionState> = new Set([
   'failed',
   'cancelled',
   'timed_out',
+  'rejected',
 ]);
 
 export const STEP_STATES = [
@@ -75,5 +80,7 @@ export interface Execution {
   leaseOwner: string | null;
   cancelRequestedAt: Date | null;
   cancelRequestedBy: string | null;
+  /** While awaiting approval: when the request is rejected unless approved first. */
+  approvalExpiresAt: Date | null;
   log: { lines: number; bytes: number; discardedBytes: number };
 }

@@ -4,6 +4,12 @@ import type { Baton } from '../../app.js';
 import { resources } from '../../access/model.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
+import {
+  approvalDecisionView,
+  approvalRequirementView,
+  viewDecision,
+  viewRequirement,
+} from '../../access/approvals/views.js';
 import { EXECUTION_STATES, STEP_STATES, type Execution } from './model.js';
 import type { ExecutionDetail } from './service.js';
 
@@ -45,7 +51,11 @@ const stepView = z.object({
 });
 
 const executionDetailView = executionView.extend({
-  waitingFor: z.string().nullable().describe('why a queued execution has not started yet'),
+  waitingFor: z.string().nullable().describe('why a queued or awaiting execution has not started yet'),
+  approval: z
+    .object({ required: approvalRequirementView, decisions: z.array(approvalDecisionView) })
+    .nullable()
+    .describe('when the job required approval: who must approve, and who decided'),
   steps: z.array(stepView),
   attempts: z.array(
     z.object({
@@ -86,6 +96,10 @@ function viewDetail(detail: ExecutionDetail): z.infer<typeof executionDetailView
   return {
     ...viewExecution(detail),
     waitingFor: detail.waitingFor,
+    approval: detail.approval && {
+      required: viewRequirement(detail.approval.required, detail.approval.required.expiresAt),
+      decisions: detail.approval.decisions.map(viewDecision),
+    },
     steps: detail.steps.map((step) => ({
       ...step,
       startedAt: iso(step.startedAt),

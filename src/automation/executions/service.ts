@@ -2,6 +2,14 @@
  * Requesting, cancelling and reading executions. Every entry point takes the caller and asks
  * the one authorization check before it touches anything.
  */
+import { listDecisions } from '../../access/approvals/store.js';
+import {
+  approvalRequirement,
+  describeWaiting,
+  type ApprovalDecision,
+  type ApprovalRequirement,
+} from '../../access/approvals/model.js';
+import { appendAudit, auditActor } from '../../access/audit/trail.js';
 import type { AccessControl } from '../../access/authorize.js';
 import { resources, type Principal } from '../../access/model.js';
 import type { Db } from '../../platform/db/database.js';
@@ -10,8 +18,9 @@ import type { EventBus } from '../../platform/events.js';
 import { didYouMean } from '../../platform/suggest.js';
 import type { Job } from '../jobs/model.js';
 import { resolveOptions, type OptionValues } from '../jobs/options.js';
+import { authorizeSecretOptions } from '../../access/secrets/references.js';
 import { getJob, listJobs } from '../jobs/store.js';
-import type { Execution, ExecutionStep } from './model.js';
+import { TERMINAL_STATES, type Execution, type ExecutionStep } from './model.js';
 import { isAlive, listWorkers } from '../worker/registry.js';
 import {
   countAhead,
@@ -31,6 +40,13 @@ export interface ExecutionDetail extends Execution {
   steps: ExecutionStep[];
   /** Every attempt of the retry chain, when there is more than one. */
   attempts: Pick<Execution, 'id' | 'attempt' | 'state' | 'exitCode' | 'reason'>[];
+  /** When the job required approval: who must approve, and who decided (for a retry, on its first attempt). */
+  approval: ExecutionApproval | null;
+}
+
+export interface ExecutionApproval {
+  required: ApprovalRequirement & { expiresAt: Date | null };
+  decisions: ApprovalDecision[];
 }
 
 /** The concurrency key of a run: the value of the job's key option, or '' for a job-wide limit. */
@@ -75,18 +91,36 @@ export class ExecutionService {
     const job = await this.findJob(caller, project, name);
     this.access.require(caller, 'run', resources.job(project, name));
     const values = resolveOptions(job.spec.options ?? [], options);
-    const id = await insertExecution(this.db, {
-      jobId: job.id,
-      project,
-      job: name,
-      jobRevision: job.revision,
-      spec: job.spec,
-      options: values,
-      requestedBy: caller.name,
-      ...concurrencyOf(job, values),
-      now: Date.now(),
+    await authorizeSecretOptions(this.db, this.access, caller, job.spec, options);
+    const approval = approvalRequirement(job.spec);
+    const now = Date.now();
+    const id = await this.db.transaction().execute(async (trx) => {
+      const inserted = await insertExecution(trx, {
+        jobId: job.id,
+        project,
+        job: name,
+        jobRevision: job.revision,
+        spec: job.spec,
+        options: values,
+        requestedBy: caller.name,
+        ...concurrencyOf(job, values),
+        now,
+        ...(approval && { approvalExpiresAt: now + approval.expiresMs }),
+      });
+      await appendAudit(
+        trx,
+        {
+          ...auditActor(caller),
+          action: 'execution.run',
+          target: `execution/${inserted}`,
+          summary: { job: `${project}/${name}`, options: values },
+        },
+        now,
+      );
+      return inserted;
     });
-    this.events.publish('queue');
+    // An execution awaiting approval is not claimable yet; approving it wakes the workers.
+    if (!approval) this.events.publish('queue');
     this.events.publish('execution', id);
     return (await getExecution(this.db, id))!;
   }
@@ -102,14 +136,15 @@ export class ExecutionService {
   /** An execution with its steps and its retry chain. */
   async detail(caller: Principal, id: number): Promise<ExecutionDetail> {
     const execution = await this.get(caller, id);
-    const [steps, attempts, waitingFor] = await Promise.all([
+    const [steps, attempts, approval] = await Promise.all([
       listSteps(this.db, id),
       listAttempts(this.db, execution),
-      this.waitingReason(execution),
+      this.approvalOf(execution),
     ]);
     return {
       ...execution,
-      waitingFor,
+      waitingFor: await this.waitingReason(execution, approval),
+      approval,
       steps,
       attempts: attempts.map(({ id, attempt, state, exitCode, reason }) => ({
         id,
@@ -121,10 +156,31 @@ export class ExecutionService {
     };
   }
 
-  /** Why a queued execution waits: backoff, no worker of its group, its concurrency limit, or busy workers. */
-  private async waitingReason(execution: Execution): Promise<string | null> {
-    if (execution.state !== 'queued') return null;
+  /** The approval an execution needed; a retry shows the decisions on its first attempt. */
+  private async approvalOf(execution: Execution): Promise<ExecutionApproval | null> {
+    const requirement = approvalRequirement(execution.spec);
+    if (!requirement) return null;
+    const approved = execution.retryOf === null ? execution : await getExecution(this.db, execution.retryOf);
+    return {
+      required: { ...requirement, expiresAt: approved?.approvalExpiresAt ?? null },
+      decisions: await listDecisions(this.db, [approved?.id ?? execution.id]),
+    };
+  }
+
+  /**
+   * Why an execution has not started: approvals it lacks, backoff, no worker of its group, its
+   * concurrency limit, or busy workers.
+   */
+  private async waitingReason(
+    execution: Execution,
+    approval: ExecutionApproval | null,
+  ): Promise<string | null> {
     const now = Date.now();
+    if (execution.state === 'awaiting_approval' && approval) {
+      const approvals = approval.decisions.filter((decision) => decision.decision === 'approved').length;
+      return describeWaiting(approval.required, approvals, execution.approvalExpiresAt, now);
+    }
+    if (execution.state !== 'queued') return null;
     if (execution.runAfter.getTime() > now) return `retry backoff until ${execution.runAfter.toISOString()}`;
     const group = execution.workerGroup;
     const serving = (await listWorkers(this.db)).filter(
@@ -153,18 +209,35 @@ export class ExecutionService {
     // may come back shorter than `limit` for callers who may see only some jobs.
     const executions = await listExecutions(this.db, filter);
     return executions.filter(
-      (execution) => this.access.authorize(caller, 'view', resources.job(execution.project, execution.job)).allowed,
+      (execution) =>
+        this.access.authorize(caller, 'view', resources.job(execution.project, execution.job)).allowed,
     );
   }
 
-  /** Cancels a queued execution at once; a running one is ended by its worker, whole process tree. */
+  /**
+   * Cancels a queued or awaiting execution at once; a running one is ended by its worker, whole
+   * process tree.
+   */
   async cancel(caller: Principal, id: number): Promise<Execution> {
     const execution = await this.get(caller, id);
     this.access.require(caller, 'run', resources.job(execution.project, execution.job));
-    if (execution.state !== 'queued' && execution.state !== 'running') {
+    if (TERMINAL_STATES.has(execution.state)) {
       throw new ConflictError(`execution ${id} has already finished (${execution.state})`);
     }
-    await requestCancel(this.db, id, caller.name, Date.now());
+    const now = Date.now();
+    await this.db.transaction().execute(async (trx) => {
+      const state = await requestCancel(trx, id, caller.name, now);
+      await appendAudit(
+        trx,
+        {
+          ...auditActor(caller),
+          action: 'execution.cancel',
+          target: `execution/${id}`,
+          summary: { job: `${execution.project}/${execution.job}`, was: execution.state, now: state },
+        },
+        now,
+      );
+    });
     this.events.publish('cancel', id);
     this.events.publish('execution', id);
     return (await getExecution(this.db, id))!;

@@ -42,6 +42,7 @@ export function toExecution(row: ExecutionRow): Execution {
     leaseOwner: row.lease_owner,
     cancelRequestedAt: date(row.cancel_requested_at),
     cancelRequestedBy: row.cancel_requested_by,
+    approvalExpiresAt: date(row.approval_expires_at),
     log: { lines: row.log_lines, bytes: row.log_bytes, discardedBytes: row.log_discarded_bytes },
   };
 }
@@ -80,6 +81,13 @@ export interface NewExecution {
   runAfter?: number;
   /** Insert already claimed by this lease owner (a nested job runs inside its parent's slot). */
   claimedBy?: { owner: string; leaseExpiresAt: number };
+  /** Insert awaiting approval until this deadline instead of queued. */
+  approvalExpiresAt?: number;
+}
+
+function initialState(execution: NewExecution): ExecutionState {
+  if (execution.claimedBy) return 'running';
+  return execution.approvalExpiresAt === undefined ? 'queued' : 'awaiting_approval';
 }
 
 /** Inserts an execution and its pending steps; returns the new id. */
@@ -95,7 +103,7 @@ export async function insertExecution(db: Db, execution: NewExecution): Promise<
       spec: JSON.stringify(execution.spec),
       options: JSON.stringify(execution.options),
       requested_by: execution.requestedBy,
-      state: claimed ? 'running' : 'queued',
+      state: initialState(execution),
       attempt: execution.attempt ?? 1,
       retry_of: execution.retryOf ?? null,
       parent_id: execution.parentId ?? null,
@@ -109,6 +117,7 @@ export async function insertExecution(db: Db, execution: NewExecution): Promise<
       started_at: claimed ? execution.now : null,
       lease_owner: claimed?.owner ?? null,
       lease_expires_at: claimed?.leaseExpiresAt ?? null,
+      approval_expires_at: execution.approvalExpiresAt ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -408,8 +417,8 @@ export async function requeueExecution(
 }
 
 /**
- * Cancels a queued execution at once, or flags a running one for its worker to end.
- * Returns the state after the request.
+ * Cancels a queued (or awaiting approval) execution at once, or flags a running one for its
+ * worker to end. Returns the state after the request. Runs in the given transaction, if any.
  */
 export async function requestCancel(
   db: Db,
@@ -417,27 +426,35 @@ export async function requestCancel(
   actor: string,
   now: number,
 ): Promise<ExecutionState | undefined> {
-  return db.transaction().execute(async (trx) => {
-    const cancelledQueued = await trx
-      .updateTable('executions')
-      .set({ state: 'cancelled', finished_at: now, reason: `cancelled by ${actor} before it started` })
-      .set({ cancel_requested_at: now, cancel_requested_by: actor })
-      .where('id', '=', id)
-      .where('state', '=', 'queued')
-      .executeTakeFirst();
-    if (Number(cancelledQueued.numUpdatedRows) === 1) {
-      await skipPendingSteps(trx, id, 'execution was cancelled');
-      return 'cancelled';
-    }
-    await trx
-      .updateTable('executions')
-      .set({ cancel_requested_at: now, cancel_requested_by: actor })
-      .where('id', '=', id)
-      .where('state', '=', 'running')
-      .where('cancel_requested_at', 'is', null)
-      .execute();
-    return getExecutionState(trx, id);
-  });
+  if (db.isTransaction) return cancelIn(db, id, actor, now);
+  return db.transaction().execute((trx) => cancelIn(trx, id, actor, now));
+}
+
+async function cancelIn(
+  trx: Db,
+  id: number,
+  actor: string,
+  now: number,
+): Promise<ExecutionState | undefined> {
+  const cancelledQueued = await trx
+    .updateTable('executions')
+    .set({ state: 'cancelled', finished_at: now, reason: `cancelled by ${actor} before it started` })
+    .set({ cancel_requested_at: now, cancel_requested_by: actor })
+    .where('id', '=', id)
+    .where('state', 'in', ['queued', 'awaiting_approval'])
+    .executeTakeFirst();
+  if (Number(cancelledQueued.numUpdatedRows) === 1) {
+    await skipPendingSteps(trx, id, 'execution was cancelled');
+    return 'cancelled';
+  }
+  await trx
+    .updateTable('executions')
+    .set({ cancel_requested_at: now, cancel_requested_by: actor })
+    .where('id', '=', id)
+    .where('state', '=', 'running')
+    .where('cancel_requested_at', 'is', null)
+    .execute();
+  return getExecutionState(trx, id);
 }
 
 /**

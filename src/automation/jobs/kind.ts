@@ -1,5 +1,9 @@
 /** Job documents in `baton apply`: identity, storage, and the checks that span jobs. */
 import { resources } from '../../access/model.js';
+import { checkSubjects, knownSubjects } from '../../access/subjects.js';
+import { missingSecretProblems, secretPermissions } from '../../access/secrets/references.js';
+import { didYouMean } from '../../platform/suggest.js';
+import { listServices } from '../../reliability/services/store.js';
 import type { DocumentKind, KindPlan, PlanProblem } from '../../platform/documents/apply.js';
 import { jobDocument, type Job, type JobDocument, type JobSpec } from './model.js';
 import { deleteJob, ensureProject, getJobDigest, listJobNames, listJobSpecs, upsertJob } from './store.js';
@@ -98,6 +102,87 @@ async function checkReferences(
   return problems;
 }
 
+/**
+ * Approvers must exist. And a job that requires approval cannot be a `job:` step: the nested
+ * execution runs inside its parent's worker slot at once, so it could not wait for approvers.
+ * Checked both ways: a step naming such a job, and a job gaining `approval` while another job
+ * runs it in a step.
+ */
+async function checkApprovals(
+  db: Parameters<DocumentKind<JobDocument>['load']>[0],
+  plan: KindPlan<JobDocument>,
+): Promise<PlanProblem[]> {
+  const specs = new Map<string, JobSpec>();
+  for (const job of await listJobSpecs(db)) specs.set(`${job.project}/${job.name}`, job.spec);
+  for (const deletion of plan.deletions) specs.delete(`${deletion.scope}/${deletion.name}`);
+  const applied = new Map(plan.documents.map((document) => [`${document.scope}/${document.name}`, document]));
+  for (const [key, document] of applied) specs.set(key, document.value.spec);
+
+  const withApproval = plan.documents.filter((document) => document.value.spec.approval);
+  if (withApproval.length === 0 && ![...specs.values()].some((spec) => spec.approval)) return [];
+  const known = await knownSubjects(
+    db,
+    plan.planned('Team').map((team) => team.name),
+  );
+  const problems = checkSubjects(
+    known,
+    withApproval.flatMap((document) => {
+      const approvers = document.value.spec.approval!.approvers;
+      return typeof approvers === 'string'
+        ? [{ subject: approvers, document: document.source, path: ['spec', 'approval', 'approvers'] }]
+        : approvers.map((subject, index) => ({
+            subject,
+            document: document.source,
+            path: ['spec', 'approval', 'approvers', index],
+          }));
+    }),
+  );
+  for (const [parent, spec] of specs) {
+    spec.steps.forEach((step, index) => {
+      if (!step.job || !specs.get(step.job)?.approval) return;
+      const parentDocument = applied.get(parent);
+      const targetDocument = applied.get(step.job);
+      if (parentDocument) {
+        problems.push({
+          document: parentDocument.source,
+          path: ['spec', 'steps', index, 'job'],
+          message: `job ${step.job} requires approval, so it cannot run as a step: a nested job starts at once in its parent's slot and cannot wait for approvers`,
+          expected: 'a job without spec.approval (require the approval on this job instead)',
+        });
+      } else if (targetDocument) {
+        problems.push({
+          document: targetDocument.source,
+          path: ['spec', 'approval'],
+          message: `job ${parent} runs this job in its step "${step.name}"; a job run as a step cannot wait for approval`,
+          expected: `no approval here, or an approval on ${parent} instead`,
+        });
+      }
+    });
+  }
+  return problems;
+}
+
+/** A job's `service` must be in the catalog or applied together with it. */
+async function checkServices(
+  db: Parameters<DocumentKind<JobDocument>['load']>[0],
+  plan: KindPlan<JobDocument>,
+): Promise<PlanProblem[]> {
+  const named = plan.documents.filter((document) => document.value.spec.service !== undefined);
+  if (named.length === 0) return [];
+  const known = new Set([
+    ...(await listServices(db)).map((service) => service.name),
+    ...plan.planned('Service').map((service) => service.name),
+  ]);
+  return named
+    .filter((document) => !known.has(document.value.spec.service!))
+    .map((document) => ({
+      document: document.source,
+      path: ['spec', 'service'],
+      message: `unknown service "${document.value.spec.service}"${didYouMean(document.value.spec.service!, known)}`,
+      expected: 'a service in the catalog (kind: Service)',
+    }));
+}
+
 export const jobKind: DocumentKind<JobDocument> = {
   kind: 'Job',
   schema: jobDocument,
@@ -108,7 +193,14 @@ export const jobKind: DocumentKind<JobDocument> = {
     return stored && { digest: stored.digest, document: jobToDocument(stored.job) };
   },
   names: listJobNames,
-  check: checkReferences,
+  check: async (db, plan) => [
+    ...(await checkReferences(db, plan)),
+    ...(await checkServices(db, plan)),
+    ...(await checkApprovals(db, plan)),
+    ...(await missingSecretProblems(db, plan.documents)),
+  ],
+  // Using a secret in a job needs `run` on it: `edit` on a project must not be a way to read one.
+  requires: async (_db, document) => secretPermissions(document.spec),
   save: async (db, document, context) => {
     await ensureProject(db, document.metadata.project, context.now);
     await upsertJob(db, {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../../platform/duration.js';
+import { secretDeliveries } from '../../access/secrets/model.js';
 import { checkOptionValue } from './options.js';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
@@ -27,7 +28,8 @@ const envMap = z.record(
 
 export const SCALAR_TYPES = ['string', 'integer', 'number', 'boolean', 'enum'] as const;
 export type ScalarType = (typeof SCALAR_TYPES)[number];
-export const OPTION_TYPES = [...SCALAR_TYPES, 'list'] as const;
+/** A `secret` option's value is a secret path; its step sees the secret's value. */
+export const OPTION_TYPES = [...SCALAR_TYPES, 'list', 'secret'] as const;
 export type OptionType = (typeof OPTION_TYPES)[number];
 
 export const optionSpec = z
@@ -112,6 +114,19 @@ export const errorHandlerSpec = z
   });
 export type ErrorHandlerSpec = z.output<typeof errorHandlerSpec>;
 
+const APPROVER_PATTERN = /^(user|team)\/[a-z0-9][a-z0-9-]*$/;
+const approver = z.string().regex(APPROVER_PATTERN, 'must be team/NAME or user/NAME');
+
+/** Who must approve an execution before it runs; defaults (count 1, expires 24h) apply where it is used. */
+export const approvalSpec = z.strictObject({
+  approvers: z.union([approver, z.array(approver).min(1)]),
+  /** Distinct approvers needed. */
+  count: z.number().int().min(1).optional(),
+  /** Rejected when not approved within this long. */
+  expires: duration.optional(),
+});
+export type ApprovalSpec = z.output<typeof approvalSpec>;
+
 const JOB_REFERENCE = /^([a-z0-9][a-z0-9-]*)\/([a-z0-9][a-z0-9-]*)$/;
 
 export const stepSpec = z
@@ -158,10 +173,16 @@ export const jobSpec = z
       })
       .optional(),
     env: envMap.optional(),
+    /** Secrets handed to every step, as environment variables or files (never in argv). */
+    secrets: secretDeliveries.optional(),
+    /** The catalog service (`kind: Service`) the job acts on. */
+    service: resourceName.optional(),
     /** Only workers started with this group (`baton worker --group`) run the job. */
     workerGroup: resourceName.optional(),
     /** When the worker running it is lost, run it again instead of failing it. */
     retryOnWorkerLoss: z.boolean().optional(),
+    /** Executions wait for approval before any worker may run them. */
+    approval: approvalSpec.optional(),
     steps: z.array(stepSpec).min(1),
   })
   .superRefine((spec, ctx) => {

@@ -2,6 +2,7 @@
  * Option values: checked against the job's declared types before an execution exists, and
  * handed to steps only as environment variables. They are data, never spliced into code.
  */
+import { secretPathProblem } from '../../access/secrets/model.js';
 import { InputError, type Problem } from '../../platform/errors.js';
 import { didYouMean } from '../../platform/suggest.js';
 import type { OptionSpec, ScalarType } from './model.js';
@@ -80,6 +81,20 @@ export function checkOptionValue(
   raw: unknown,
 ): { value: OptionValue } | { problem: Problem } {
   const path = `options.${option.name}`;
+  if (option.type === 'secret') {
+    // The value names a secret; the step receives the secret's value, never this path's text.
+    const problem = typeof raw === 'string' ? secretPathProblem(raw) : 'must be a string';
+    return problem === undefined
+      ? { value: raw as string }
+      : {
+          problem: {
+            path,
+            message: `invalid secret path: ${problem}`,
+            expected: 'a secret path such as db/prod/password',
+            found: describe(raw),
+          },
+        };
+  }
   if (option.type !== 'list') {
     const checked = checkScalar(option, option.type, raw);
     return 'value' in checked
@@ -166,6 +181,7 @@ export function resolveOptions(specs: readonly OptionSpec[], input: Record<strin
 export function describeType(option: OptionSpec): string {
   if (option.type === 'enum') return `one of ${(option.values ?? []).join(', ')}`;
   if (option.type === 'list') return `a list of ${option.items ?? 'string'} values`;
+  if (option.type === 'secret') return 'a secret path';
   return `a value of type ${option.type}`;
 }
 

@@ -90,6 +90,7 @@ export async function upsertJob(db: Db, job: JobWrite): Promise<void> {
     description: job.description,
     labels: JSON.stringify(job.labels),
     spec: JSON.stringify(job.spec),
+    service: job.spec.service ?? null,
     source: job.source,
     digest: job.digest,
     updated_at: job.now,

@@ -11,6 +11,7 @@ import type { Db } from '../../platform/db/database.js';
 import { coerceError } from '../../platform/errors.js';
 import type { EventBus } from '../../platform/events.js';
 import { ChunkFrame, compressFrame, parseFrame } from './chunk-format.js';
+import { Masker } from './masking.js';
 import type { LogLine, LogStream, LogTotals } from './model.js';
 import { insertLogChunk, lastLogChunkSeq } from './store.js';
 
@@ -42,13 +43,21 @@ export interface LogWriterOptions {
   /** …or this long after its first line (default 1000 ms). */
   flushIntervalMs?: number;
   retryDelaysMs?: readonly number[];
+  /**
+   * Secret values (decrypted) whose every printed form is replaced by `*****` before a line is
+   * stored or shown to a follower; see masking.ts.
+   */
+  secrets?: readonly string[];
 }
 
 /** Lines handed to storage as one chunk. */
 interface Batch {
   firstLine: number;
   frame: ChunkFrame;
-  /** Line bytes as printed (newlines included): what the cap and `chunkBytes` count. */
+  /**
+   * Line bytes as stored, newlines included: what the cap and `chunkBytes` count. That is as
+   * printed, except where a secret was masked: the cap bounds what is stored and shown.
+   */
   bytes: number;
   /** The compressed frame, once sealed. */
   data?: Promise<Buffer>;
@@ -84,6 +93,19 @@ class PartialLine {
     return this.length;
   }
 
+  /**
+   * A cut at or before `position` that does not split a UTF-8 character: backs up over
+   * continuation bytes to the character's first byte (at most 3), else cuts at `position`.
+   */
+  cutAt(position: number): number {
+    const buffer = this.buffer;
+    if (!buffer) return position;
+    for (let i = position; i >= Math.max(1, position - 3); i--) {
+      if ((buffer[i]! & 0xc0) !== 0x80) return i;
+    }
+    return position;
+  }
+
   /** Drops the first `count` bytes, keeping the rest as the start of the line. */
   shift(count: number): void {
     // The line may have been released meanwhile (the cap was reached while storing it).
@@ -112,6 +134,10 @@ export class LogWriter {
   private readonly chunkBytes: number;
   private readonly flushIntervalMs: number;
   private readonly retryDelaysMs: readonly number[];
+  /** Hides the execution's secrets in every line; undefined when it has none (no cost at all). */
+  private readonly masker: Masker | undefined;
+  /** Bytes of a full partial line kept back when cutting it, so a secret across the cut is seen whole. */
+  private readonly cutHoldback: number;
 
   private next: number;
   private open: Batch;
@@ -150,6 +176,10 @@ export class LogWriter {
     this.chunkBytes = options.chunkBytes ?? 256 * 1024;
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.masker = options.secrets?.length ? Masker.forSecrets(options.secrets, MAX_LINE_BYTES) : undefined;
+    // A match starting before the cut then ends inside the buffer, where cutFullLine() finds it.
+    // Capped so a cut line still takes at least half the buffer (see cutFullLine()).
+    this.cutHoldback = this.masker ? Math.min(this.masker.longestPatternBytes - 1, MAX_LINE_BYTES / 2) : 0;
     this.next = options.firstLine ?? 0;
     // A log that starts at line 0 has no chunks yet; otherwise the first insert looks up the last seq.
     // (Should another writer hold seq 0 after all, the insert finds it taken and moves past it.)
@@ -168,18 +198,21 @@ export class LogWriter {
     const t = this.now();
     const partial = this.partials[stream];
     const before = this.next;
+    // No secret spans a newline, so one scan of the whole read tells which of its lines can hold
+    // one: those ending after the first match (cheaper than a scan per line; see masking.ts).
+    const secretAt = this.masker ? this.masker.firstSecretAt(data) : -1;
     let at = 0;
     while (at < data.length && !this.capped) {
       const newline = data.indexOf(NEWLINE, at);
       const end = newline === -1 ? data.length : newline;
       if (partial.length === 0 && newline !== -1 && end - at <= MAX_LINE_BYTES) {
         // The common case: a whole line inside this read, copied once into the chunk.
-        this.append(stream, t, data, at, end, end - at + 1);
+        this.append(stream, t, data, at, end, end - at + 1, secretAt !== -1 && secretAt < end);
       } else {
         let start = at;
         while (start < end && !this.capped) {
           if (partial.length === MAX_LINE_BYTES) {
-            const cut = partial.cutBefore(data[start]!);
+            const cut = this.masker ? this.cutFullLine(partial) : partial.cutBefore(data[start]!);
             this.append(stream, t, partial.bytes, 0, cut, cut);
             partial.shift(cut);
             continue;
@@ -311,8 +344,46 @@ export class LogWriter {
     return false;
   }
 
-  /** Numbers `source[start, end)` as a line, or reaches the cap; `consumed` is what it took from the pipe. */
-  private append(stream: LogStream, t: number, source: Buffer, start: number, end: number, consumed: number) {
+  /**
+   * Where to cut a full partial line when secrets are masked. The last `cutHoldback` bytes stay
+   * for the next line, so any match starting before the cut ends inside the buffer; if a match
+   * still crosses the cut, the cut moves to where that match (with those overlapping it) starts,
+   * so the secret goes whole to the next line. Only a run of matches from the line's very start
+   * across the cut is cut after its end instead (the next line may then start inside a longer
+   * secret that continues past the buffer: it takes 32 KiB of secrets in a row to get there).
+   */
+  private cutFullLine(partial: PartialLine): number {
+    const cut = partial.cutAt(MAX_LINE_BYTES - this.cutHoldback);
+    const ranges = this.masker!.maskedRanges(partial.bytes);
+    for (let i = 0; i < ranges.length; i += 2) {
+      const from = ranges[i]!;
+      const to = ranges[i + 1]!;
+      if (from >= cut) break;
+      if (to > cut) return from > 0 ? from : to;
+    }
+    return cut;
+  }
+
+  /**
+   * Numbers `source[start, end)` as a line, with its secrets masked unless `mayHoldSecret` says it
+   * none, or reaches the cap; `consumed` is what it took from the pipe.
+   */
+  private append(
+    stream: LogStream,
+    t: number,
+    source: Buffer,
+    start: number,
+    end: number,
+    consumed: number,
+    mayHoldSecret = true,
+  ) {
+    const masked = mayHoldSecret ? this.masker?.mask(source, start, end) : undefined;
+    if (masked) {
+      source = masked;
+      start = 0;
+      end = masked.length;
+    }
+    // The cap counts stored bytes (masked), as the chunks do: it bounds what is kept and shown.
     const bytes = end - start + 1;
     if (this.lineBytes + bytes > this.capBytes) {
       this.capped = true;
@@ -331,7 +402,9 @@ export class LogWriter {
     const t = this.now();
     // A stored line never contains a newline; a multi-line message becomes several lines.
     for (const part of text.split('\n')) {
-      const bytes = Buffer.from(part);
+      // Baton's own messages quote commands and errors, which may hold a secret too.
+      const printed = Buffer.from(part);
+      const bytes = this.masker?.mask(printed) ?? printed;
       this.push('system', t, bytes, 0, bytes.length);
     }
   }

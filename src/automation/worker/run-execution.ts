@@ -6,6 +6,15 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  deliveriesOf,
+  NO_SECRETS,
+  openExecutionSecrets,
+  recordSecretUse,
+  withSecretFiles,
+  type ExecutionSecrets,
+} from '../../access/secrets/delivery.js';
+import type { Keyring } from '../../access/secrets/keyring.js';
 import type { Config } from '../../platform/config.js';
 import type { DialectCapabilities } from '../../platform/db/capabilities.js';
 import type { Db } from '../../platform/db/database.js';
@@ -52,6 +61,8 @@ export interface RunContext {
   logFlushMs: number;
   /** The lease owner name of the worker running this execution. */
   owner: string;
+  /** Opens the secrets that executions hand to their steps. */
+  keyring: Keyring;
   /** Registers an execution's stop switch with the worker (for cancel and shutdown); returns the unregister. */
   track(executionId: number, controller: AbortController): () => void;
 }
@@ -74,10 +85,15 @@ function baseEnvironment(): Record<string, string> {
   return env;
 }
 
-/** The environment of a step: safe defaults, the job's and step's env, then Baton's own variables. */
+/**
+ * The environment of a step: safe defaults, the job's and step's env, options and secrets, then
+ * Baton's own variables. A `secret` option's variable holds the secret's value, not its path.
+ */
 function stepEnvironment(
   execution: Execution,
   step: StepSpec,
+  secrets: ExecutionSecrets,
+  secretsDir: string | undefined,
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
@@ -86,6 +102,8 @@ function stepEnvironment(
     ...step.env,
     ...extra,
     ...optionEnvironment(execution.options),
+    ...secrets.env,
+    ...(secretsDir === undefined ? {} : { BATON_SECRETS_DIR: secretsDir }),
     BATON_EXECUTION_ID: String(execution.id),
     BATON_PROJECT: execution.project,
     BATON_JOB: execution.job,
@@ -96,7 +114,8 @@ function stepEnvironment(
 }
 
 interface Outcome {
-  state: Exclude<ExecutionState, 'queued' | 'running'>;
+  /** Only approvers (or their deadline) reject; a worker never sees an execution before it is queued. */
+  state: Exclude<ExecutionState, 'queued' | 'running' | 'awaiting_approval' | 'rejected'>;
   exitCode: number | null;
   reason: string | null;
 }
@@ -137,10 +156,21 @@ async function runTracked(
           timeoutMs,
         );
 
+  // Opened before the log exists, so that the log masks every value from its first line.
+  let secrets = NO_SECRETS;
+  let secretProblem: string | undefined;
+  if (deliveriesOf(execution).length > 0) {
+    try {
+      secrets = await withReconnect(() => openExecutionSecrets(ctx.db, ctx.keyring, execution));
+    } catch (error) {
+      secretProblem = `cannot hand the job its secrets: ${coerceError(error).message}`;
+    }
+  }
   const writer = new LogWriter({
     db: ctx.db,
     events: ctx.events,
     executionId: execution.id,
+    secrets: secrets.values,
     capBytes: ctx.config.logCapBytes,
     flushIntervalMs: ctx.logFlushMs,
     // A re-queued execution's log goes on after the lines its lost run already stored; a fresh
@@ -155,7 +185,8 @@ async function runTracked(
   try {
     ctx.metrics.queueLatency.observe((Date.now() - execution.runAfter.getTime()) / 1000);
     workDir = await fs.mkdtemp(path.join(os.tmpdir(), `baton-${execution.id}-`));
-    outcome = await runSteps(ctx, execution, writer, workDir, controller.signal);
+    if (secrets.paths.length > 0) await withReconnect(() => recordSecretUse(ctx.db, execution, secrets.paths));
+    outcome = await runSteps(ctx, execution, writer, workDir, controller.signal, secrets, secretProblem);
   } catch (error) {
     const message = coerceError(error).message;
     ctx.logger.error({ err: error, execution: execution.id }, 'execution failed inside Baton');
@@ -181,6 +212,8 @@ async function runSteps(
   writer: LogWriter,
   workDir: string,
   signal: AbortSignal,
+  secrets: ExecutionSecrets,
+  secretProblem: string | undefined,
 ): Promise<Outcome> {
   const { steps } = execution.spec;
   // A run that a lost or stopped worker handed back says so at the top of its new part of the log.
@@ -194,21 +227,34 @@ async function runSteps(
       logFirstLine: writer.nextLine,
     });
     writer.system(`[baton] step ${index + 1}/${steps.length} "${step.name}" started`);
+    if (secretProblem !== undefined) {
+      // Nothing runs without its secrets: no error handler, no continueOnError.
+      writer.system(`[baton] ${secretProblem}`);
+      await recordStep(ctx, execution.id, index, {
+        state: 'failed',
+        exitCode: null,
+        finishedAt: Date.now(),
+        reason: secretProblem,
+      });
+      return { state: 'failed', exitCode: null, reason: `step "${step.name}" failed: ${secretProblem}` };
+    }
 
     const result = step.job
       ? await runNestedJob(ctx, execution, index, step, writer, signal)
-      : await runProcessStep({
-          command: step,
-          env: stepEnvironment(execution, step),
-          workDir,
-          fileStem: `step-${index}`,
-          writer,
-          timeoutMs: step.timeout ? parseDuration(step.timeout) : undefined,
-          graceMs: ctx.config.killGraceMs,
-          signal,
-          onProcess: (process) =>
-            recordStep(ctx, execution.id, index, { process: process && { host: HOST, ...process } }),
-        });
+      : await withSecretFiles(secrets.files, (secretsDir) =>
+          runProcessStep({
+            command: step,
+            env: stepEnvironment(execution, step, secrets, secretsDir),
+            workDir,
+            fileStem: `step-${index}`,
+            writer,
+            timeoutMs: step.timeout ? parseDuration(step.timeout) : undefined,
+            graceMs: ctx.config.killGraceMs,
+            signal,
+            onProcess: (process) =>
+              recordStep(ctx, execution.id, index, { process: process && { host: HOST, ...process } }),
+          }),
+        );
     const finishedAt = Date.now();
     writer.system(
       `[baton] step "${step.name}" ${result.state.replace('_', ' ')}${result.reason ? `: ${result.reason}` : ''} (${formatDuration(finishedAt - startedAt)})`,
@@ -223,7 +269,7 @@ async function runSteps(
 
     if (signal.aborted) return { ...stoppedOutcome(signal), exitCode: result.exitCode };
     if (step.errorHandler) {
-      const handled = await runErrorHandler(ctx, execution, index, step, result, writer, workDir, signal);
+      const handled = await runErrorHandler(ctx, execution, index, step, result, writer, workDir, signal, secrets);
       if (handled) continue;
     } else if (step.continueOnError) {
       writer.system(`[baton] continuing: step "${step.name}" may fail (continueOnError)`);
@@ -255,28 +301,33 @@ async function runErrorHandler(
   writer: LogWriter,
   workDir: string,
   signal: AbortSignal,
+  secrets: ExecutionSecrets,
 ): Promise<boolean> {
   const handler = step.errorHandler!;
   writer.system(`[baton] running the error handler of step "${step.name}"`);
-  const result = await runProcessStep({
-    command: handler,
-    env: stepEnvironment(
-      execution,
-      { ...step, env: { ...step.env, ...handler.env } },
-      {
-        BATON_FAILED_STEP: step.name,
-        BATON_FAILED_EXIT_CODE: failure.exitCode === null ? '' : String(failure.exitCode),
-      },
-    ),
-    workDir,
-    fileStem: `step-${index}-handler`,
-    writer,
-    timeoutMs: handler.timeout ? parseDuration(handler.timeout) : undefined,
-    graceMs: ctx.config.killGraceMs,
-    signal,
-    onProcess: (process) =>
-      recordStep(ctx, execution.id, index, { process: process && { host: HOST, ...process } }),
-  });
+  const result = await withSecretFiles(secrets.files, (secretsDir) =>
+    runProcessStep({
+      command: handler,
+      env: stepEnvironment(
+        execution,
+        { ...step, env: { ...step.env, ...handler.env } },
+        secrets,
+        secretsDir,
+        {
+          BATON_FAILED_STEP: step.name,
+          BATON_FAILED_EXIT_CODE: failure.exitCode === null ? '' : String(failure.exitCode),
+        },
+      ),
+      workDir,
+      fileStem: `step-${index}-handler`,
+      writer,
+      timeoutMs: handler.timeout ? parseDuration(handler.timeout) : undefined,
+      graceMs: ctx.config.killGraceMs,
+      signal,
+      onProcess: (process) =>
+        recordStep(ctx, execution.id, index, { process: process && { host: HOST, ...process } }),
+    }),
+  );
   await recordStep(ctx, execution.id, index, {
     handlerState: result.state,
     handlerExitCode: result.exitCode,

@@ -49,9 +49,10 @@ export async function readSources(paths: readonly string[], cwd = process.cwd())
   return sources;
 }
 
-/** `job examples/hello created`. */
+/** `job examples/hello created`, `team payments updated`. */
 export function describeResult(result: ApplyResultView): string {
-  return `${result.kind.toLowerCase()} ${result.scope}/${result.name} ${result.action}`;
+  const name = result.scope && result.scope !== result.name ? `${result.scope}/${result.name}` : result.name;
+  return `${result.kind.toLowerCase()} ${name} ${result.action}`;
 }
 
 export function registerApplyCommand(program: Command): void {

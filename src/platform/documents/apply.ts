@@ -10,7 +10,7 @@ import type { Principal } from '../../access/model.js';
 import type { Action, Resource } from '../../access/model.js';
 import { digestOf } from '../canonical-json.js';
 import type { Db } from '../db/database.js';
-import { InputError, type Problem } from '../errors.js';
+import { ForbiddenError, InputError, type Problem } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import { parseSources, type FieldPath, type SourceDocument, type SourceFile } from './source.js';
 import { describeValue, problemAt, validateDocument } from './validate.js';
@@ -51,6 +51,16 @@ export interface KindPlan<T> {
   documents: PlannedDocument<T>[];
   /** `scope/name` of documents that prune will delete. */
   deletions: { scope: string; name: string }[];
+  /** Names of the documents of another kind in the same apply (a Policy may name a Team applied with it). */
+  planned(kind: string): { scope: string; name: string }[];
+}
+
+/** A permission an apply needs beyond `edit` on the document itself. */
+export interface RequiredPermission {
+  action: Action;
+  resource: Resource;
+  /** Where in the document the need comes from, for the error message. */
+  path?: FieldPath;
 }
 
 /** A problem found by a cross-document check; the apply service locates it in its file. */
@@ -73,6 +83,11 @@ export interface DocumentKind<T> {
   load(db: Db, scope: string, name: string): Promise<{ digest: string; document: unknown } | undefined>;
   names(db: Db, scope: string): Promise<string[]>;
   check?(db: Db, plan: KindPlan<T>): Promise<PlanProblem[]>;
+  /**
+   * Further permissions the applier needs for this document, e.g. `run` on each secret a job
+   * uses, or `admin` on a project to change its owner. `stored` is the current stored form.
+   */
+  requires?(db: Db, document: T, stored: unknown): Promise<RequiredPermission[]>;
   save(
     db: Db,
     document: T,
@@ -85,12 +100,23 @@ function render(value: unknown): string {
   return value === undefined ? '' : stringify(value, { lineWidth: 0 });
 }
 
+export interface ApplyHooks {
+  /**
+   * Runs in the apply's transaction after the changes are written, when something changed:
+   * the audit record commits with the change or not at all.
+   */
+  recordChanges?(db: Db, actor: Principal, changes: ApplyResult[]): Promise<void>;
+  /** Runs after a commit that changed something (authorization reloads its snapshot). */
+  committed?(results: ApplyResult[]): Promise<void>;
+}
+
 export class ApplyService {
   private readonly kinds = new Map<string, DocumentKind<unknown>>();
 
   constructor(
     private readonly db: Db,
     private readonly authorize: (principal: Principal, action: Action, resource: Resource) => void,
+    private readonly hooks: ApplyHooks = {},
   ) {}
 
   /** Makes a kind of document appliable. */
@@ -145,7 +171,14 @@ export class ApplyService {
           }
         }
       }
-      const plan = { documents: planned, deletions };
+      const plan: KindPlan<unknown> = {
+        documents: planned,
+        deletions,
+        planned: (other) =>
+          [...byKind].flatMap(([candidate, documents]) =>
+            candidate.kind === other ? documents.map(({ scope, name }) => ({ scope, name })) : [],
+          ),
+      };
       plans.set(kind, plan);
       for (const problem of (await kind.check?.(this.db, plan)) ?? []) {
         const detail = {
@@ -155,8 +188,15 @@ export class ApplyService {
         };
         problems.push(problem.document ? problemAt(problem.document, problem.path ?? [], detail) : detail);
       }
-      for (const document of planned)
+      for (const document of planned) {
         this.authorize(actor, 'edit', kind.resource(document.scope, document.name));
+        if (kind.requires) {
+          const stored = await kind.load(this.db, document.scope, document.name);
+          for (const need of await kind.requires(this.db, document.value, stored?.document)) {
+            this.authorizeNeed(actor, need, document.source);
+          }
+        }
+      }
       for (const deletion of deletions)
         this.authorize(actor, 'edit', kind.resource(deletion.scope, deletion.name));
     }
@@ -203,7 +243,30 @@ export class ApplyService {
       }
       return results;
     };
-    return request.dryRun ? run(this.db) : this.db.transaction().execute((trx) => run(trx));
+    if (request.dryRun) return run(this.db);
+    return this.db
+      .transaction()
+      .execute(async (trx) => {
+        const results = await run(trx);
+        const changes = results.filter((result) => result.action !== 'unchanged');
+        if (changes.length > 0) await this.hooks.recordChanges?.(trx, actor, changes);
+        return results;
+      })
+      .then(async (results) => {
+        if (results.some((result) => result.action !== 'unchanged')) await this.hooks.committed?.(results);
+        return results;
+      });
+  }
+
+  /** Checks a further permission, naming the place in the file that needs it when it is refused. */
+  private authorizeNeed(actor: Principal, need: RequiredPermission, source: SourceDocument): void {
+    try {
+      this.authorize(actor, need.action, need.resource);
+    } catch (error) {
+      if (!(error instanceof ForbiddenError) || !need.path) throw error;
+      const where = problemAt(source, need.path, { message: '' });
+      throw new ForbiddenError(`${error.message} (needed by ${where.file}:${where.line}:${where.column})`);
+    }
   }
 
   private kindOf(source: SourceDocument, problems: Problem[]): DocumentKind<unknown> | undefined {

@@ -1,15 +1,17 @@
 /**
  * Every route declares who may call it, and registration fails for a route that does not,
- * so a new route cannot forget. Requests are authenticated by a Bearer token here and
- * authorized through the one check in access/authorize.ts.
+ * so a new route cannot forget. Requests are authenticated here, by a Bearer token (programs,
+ * the CLI) or a session cookie (people in a browser; state-changing requests must also carry the
+ * session's CSRF token), and authorized through the one check in access/authorize.ts.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../../access/authorize.js';
 import type { Action, Principal, Resource } from '../../access/model.js';
 import { findPrincipalByTokenHash, touchToken } from '../../access/store.js';
 import { hashToken } from '../../access/tokens.js';
+import { csrfRefusal, findSession, readCookie, SESSION_COOKIE } from '../../access/sign-in/sessions.js';
 import type { Db } from '../db/database.js';
-import { UnauthenticatedError } from '../errors.js';
+import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 
 export type RouteAccess =
   /** Anyone, without a token: health, metrics, the API description. */
@@ -25,6 +27,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal?: Principal;
+    /** Set when the caller was authenticated by a session cookie. */
+    session?: { idHash: string; csrfToken: string };
   }
 }
 
@@ -74,9 +78,25 @@ export function installAccessControl(
     // Unknown routes have no access declaration; they fall through to the 404 handler.
     if (access === undefined || access === 'public') return;
     const header = request.headers.authorization;
+    const sessionId = header === undefined ? readCookie(request.headers.cookie, SESSION_COOKIE) : undefined;
+    // A Bearer token wins over a cookie: programs are not subject to cross-site forgery.
+    if (sessionId !== undefined) {
+      const session = await findSession(db, sessionId);
+      if (!session) throw new UnauthenticatedError('the session has expired or ended: sign in again');
+      const refusal = csrfRefusal(request, session.csrfToken);
+      if (refusal) throw new ForbiddenError(`forbidden: ${refusal}`);
+      request.session = { idHash: session.idHash, csrfToken: session.csrfToken };
+      request.principal = { ...session.principal, address: request.ip };
+      if (typeof access === 'object') {
+        accessControl.require(request.principal, access.action, access.resource(request));
+      }
+      return;
+    }
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) {
-      throw new UnauthenticatedError('authentication required: send "Authorization: Bearer <token>"');
+      throw new UnauthenticatedError(
+        'authentication required: send "Authorization: Bearer <token>", or sign in for a session cookie',
+      );
     }
     const now = Date.now();
     const principal = await findPrincipalByTokenHash(db, hashToken(match[1]!), now);

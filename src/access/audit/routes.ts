@@ -1,0 +1,111 @@
+/** The audit trail over HTTP, for admins: list, verify the chain, export as JSON lines. */
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { Baton } from '../../app.js';
+import type { HttpApp } from '../../platform/http/app.js';
+import { resources } from '../model.js';
+import { auditRecordView, parseTimeBound, timeBound, viewAuditRecord } from './model.js';
+import { listAuditRecords, readAuditRange } from './store.js';
+import { verifyAuditTrail } from './verify.js';
+
+const adminOnly = { access: { action: 'admin' as const, resource: () => resources.system } };
+
+/** Records per page when exporting: bounded memory however long the trail is. */
+const EXPORT_PAGE = 1000;
+
+export function registerAuditRoutes(app: HttpApp, baton: Pick<Baton, 'db'>): void {
+  app.get(
+    '/api/v1/audit',
+    {
+      config: adminOnly,
+      schema: {
+        description: 'Audit records, newest first. Page with `before` (the `next` of the previous page).',
+        querystring: z.object({
+          actor: z.string().min(1).optional(),
+          action: z
+            .string()
+            .regex(/^[a-z][a-z.-]*$/, 'must be an action (token.create) or a group (token)')
+            .optional(),
+          target: z.string().min(1).optional().describe('targets starting with this: token/, job/ops/'),
+          since: timeBound,
+          until: timeBound,
+          before: z.coerce.number().int().positive().optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+        response: { 200: z.object({ records: z.array(auditRecordView), next: z.number().nullable() }) },
+      },
+    },
+    async (request) => {
+      const { query } = request;
+      const now = Date.now();
+      const records = await listAuditRecords(baton.db, {
+        actor: query.actor,
+        action: query.action,
+        targetPrefix: query.target,
+        since: parseTimeBound(query.since, 'querystring.since', now),
+        until: parseTimeBound(query.until, 'querystring.until', now),
+        before: query.before,
+        limit: query.limit,
+      });
+      return {
+        records: records.map(viewAuditRecord),
+        next: records.length === query.limit ? records[records.length - 1]!.seq : null,
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/audit/verify',
+    {
+      config: adminOnly,
+      schema: {
+        description:
+          'Walks the hash chain and reports every changed, deleted or reordered record. ok is false when ' +
+          'there is any problem.',
+        response: {
+          200: z.object({
+            ok: z.boolean(),
+            checked: z.number(),
+            firstSeq: z.number().nullable(),
+            lastSeq: z.number().nullable(),
+            headSeq: z.number(),
+            headHash: z.string(),
+            problems: z.array(z.object({ seq: z.number(), problem: z.string() })),
+          }),
+        },
+      },
+    },
+    async () => verifyAuditTrail(baton.db),
+  );
+
+  app.get(
+    '/api/v1/audit/export',
+    {
+      config: adminOnly,
+      schema: {
+        description:
+          'The audit records as JSON lines (application/x-ndjson), oldest first, each with its hash and ' +
+          'prevHash, so the chain can be checked elsewhere.',
+        querystring: z.object({ since: timeBound, until: timeBound }),
+      },
+    },
+    async (request, reply) => {
+      const now = Date.now();
+      const since = parseTimeBound(request.query.since, 'querystring.since', now);
+      const until = parseTimeBound(request.query.until, 'querystring.until', now);
+      const db = baton.db;
+      async function* lines(): AsyncGenerator<string> {
+        let after = 0;
+        for (;;) {
+          const page = await readAuditRange(db, { after, since, until }, EXPORT_PAGE);
+          if (page.length > 0) {
+            yield page.map((record) => `${JSON.stringify(viewAuditRecord(record))}\n`).join('');
+          }
+          if (page.length < EXPORT_PAGE) return;
+          after = page[page.length - 1]!.seq;
+        }
+      }
+      return reply.type('application/x-ndjson').send(Readable.from(lines()));
+    },
+  );
+}

@@ -1,0 +1,132 @@
+/** Policies over HTTP: listing them, and asking "may this user do that, and which rules say so?". */
+import { z } from 'zod';
+import type { Baton } from '../../app.js';
+import type { HttpApp } from '../../platform/http/app.js';
+import { principalOf } from '../../platform/http/access.js';
+import { ForbiddenError, InputError } from '../../platform/errors.js';
+import { ACTIONS, resources, type Resource } from '../model.js';
+import { listPolicies } from './store.js';
+
+const decisionView = z.object({
+  allowed: z.boolean(),
+  reason: z.string(),
+  rules: z.array(
+    z.object({
+      source: z.string(),
+      effect: z.enum(['allow', 'deny']),
+      subject: z.string(),
+      action: z.string(),
+      resource: z.string(),
+    }),
+  ),
+});
+
+/**
+ * What a person types for a resource: `job/ops/restart`, `project/ops`, `secret/db/x`, or the
+ * job shorthand `ops/restart`.
+ */
+export function parseResource(text: string): Resource {
+  if (
+    /^[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9-]*$/.test(text) &&
+    !/^(project|team|policy|service|secret)\//.test(text)
+  ) {
+    const [project, name] = text.split('/') as [string, string];
+    return resources.job(project, name);
+  }
+  const known =
+    /^(system|project\/[a-z0-9][a-z0-9-]*|job\/[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9-]*|secret\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*|(team|policy|service)\/[a-z0-9][a-z0-9-]*)$/;
+  if (!known.test(text) || /(^|\/)\.\.?(\/|$)/.test(text)) {
+    throw new InputError(`invalid resource "${text}"`, [
+      {
+        path: 'resource',
+        message: 'is not a resource name',
+        expected: 'PROJECT/JOB, job/P/NAME, project/P, secret/PATH, team/T, policy/NAME, service/S or system',
+        found: text,
+      },
+    ]);
+  }
+  return text;
+}
+
+export function registerPolicyRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'access'>): void {
+  app.get(
+    '/api/v1/policies',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description: 'Policies the caller may view, with their rules.',
+        response: {
+          200: z.object({
+            policies: z.array(
+              z.object({
+                name: z.string(),
+                description: z.string().nullable(),
+                rules: z.array(z.unknown()),
+                updatedAt: z.string(),
+                updatedBy: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const caller = principalOf(request);
+      const policies = await listPolicies(baton.db);
+      return {
+        policies: policies
+          .filter((policy) => baton.access.authorize(caller, 'view', resources.policy(policy.name)).allowed)
+          .map((policy) => ({
+            name: policy.name,
+            description: policy.description,
+            rules: policy.spec.rules,
+            updatedAt: new Date(policy.updatedAt).toISOString(),
+            updatedBy: policy.updatedBy,
+          })),
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/policy/test',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description:
+          'Whether a user may perform an action on a resource, and the rules that decided. Anyone may ask about themselves; asking about someone else needs admin.',
+        body: z.object({
+          as: z.string().optional(),
+          action: z.enum(ACTIONS),
+          resource: z.string().min(1).max(300),
+        }),
+        response: {
+          200: z.object({
+            user: z.string(),
+            action: z.string(),
+            resource: z.string(),
+            decision: decisionView,
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const caller = principalOf(request);
+      const { as = caller.name, action, resource: text } = request.body;
+      const resource = parseResource(text);
+      if (as !== caller.name && !baton.access.authorize(caller, 'admin', resources.system).allowed) {
+        throw new ForbiddenError('forbidden: only administrators may test policies as another user');
+      }
+      // Asking about yourself answers for the credential you used, scopes included.
+      const decision =
+        as === caller.name
+          ? baton.access.authorize(caller, action, resource)
+          : await baton.access.explain(as, action, resource);
+      return {
+        user: as,
+        action,
+        resource: typeof resource === 'string' ? resource : resource.path,
+        decision,
+      };
+    },
+  );
+}

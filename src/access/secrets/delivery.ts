@@ -1,0 +1,123 @@
+/**
+ * Secrets reaching a step: decrypted by the worker when an execution starts, handed to each
+ * step as environment variables or as files in a private directory, never in argv, and removed
+ * with the step. Each use is recorded in the audit trail.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Execution } from '../../automation/executions/model.js';
+import { optionVariableName } from '../../automation/jobs/options.js';
+import type { Db } from '../../platform/db/database.js';
+import { appendAudit } from '../audit/trail.js';
+import { open, SealError } from './crypto.js';
+import type { Keyring } from './keyring.js';
+import type { SecretDelivery } from './model.js';
+import { getSealedSecret } from './store.js';
+
+/** A secret could not be handed to a step; the message names the path, never the value. */
+export class SecretUnavailableError extends Error {}
+
+/** What a run's steps receive. */
+export interface ExecutionSecrets {
+  /** Paths used, for the audit trail. */
+  paths: string[];
+  env: Record<string, string>;
+  files: { name: string; value: string }[];
+  /** Every decrypted value, for the log writer to mask. */
+  values: string[];
+}
+
+export const NO_SECRETS: ExecutionSecrets = { paths: [], env: {}, files: [], values: [] };
+
+/** The job's `spec.secrets`, and a `secret` option's chosen path delivered as `BATON_OPTION_<NAME>`. */
+export function deliveriesOf(execution: Pick<Execution, 'spec' | 'options'>): SecretDelivery[] {
+  const deliveries: SecretDelivery[] = [...(execution.spec.secrets ?? [])];
+  for (const option of execution.spec.options ?? []) {
+    const chosen = execution.options[option.name];
+    if (option.type === 'secret' && typeof chosen === 'string') {
+      deliveries.push({ path: chosen, env: optionVariableName(option.name) });
+    }
+  }
+  return deliveries;
+}
+
+/** Decrypts the secrets an execution uses; throws SecretUnavailableError saying which and why. */
+export async function openExecutionSecrets(
+  db: Db,
+  keyring: Keyring,
+  execution: Pick<Execution, 'spec' | 'options'>,
+): Promise<ExecutionSecrets> {
+  const deliveries = deliveriesOf(execution);
+  if (deliveries.length === 0) return NO_SECRETS;
+  const values = new Map<string, string>();
+  for (const secretPath of new Set(deliveries.map((delivery) => delivery.path))) {
+    const stored = await getSealedSecret(db, secretPath);
+    if (!stored) {
+      throw new SecretUnavailableError(`secret ${secretPath} does not exist (was it deleted after the job was applied?)`);
+    }
+    const key = await keyring.find(stored.keyId);
+    if (!key) {
+      throw new SecretUnavailableError(
+        `secret ${secretPath} is sealed with master key ${stored.keyId}, which this worker does not hold ` +
+          `(it holds ${keyring.ids.join(', ')}); every server and worker needs the same BATON_MASTER_KEY`,
+      );
+    }
+    try {
+      values.set(secretPath, open(key.key, stored.sealed, secretPath));
+    } catch (error) {
+      if (!(error instanceof SealError)) throw error;
+      throw new SecretUnavailableError(`secret ${secretPath} cannot be decrypted: ${error.message}`);
+    }
+  }
+  const secrets: ExecutionSecrets = { paths: [...values.keys()], env: {}, files: [], values: [...new Set(values.values())] };
+  for (const delivery of deliveries) {
+    const value = values.get(delivery.path)!;
+    if (delivery.env !== undefined) secrets.env[delivery.env] = value;
+    else if (delivery.file !== undefined) secrets.files.push({ name: delivery.file, value });
+  }
+  return secrets;
+}
+
+/** One `secret.use` record per secret, in one transaction. */
+export async function recordSecretUse(
+  db: Db,
+  execution: Pick<Execution, 'id' | 'project' | 'job' | 'requestedBy'>,
+  paths: readonly string[],
+): Promise<void> {
+  if (paths.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const secretPath of paths) {
+      await appendAudit(trx, {
+        actor: execution.requestedBy,
+        action: 'secret.use',
+        target: `secret/${secretPath}`,
+        summary: { execution: execution.id, job: `${execution.project}/${execution.job}` },
+      });
+    }
+  });
+}
+
+/**
+ * Runs `step` with the file secrets written to a fresh private directory (0700, files 0600),
+ * whose path it is given, and removes the directory when the step ends, however it ends.
+ * Without file secrets there is no directory.
+ */
+export async function withSecretFiles<T>(
+  files: ExecutionSecrets['files'],
+  step: (directory: string | undefined) => Promise<T>,
+): Promise<T> {
+  if (files.length === 0) return step(undefined);
+  const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-secrets-'));
+  try {
+    await fs.chmod(directory, 0o700);
+    for (const file of files) {
+      const target = path.join(directory, file.name);
+      await fs.writeFile(target, file.value, { mode: 0o600, flag: 'wx' });
+      await fs.chmod(target, 0o600);
+    }
+    return await step(directory);
+  } finally {
+    await fs.rm(directory, { recursive: true, force: true });
+  }
+}

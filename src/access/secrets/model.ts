@@ -1,0 +1,95 @@
+/** Secrets as the rest of Baton sees them: paths, metadata, and the references jobs make. */
+import { z } from 'zod';
+import { InputError } from '../../platform/errors.js';
+
+/** Segments of letters, digits, `_`, `.`, `-`, separated by `/`. */
+const SEGMENT = /^[A-Za-z0-9_.-]+$/;
+export const MAX_PATH_LENGTH = 200;
+/** Secrets are passwords, keys and certificates, not files. */
+export const MAX_VALUE_BYTES = 64 * 1024;
+
+/** What is wrong with a secret path, or undefined when it is valid. */
+export function secretPathProblem(path: string): string | undefined {
+  if (path.length === 0) return 'must not be empty';
+  if (path.length > MAX_PATH_LENGTH) return `must be at most ${MAX_PATH_LENGTH} characters`;
+  if (path.startsWith('/') || path.endsWith('/')) return 'must not start or end with /';
+  for (const segment of path.split('/')) {
+    if (segment === '') return 'must not contain empty segments (//)';
+    if (segment === '.' || segment === '..') return 'must not contain . or .. segments';
+    if (!SEGMENT.test(segment)) return 'segments may hold only letters, digits, _, . and -';
+  }
+  return undefined;
+}
+
+/** The path, checked; InputError naming `field` otherwise. */
+export function checkSecretPath(path: string, field = 'path'): string {
+  const problem = secretPathProblem(path);
+  if (problem) {
+    throw new InputError(`invalid secret path: ${problem}`, [
+      {
+        path: field,
+        message: problem,
+        expected: 'segments of letters, digits, _ . - separated by / (e.g. db/prod/password)',
+        found: JSON.stringify(path.slice(0, MAX_PATH_LENGTH + 1)),
+      },
+    ]);
+  }
+  return path;
+}
+
+/** A secret without its value: all that any API answer ever shows. */
+export interface SecretMetadata {
+  path: string;
+  version: number;
+  description: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  updatedBy: string;
+}
+
+/** How a job hands one secret to its steps. */
+export interface SecretDelivery {
+  path: string;
+  /** An environment variable of every step… */
+  env?: string | undefined;
+  /** …or a file of this name in `$BATON_SECRETS_DIR`. */
+  file?: string | undefined;
+}
+
+/** A secret path in a document: the same rules, as a zod issue on the field. */
+export const secretPath = z.string().superRefine((path, ctx) => {
+  const problem = secretPathProblem(path);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const deliveryEnvName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+  .refine((name) => !name.toUpperCase().startsWith('BATON_'), {
+    message: 'must not start with BATON_ (those are set by Baton)',
+  });
+const deliveryFileName = z
+  .string()
+  .max(100)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'must be a file name: letters, digits, _ . -')
+  .refine((name) => name !== '.' && name !== '..', { message: 'must not be . or ..' });
+
+/** `spec.secrets` of a job: each secret goes to the steps as an env variable or as a file. */
+export const secretDeliveries = z
+  .array(
+    z
+      .strictObject({ path: secretPath, env: deliveryEnvName.optional(), file: deliveryFileName.optional() })
+      .superRefine((delivery, ctx) => {
+        if ((delivery.env === undefined) === (delivery.file === undefined)) {
+          ctx.addIssue({ code: 'custom', message: 'must have exactly one of env or file' });
+        }
+      }),
+  )
+  .superRefine((deliveries, ctx) => {
+    const seen = new Set<string>();
+    deliveries.forEach((delivery, index) => {
+      const target = delivery.env !== undefined ? `env ${delivery.env}` : `file ${delivery.file}`;
+      if (seen.has(target)) ctx.addIssue({ code: 'custom', path: [index], message: `duplicate ${target}` });
+      seen.add(target);
+    });
+  });

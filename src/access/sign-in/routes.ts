@@ -1,0 +1,240 @@
+/**
+ * Sign-in for people over HTTP: a password or the OIDC provider gives a session cookie; the
+ * session answers who is signed in and the CSRF token; sign-out ends it.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Baton } from '../../app.js';
+import { ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import type { HttpApp } from '../../platform/http/app.js';
+import { principalOf } from '../../platform/http/access.js';
+import { appendAudit, auditActor } from '../audit/trail.js';
+import { USER_KINDS, type User } from '../users/model.js';
+import { CALLBACK_PATH, OidcSignIn } from './oidc.js';
+import { PASSWORD_MAX_LENGTH } from './passwords.js';
+import { signInWithPassword } from './service.js';
+import {
+  deleteSession,
+  hashSessionId,
+  readCookie,
+  sameOrigin,
+  serializeCookie,
+  SESSION_COOKIE,
+  type NewSession,
+} from './sessions.js';
+import { ThrottledError } from './throttle.js';
+
+const OIDC_STATE_COOKIE = 'baton_oidc_state';
+const OIDC_COOKIE_PATH = '/api/v1/oidc';
+
+const sessionUser = z.object({
+  name: z.string(),
+  kind: z.enum(USER_KINDS),
+  isAdmin: z.boolean(),
+  displayName: z.string().nullable(),
+});
+
+const sessionView = z.object({
+  user: sessionUser,
+  csrfToken: z
+    .string()
+    .nullable()
+    .describe('send as X-CSRF-Token on every POST, PATCH, PUT and DELETE; null for token callers'),
+  expiresAt: z.string().nullable(),
+});
+
+const viewSessionUser = (user: Pick<User, 'name' | 'kind' | 'isAdmin' | 'displayName'>) => ({
+  name: user.name,
+  kind: user.kind,
+  isAdmin: user.isAdmin,
+  displayName: user.displayName,
+});
+
+const isHttps = (request: FastifyRequest) => request.protocol === 'https';
+
+function setSessionCookie(request: FastifyRequest, reply: FastifyReply, session: NewSession): void {
+  const maxAge = Math.floor((session.expiresAt - Date.now()) / 1000);
+  reply.header(
+    'set-cookie',
+    serializeCookie(SESSION_COOKIE, session.id, { secure: isHttps(request), maxAge }),
+  );
+}
+
+/** The hash of the session cookie the browser sent, if any, so sign-in can replace it. */
+function heldSession(request: FastifyRequest): string | undefined {
+  const id = readCookie(request.headers.cookie, SESSION_COOKIE);
+  return id ? hashSessionId(id) : undefined;
+}
+
+export function registerSignInRoutes(
+  app: HttpApp,
+  baton: Pick<Baton, 'db' | 'access' | 'config' | 'logger'>,
+): void {
+  const { db } = baton;
+  const oidcConfig = baton.config.oidc;
+  const oidc =
+    oidcConfig && baton.config.publicUrl
+      ? new OidcSignIn(db, baton.access, oidcConfig, baton.config.publicUrl, baton.logger)
+      : undefined;
+  if (oidcConfig && !oidc)
+    baton.logger.warn('OIDC is configured but BATON_PUBLIC_URL is not: OIDC sign-in is off');
+
+  app.post(
+    '/api/v1/sign-in',
+    {
+      config: { access: 'public' },
+      schema: {
+        description:
+          'Signs in with a name and password: sets the `baton_session` cookie (HttpOnly, SameSite=Lax) and returns the CSRF token. After 5 failures for a name (20 for an address) within 15 minutes, sign-in is refused with 429 and Retry-After.',
+        security: [],
+        body: z.strictObject({
+          name: z.string().min(1).max(200),
+          password: z.string().max(PASSWORD_MAX_LENGTH),
+        }),
+        response: { 200: sessionView },
+      },
+    },
+    async (request, reply) => {
+      // Login CSRF: another site must not sign a browser into an account of its choosing.
+      const origin = request.headers.origin;
+      if (origin !== undefined && !sameOrigin(origin, request.headers.host)) {
+        throw new ForbiddenError(
+          `forbidden: cross-site sign-in refused: Origin ${origin} does not match this server`,
+        );
+      }
+      try {
+        const { user, session } = await signInWithPassword(db, {
+          ...request.body,
+          address: request.ip,
+          userAgent: request.headers['user-agent'],
+          replacing: heldSession(request),
+        });
+        setSessionCookie(request, reply, session);
+        return {
+          user: viewSessionUser(user),
+          csrfToken: session.csrfToken,
+          expiresAt: new Date(session.expiresAt).toISOString(),
+        };
+      } catch (error) {
+        if (error instanceof ThrottledError) reply.header('retry-after', String(error.retryAfterSeconds));
+        throw error;
+      }
+    },
+  );
+
+  app.get(
+    '/api/v1/session',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description: 'Who is signed in, and the CSRF token of the session (null when a token is used).',
+        response: { 200: sessionView },
+      },
+    },
+    async (request) => {
+      const caller = principalOf(request);
+      const user = await db
+        .selectFrom('users')
+        .select(['display_name'])
+        .where('id', '=', caller.id)
+        .executeTakeFirst();
+      return {
+        user: {
+          name: caller.name,
+          kind: caller.kind,
+          isAdmin: caller.isAdmin,
+          displayName: user?.display_name ?? null,
+        },
+        csrfToken: request.session?.csrfToken ?? null,
+        expiresAt: null,
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/sign-out',
+    {
+      config: { access: 'authenticated' },
+      schema: { description: 'Ends the session of the cookie and removes the cookie.' },
+    },
+    async (request, reply) => {
+      const caller = principalOf(request);
+      if (request.session) {
+        await deleteSession(db, request.session.idHash);
+        await appendAudit(db, { ...auditActor(caller), action: 'sign-out', target: `user/${caller.name}` });
+      }
+      reply.header(
+        'set-cookie',
+        serializeCookie(SESSION_COOKIE, '', { secure: isHttps(request), maxAge: 0 }),
+      );
+      return reply.status(204).send();
+    },
+  );
+
+  const requireOidc = (): OidcSignIn => {
+    if (!oidc) {
+      throw new NotFoundError(
+        'OIDC sign-in is not configured: set BATON_OIDC_ISSUER, BATON_OIDC_CLIENT_ID and BATON_PUBLIC_URL',
+      );
+    }
+    return oidc;
+  };
+
+  app.get(
+    '/api/v1/oidc/login',
+    {
+      config: { access: 'public' },
+      schema: {
+        description:
+          'Starts sign-in with the OIDC provider: redirects there. `returnTo` is a path on this site to land on afterwards.',
+        security: [],
+        querystring: z.object({ returnTo: z.string().max(2000).optional() }),
+      },
+    },
+    async (request, reply) => {
+      const { url, state } = await requireOidc().begin(request.query.returnTo);
+      reply.header(
+        'set-cookie',
+        serializeCookie(OIDC_STATE_COOKIE, state, {
+          secure: isHttps(request),
+          maxAge: 600,
+          path: OIDC_COOKIE_PATH,
+        }),
+      );
+      return reply.redirect(url, 302);
+    },
+  );
+
+  app.get(
+    CALLBACK_PATH,
+    {
+      config: { access: 'public' },
+      schema: {
+        description: 'Where the OIDC provider sends the browser back; signs in and redirects to `returnTo`.',
+        security: [],
+      },
+    },
+    async (request, reply) => {
+      const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+      const result = await requireOidc().complete(
+        query,
+        readCookie(request.headers.cookie, OIDC_STATE_COOKIE),
+        {
+          address: request.ip,
+          userAgent: request.headers['user-agent'],
+          replacing: heldSession(request),
+        },
+      );
+      const maxAge = Math.floor((result.session.expiresAt - Date.now()) / 1000);
+      reply.header('set-cookie', [
+        serializeCookie(SESSION_COOKIE, result.session.id, { secure: isHttps(request), maxAge }),
+        serializeCookie(OIDC_STATE_COOKIE, '', {
+          secure: isHttps(request),
+          maxAge: 0,
+          path: OIDC_COOKIE_PATH,
+        }),
+      ]);
+      return reply.redirect(result.returnTo, 302);
+    },
+  );
+}

@@ -1,0 +1,123 @@
+/** API tokens over HTTP: create (the value is answered once), list, revoke. */
+import { z } from 'zod';
+import type { Baton } from '../../app.js';
+import type { HttpApp } from '../../platform/http/app.js';
+import { principalOf } from '../../platform/http/access.js';
+import { tokenScopeInput, type ApiToken } from './model.js';
+import { TokenService } from './service.js';
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+/** A token as listed: never its value or its hash. */
+export const tokenView = z.object({
+  id: z.number(),
+  name: z.string(),
+  prefix: z.string().describe('the first characters of the value, to tell tokens apart'),
+  owner: z.string(),
+  ownerKind: z.enum(['user', 'service']),
+  scopes: z
+    .array(z.object({ action: z.string(), resource: z.string().optional() }))
+    .nullable()
+    .describe('null: whatever the owner may do'),
+  createdAt: z.string(),
+  createdBy: z.string().nullable(),
+  expiresAt: z.string().nullable().describe('null: never'),
+  lastUsedAt: z.string().nullable().describe('to the minute'),
+  revokedAt: z.string().nullable(),
+  revokedBy: z.string().nullable(),
+});
+
+export function viewToken(token: ApiToken): z.infer<typeof tokenView> {
+  return {
+    id: token.id,
+    name: token.name,
+    prefix: token.prefix,
+    owner: token.owner,
+    ownerKind: token.ownerKind,
+    scopes: token.scopes,
+    createdAt: token.createdAt.toISOString(),
+    createdBy: token.createdBy,
+    expiresAt: iso(token.expiresAt),
+    lastUsedAt: iso(token.lastUsedAt),
+    revokedAt: iso(token.revokedAt),
+    revokedBy: token.revokedBy,
+  };
+}
+
+const tokenName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII')
+  .describe('what the token is for: "laptop", "ci deploy"');
+
+export function registerTokenRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'access'>): void {
+  const tokens = new TokenService(baton.db, baton.access);
+
+  app.post(
+    '/api/v1/tokens',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description:
+          'Creates an API token and answers its value, the only time it is shown. A token for another ' +
+          'user or for a service account needs admin on system; a scoped token cannot create tokens.',
+        body: z.strictObject({
+          name: tokenName,
+          user: z.string().min(1).optional().describe('the owner; the caller when absent'),
+          expires: z
+            .string()
+            .optional()
+            .describe('a duration (30d, 12h) or "never" (service accounts only); 90d when absent'),
+          scopes: z
+            .array(tokenScopeInput)
+            .min(1)
+            .optional()
+            .describe('limits the token to these actions on these resources; absent: unscoped'),
+        }),
+        response: { 201: tokenView.extend({ token: z.string().describe('the value: store it now') }) },
+      },
+    },
+    async (request, reply) => {
+      const { value, token } = await tokens.create(principalOf(request), request.body);
+      return reply.status(201).send({ token: value, ...viewToken(token) });
+    },
+  );
+
+  app.get(
+    '/api/v1/tokens',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description:
+          "The caller's tokens, newest first, including revoked and expired ones; admins may ask for " +
+          "another owner's (`user`) or everyone's (`all`).",
+        querystring: z.object({
+          user: z.string().min(1).optional(),
+          all: z
+            .enum(['true', 'false'])
+            .optional()
+            .transform((value) => value === 'true'),
+        }),
+        response: { 200: z.object({ tokens: z.array(tokenView) }) },
+      },
+    },
+    async (request) => {
+      const list = await tokens.list(principalOf(request), request.query);
+      return { tokens: list.map(viewToken) };
+    },
+  );
+
+  app.delete(
+    '/api/v1/tokens/:id',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description: 'Revokes a token at once (the owner or an admin). A token the caller cannot see is 404.',
+        params: z.object({ id: z.coerce.number().int().positive() }),
+        response: { 200: tokenView },
+      },
+    },
+    async (request) => viewToken(await tokens.revoke(principalOf(request), request.params.id)),
+  );
+}

@@ -1,0 +1,110 @@
+/** Users and service accounts over HTTP. */
+import { z } from 'zod';
+import type { Baton } from '../../app.js';
+import { resourceName } from '../../automation/jobs/model.js';
+import type { HttpApp } from '../../platform/http/app.js';
+import { principalOf } from '../../platform/http/access.js';
+import { resources } from '../model.js';
+import { createUserInput, updateUserInput, USER_KINDS, type User } from './model.js';
+import { UserService } from './service.js';
+
+const userView = z.object({
+  name: z.string(),
+  kind: z.enum(USER_KINDS),
+  displayName: z.string().nullable(),
+  // Shown to administrators (and to users about themselves) only.
+  isAdmin: z.boolean().optional(),
+  email: z.string().nullable().optional(),
+  disabled: z.boolean().optional(),
+  signIn: z
+    .array(z.enum(['password', 'oidc', 'token']))
+    .optional()
+    .describe('how the account can authenticate'),
+  createdAt: z.string().optional(),
+});
+
+/** The full API form of a user. */
+export function viewUser(user: User): z.infer<typeof userView> {
+  return {
+    name: user.name,
+    kind: user.kind,
+    displayName: user.displayName,
+    isAdmin: user.isAdmin,
+    email: user.email,
+    disabled: user.disabledAt !== null,
+    signIn: [
+      ...(user.hasPassword ? (['password'] as const) : []),
+      ...(user.oidcIssuer ? (['oidc'] as const) : []),
+      'token' as const,
+    ],
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+/** What every signed-in caller may see of others: enough to name people in approvals and teams. */
+function viewPublicUser(user: User): z.infer<typeof userView> {
+  return { name: user.name, kind: user.kind, displayName: user.displayName };
+}
+
+export function registerUserRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'access'>): void {
+  const users = new UserService(baton.db, baton.access);
+
+  app.post(
+    '/api/v1/users',
+    {
+      config: { access: { action: 'admin', resource: () => resources.system } },
+      schema: {
+        description:
+          'Creates a user (a person; with a password they can sign in) or a service account (kind "service": tokens only). Administrators only.',
+        body: createUserInput,
+        response: { 201: z.object({ user: userView }) },
+      },
+    },
+    async (request, reply) => {
+      const user = await users.create(principalOf(request), request.body);
+      return reply.status(201).send({ user: viewUser(user) });
+    },
+  );
+
+  app.get(
+    '/api/v1/users',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description:
+          'Users and service accounts. Administrators see every field; others see names, kinds and display names (and everything about themselves).',
+        response: { 200: z.object({ users: z.array(userView) }) },
+      },
+    },
+    async (request) => {
+      const caller = principalOf(request);
+      const all = users.isAdministrator(caller);
+      const list = (await users.list()).filter(
+        (user) => all || user.disabledAt === null || user.id === caller.id,
+      );
+      return {
+        users: list.map((user) => (all || user.id === caller.id ? viewUser(user) : viewPublicUser(user))),
+      };
+    },
+  );
+
+  app.patch(
+    '/api/v1/users/:name',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description:
+          'Changes a user: your own password (with currentPassword), display name and email; administrators also any password, `disabled` and `admin`. Disabling ends the user’s sessions and tokens at once.',
+        params: z.object({ name: resourceName }),
+        body: updateUserInput,
+        response: { 200: z.object({ user: userView }) },
+      },
+    },
+    async (request) => {
+      const user = await users.update(principalOf(request), request.params.name, request.body, {
+        currentSession: request.session?.idHash,
+      });
+      return { user: viewUser(user) };
+    },
+  );
+}

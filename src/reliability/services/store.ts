@@ -1,0 +1,68 @@
+/** SQL for the service catalog. */
+import type { Db } from '../../platform/db/database.js';
+import type { ServiceDocument } from './model.js';
+
+export interface Service {
+  name: string;
+  description: string | null;
+  owner: string;
+  lifecycle: ServiceDocument['spec']['lifecycle'];
+  links: ServiceDocument['spec']['links'];
+  digest: string;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+type ServiceRow = Awaited<ReturnType<typeof selectServices>>[number];
+
+function selectServices(db: Db) {
+  return db.selectFrom('services').selectAll().orderBy('name').execute();
+}
+
+function parse(row: ServiceRow): Service {
+  return {
+    name: row.name,
+    description: row.description,
+    owner: row.owner_team,
+    lifecycle: row.lifecycle as Service['lifecycle'],
+    links: (typeof row.links === 'string' ? JSON.parse(row.links) : row.links) as Service['links'],
+    digest: row.digest,
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+  };
+}
+
+export async function listServices(db: Db): Promise<Service[]> {
+  return (await selectServices(db)).map(parse);
+}
+
+export async function getService(db: Db, name: string): Promise<Service | undefined> {
+  const row = await db.selectFrom('services').selectAll().where('name', '=', name).executeTakeFirst();
+  return row && parse(row);
+}
+
+export async function saveService(
+  db: Db,
+  service: { document: ServiceDocument; source: string; digest: string; actor: string; now: number },
+): Promise<void> {
+  const { metadata, spec } = service.document;
+  const values = {
+    description: metadata.description ?? null,
+    owner_team: spec.owner,
+    lifecycle: spec.lifecycle,
+    links: JSON.stringify(spec.links),
+    source: service.source,
+    digest: service.digest,
+    updated_at: service.now,
+    updated_by: service.actor,
+  };
+  await db
+    .insertInto('services')
+    .values({ name: metadata.name, created_at: service.now, ...values })
+    .onConflict((conflict) => conflict.column('name').doUpdateSet(values))
+    .execute();
+}
+
+export async function deleteService(db: Db, name: string): Promise<void> {
+  await db.deleteFrom('services').where('name', '=', name).execute();
+}
