@@ -5,6 +5,8 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { createBaton, type Baton } from '../src/app.js';
 import { bootstrapAdmin } from '../src/access/bootstrap.js';
+import { insertToken } from '../src/access/store.js';
+import { generateToken, hashToken, tokenPrefix } from '../src/access/tokens.js';
 import type { Principal } from '../src/access/model.js';
 import { loadConfig, type ConfigOverrides } from '../src/platform/config.js';
 import { TERMINAL_STATES, type Execution } from '../src/automation/executions/model.js';
@@ -30,6 +32,14 @@ export interface TestBaton extends Baton {
   run(job: string, options?: Record<string, unknown>): Promise<Execution>;
   /** Waits until the execution is in a terminal state (or the given one). */
   waitFor(id: number, state?: Execution['state']): Promise<Execution>;
+  /**
+   * Creates a user (or service account) with a token, straight in the database, and returns
+   * headers that authenticate as it. It may do nothing until a policy allows it.
+   */
+  addUser(
+    name: string,
+    options?: { kind?: 'user' | 'service'; admin?: boolean },
+  ): Promise<{ id: number; token: string; headers: Record<string, string>; principal: Principal }>;
   /** The text of every log line of an execution. */
   logText(id: number): Promise<string[]>;
   stop(): Promise<void>;
@@ -85,6 +95,30 @@ export async function startTestBaton(
         const poll = setInterval(() => void check().catch(reject), 200);
         void check().catch(reject);
       }),
+    addUser: async (name, options = {}) => {
+      const now = Date.now();
+      const { id } = await baton.db
+        .insertInto('users')
+        .values({ name, kind: options.kind ?? 'user', is_admin: options.admin ? 1 : 0, created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const token = generateToken();
+      await insertToken(baton.db, {
+        userId: id,
+        name: 'test',
+        prefix: tokenPrefix(token),
+        hash: hashToken(token),
+        now,
+      });
+      const principal: Principal = {
+        kind: options.kind ?? 'user',
+        id,
+        name,
+        isAdmin: options.admin ?? false,
+        via: 'token',
+      };
+      return { id, token, headers: { authorization: `Bearer ${token}` }, principal };
+    },
     logText: async (id) =>
       (await readLog({ db: baton.db, registry: baton.logs }, id, 0, 100_000)).map((line) => line.text),
     stop: async () => {

@@ -77,8 +77,25 @@ export interface StepView {
   logFirstLine: number | null;
 }
 
+export interface ApprovalDecisionView {
+  approver: string;
+  decision: 'approved' | 'rejected';
+  comment: string | null;
+  at: string;
+}
+
+export interface ApprovalRequirementView {
+  /** `team/NAME`, `user/NAME`. */
+  approvers: string[];
+  count: number;
+  expires: string;
+  expiresAt: string | null;
+}
+
 export interface ExecutionDetailView extends ExecutionView {
   waitingFor: string | null;
+  /** Present when the job required approval. */
+  approval?: { required: ApprovalRequirementView; decisions: ApprovalDecisionView[] } | null;
   workerGroup: string | null;
   steps: StepView[];
   attempts: { id: number; attempt: number; state: string; exitCode: number | null; reason: string | null }[];
@@ -90,6 +107,14 @@ export interface ExecutionResponse {
 
 export interface ExecutionDetailResponse {
   execution: ExecutionDetailView;
+}
+
+export interface ApprovalsResponse {
+  approvals: {
+    execution: ExecutionView;
+    required: ApprovalRequirementView;
+    decisions: ApprovalDecisionView[];
+  }[];
 }
 
 export interface ExecutionsResponse {
@@ -222,4 +247,28 @@ export interface ServicesResponse {
     lifecycle: string;
     links: { title: string; url: string }[];
   }[];
+}
+
+/** A secret as the API shows it: never its value. */
+export interface SecretView {
+  path: string;
+  version: number;
+  description: string | null;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface SecretResponse {
+  secret: SecretView;
+}
+
+export interface SecretsResponse {
+  secrets: SecretView[];
+}
+
+export interface KeyRotationResponse {
+  keyId: string;
+  resealed: number;
+  unchanged: number;
 }

@@ -4,6 +4,7 @@ import { BatonError, coerceError, formatProblem, InputError } from '../platform/
 import { VERSION } from '../platform/version.js';
 import { registerAccessCommands } from './commands/access.js';
 import { registerApplyCommand } from './commands/apply.js';
+import { registerApprovalCommands } from './commands/approvals.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerExecutionCommands } from './commands/executions.js';
 import { registerJobsCommand } from './commands/jobs.js';
@@ -14,6 +15,7 @@ import { registerServerCommand } from './commands/server.js';
 import { registerTokensCommand } from './commands/tokens.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { registerWorkersCommand } from './commands/workers.js';
+import { registerSecretsCommand } from './commands/secrets.js';
 import { DEFAULT_URL } from './config.js';
 import { CliError, EXIT_CODES } from './errors.js';
 
@@ -54,8 +56,10 @@ export function createProgram(): Command {
   registerRunCommand(program);
   registerJobsCommand(program);
   registerExecutionCommands(program);
+  registerApprovalCommands(program);
   registerLogsCommand(program);
   registerWorkersCommand(program);
+  registerSecretsCommand(program);
   registerAccessCommands(program);
   registerTokensCommand(program);
   registerAuditCommand(program);

@@ -15,11 +15,10 @@ const RESOURCE_PATTERN =
 
 const resourceString = z
   .string()
-  .regex(
-    RESOURCE_PATTERN,
-    'must be project/P, job/P/NAME, secret/PATH, team/T, policy/NAME, service/S or system (globs with *)',
-  )
-  .refine((text) => !/(^|\/)\.\.?(\/|$)/.test(text), { message: 'must not contain . or .. segments' });
+  .refine((text) => RESOURCE_PATTERN.test(text) && !/(^|\/)\.\.?(\/|$)/.test(text), {
+    message:
+      'must be project/P, job/P/NAME, secret/PATH, team/T, policy/NAME, service/S or system (globs with *, no . or .. segments)',
+  });
 
 /** Jobs chosen by labels: `{job: "ops/*", labels: {tier: web}}`. */
 const labelSelector = z.strictObject({

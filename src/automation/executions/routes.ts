@@ -166,18 +166,14 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
     async (request) => {
       const { project, job, state, before, limit } = request.query;
       const [jobProject, jobName] = job?.includes('/') ? job.split('/', 2) : [project, job];
-      const executions = await baton.executions.list(principalOf(request), {
+      const { executions, next } = await baton.executions.list(principalOf(request), {
         project: jobProject,
         job: jobName,
         state,
         beforeId: before,
         limit,
       });
-      const last = executions.at(-1);
-      return {
-        executions: executions.map(viewExecution),
-        next: executions.length === limit && last ? last.id : null,
-      };
+      return { executions: executions.map(viewExecution), next };
     },
   );
 

@@ -63,6 +63,9 @@ export function concurrencyOf(
   };
 }
 
+/** Rows one listing request reads at most while filtering by permission. */
+const MAX_LIST_SCAN = 5_000;
+
 export class ExecutionService {
   constructor(
     private readonly db: Db,
@@ -203,15 +206,32 @@ export class ExecutionService {
     return 'waiting for a free worker slot';
   }
 
-  /** Executions the caller may view, newest first. */
-  async list(caller: Principal, filter: ExecutionFilter): Promise<Execution[]> {
-    // Permission is checked per row after the query; once policies exist (delegation), a page
-    // may come back shorter than `limit` for callers who may see only some jobs.
-    const executions = await listExecutions(this.db, filter);
-    return executions.filter(
-      (execution) =>
-        this.access.authorize(caller, 'view', resources.job(execution.project, execution.job)).allowed,
-    );
+  /**
+   * Executions the caller may view, newest first, and the cursor of the next page (null at the
+   * end). Permission depends on policies with globs and label selectors, which SQL cannot
+   * evaluate, so rows are read in batches and filtered until the page is full. The scan is
+   * bounded: a caller who may see few of many executions gets a short page with a cursor
+   * rather than a request that reads the whole table.
+   */
+  async list(
+    caller: Principal,
+    filter: ExecutionFilter,
+  ): Promise<{ executions: Execution[]; next: number | null }> {
+    const visible: Execution[] = [];
+    const batch = Math.max(filter.limit, 100);
+    let before = filter.beforeId;
+    for (let scanned = 0; scanned < MAX_LIST_SCAN; scanned += batch) {
+      const rows = await listExecutions(this.db, { ...filter, beforeId: before, limit: batch });
+      for (const execution of rows) {
+        before = execution.id;
+        if (!this.access.authorize(caller, 'view', resources.job(execution.project, execution.job)).allowed)
+          continue;
+        visible.push(execution);
+        if (visible.length === filter.limit) return { executions: visible, next: execution.id };
+      }
+      if (rows.length < batch) return { executions: visible, next: null };
+    }
+    return { executions: visible, next: before ?? null };
   }
 
   /**
