@@ -37,9 +37,19 @@ export class BatonClient {
     return this.json<T>('POST', path, body);
   }
 
+  /** PUT a JSON body and read the JSON answer. */
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.json<T>('PUT', path, body);
+  }
+
   /** DELETE a resource and read the JSON answer. */
   delete<T>(path: string): Promise<T> {
     return this.json<T>('DELETE', path);
+  }
+
+  /** PATCH a JSON body and read the JSON answer. */
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.json<T>('PATCH', path, body);
   }
 
   /**
