@@ -64,7 +64,9 @@ export const projectKind: DocumentKind<ProjectDocument> = {
   requires: async (_db, document, stored) => {
     const before = (stored as ProjectDocument | undefined)?.spec.owner;
     if (before === document.spec.owner) return [];
-    return [{ action: 'admin', resource: resources.project(document.metadata.name), path: ['spec', 'owner'] }];
+    return [
+      { action: 'admin', resource: resources.project(document.metadata.name), path: ['spec', 'owner'] },
+    ];
   },
   // Projects are never pruned: jobs and the history of executions hang off them.
   names: async () => [],

@@ -41,13 +41,13 @@ export function checkSubjects(known: KnownSubjects, subjects: readonly NamedSubj
     if (subject === '*' || subject.includes('*')) continue;
     const [kind, rest = ''] = subject.split('/', 2) as [string, string | undefined];
     const name = rest.replace(/#maintainers$/, '');
-    const names =
-      kind === 'team' ? known.teams : kind === 'serviceaccount' ? known.services : known.users;
+    const names = kind === 'team' ? known.teams : kind === 'serviceaccount' ? known.services : known.users;
     if (names.has(name)) continue;
     const noun = kind === 'team' ? 'team' : kind === 'serviceaccount' ? 'service account' : 'user';
     let hint = didYouMean(name, [...names]);
     // `user/ci-bot` for a service account (or the reverse) is a common slip; say so.
-    if (!hint && kind === 'user' && known.services.has(name)) hint = ` (did you mean serviceaccount/${name}?)`;
+    if (!hint && kind === 'user' && known.services.has(name))
+      hint = ` (did you mean serviceaccount/${name}?)`;
     if (!hint && kind === 'serviceaccount' && known.users.has(name)) hint = ` (did you mean user/${name}?)`;
     problems.push({
       document,

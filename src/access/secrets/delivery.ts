@@ -54,7 +54,9 @@ export async function openExecutionSecrets(
   for (const secretPath of new Set(deliveries.map((delivery) => delivery.path))) {
     const stored = await getSealedSecret(db, secretPath);
     if (!stored) {
-      throw new SecretUnavailableError(`secret ${secretPath} does not exist (was it deleted after the job was applied?)`);
+      throw new SecretUnavailableError(
+        `secret ${secretPath} does not exist (was it deleted after the job was applied?)`,
+      );
     }
     const key = await keyring.find(stored.keyId);
     if (!key) {
@@ -70,7 +72,12 @@ export async function openExecutionSecrets(
       throw new SecretUnavailableError(`secret ${secretPath} cannot be decrypted: ${error.message}`);
     }
   }
-  const secrets: ExecutionSecrets = { paths: [...values.keys()], env: {}, files: [], values: [...new Set(values.values())] };
+  const secrets: ExecutionSecrets = {
+    paths: [...values.keys()],
+    env: {},
+    files: [],
+    values: [...new Set(values.values())],
+  };
   for (const delivery of deliveries) {
     const value = values.get(delivery.path)!;
     if (delivery.env !== undefined) secrets.env[delivery.env] = value;

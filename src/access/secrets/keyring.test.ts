@@ -21,7 +21,11 @@ describe('master keys', () => {
     expect(parseMasterKey(bytes.toString('base64'), 'BATON_MASTER_KEY').key.equals(bytes)).toBe(true);
     expect(parseMasterKey(bytes.toString('hex'), 'BATON_MASTER_KEY').key.equals(bytes)).toBe(true);
     expect(parseMasterKey(bytes.toString('base64url'), 'BATON_MASTER_KEY').key.equals(bytes)).toBe(true);
-    for (const bad of ['short-secret-text', randomBytes(16).toString('base64'), randomBytes(31).toString('hex') + 'zz']) {
+    for (const bad of [
+      'short-secret-text',
+      randomBytes(16).toString('base64'),
+      randomBytes(31).toString('hex') + 'zz',
+    ]) {
       let error: unknown;
       try {
         parseMasterKey(bad, 'BATON_MASTER_KEY');
@@ -29,7 +33,9 @@ describe('master keys', () => {
         error = caught;
       }
       expect(error).toBeInstanceOf(InputError);
-      expect(JSON.stringify({ message: (error as InputError).message, problems: (error as InputError).problems })).not.toContain(bad);
+      expect(
+        JSON.stringify({ message: (error as InputError).message, problems: (error as InputError).problems }),
+      ).not.toContain(bad);
       expect((error as InputError).problems[0]?.path).toBe('BATON_MASTER_KEY');
     }
   });
@@ -65,7 +71,9 @@ describe('master keys', () => {
       `chmod 600 ${file}`,
     );
     await fs.chmod(file, 0o640);
-    await expect(loadKeyring({ dataDir, masterKey: undefined, masterKeyPrevious: [] })).rejects.toThrow(/readable by others/);
+    await expect(loadKeyring({ dataDir, masterKey: undefined, masterKeyPrevious: [] })).rejects.toThrow(
+      /readable by others/,
+    );
   });
 
   it('promotes a new key ahead of the old one in the file, then drops the old one (file stays 0600)', async () => {

@@ -5,7 +5,8 @@
  */
 import type { AccessControl } from '../authorize.js';
 import { resources, type Principal } from '../model.js';
-import type { JobDocument, JobSpec } from '../../automation/jobs/model.js';
+import { parseJobReference, type JobDocument, type JobSpec } from '../../automation/jobs/model.js';
+import { getJob } from '../../automation/jobs/store.js';
 import type { Db } from '../../platform/db/database.js';
 import type { PlanProblem, PlannedDocument, RequiredPermission } from '../../platform/documents/apply.js';
 import type { FieldPath } from '../../platform/documents/source.js';
@@ -28,13 +29,24 @@ export function secretsNamedBy(spec: JobSpec): { path: string; field: FieldPath 
   return named;
 }
 
-/** The `requires` hook of the Job kind: `run` on every secret the document names. */
-export function secretPermissions(spec: JobSpec): RequiredPermission[] {
-  return secretsNamedBy(spec).map(({ path, field }) => ({
-    action: 'run',
-    resource: resources.secret(path),
-    path: field,
-  }));
+/**
+ * The `requires` hook of the Job kind: `run` on every secret the document names, including a
+ * path its `job:` steps give to a `secret` option of the job they run.
+ */
+export async function secretPermissions(db: Db, spec: JobSpec): Promise<RequiredPermission[]> {
+  const named = secretsNamedBy(spec);
+  for (const [index, step] of spec.steps.entries()) {
+    const reference = step.job && step.options ? parseJobReference(step.job) : undefined;
+    if (!reference) continue;
+    const target = await getJob(db, reference.project, reference.name);
+    for (const option of target?.spec.options ?? []) {
+      const value = step.options?.[option.name];
+      if (option.type === 'secret' && typeof value === 'string') {
+        named.push({ path: value, field: ['spec', 'steps', index, 'options', option.name] });
+      }
+    }
+  }
+  return named.map(({ path, field }) => ({ action: 'run', resource: resources.secret(path), path: field }));
 }
 
 /** Part of the Job kind's check: every secret a job names must exist. */
@@ -74,7 +86,10 @@ export async function authorizeSecretOptions(
     checkSecretPath(path, `options.${option}`);
     access.require(caller, 'run', resources.secret(path));
   }
-  const existing = await existingSecretPaths(db, chosen.map(({ path }) => path));
+  const existing = await existingSecretPaths(
+    db,
+    chosen.map(({ path }) => path),
+  );
   const missing = chosen.filter(({ path }) => !existing.has(path));
   if (missing.length > 0) {
     throw new InputError(

@@ -80,7 +80,9 @@ export class SecretService {
   /** The secrets the caller may view, without values. */
   async list(caller: Principal): Promise<SecretMetadata[]> {
     const secrets = await listSecretMetadata(this.db);
-    return secrets.filter((secret) => this.access.authorize(caller, 'view', resources.secret(secret.path)).allowed);
+    return secrets.filter(
+      (secret) => this.access.authorize(caller, 'view', resources.secret(secret.path)).allowed,
+    );
   }
 
   /** Deletes a secret; jobs that use it fail their steps until it is set again. */
@@ -122,7 +124,12 @@ export class SecretService {
                 'add that key to BATON_MASTER_KEY_PREVIOUS and rotate again (nothing was changed)',
             );
           }
-          await resealSecret(trx, secret.path, current.id, seal(current.key, open(key.key, secret.sealed, secret.path), secret.path));
+          await resealSecret(
+            trx,
+            secret.path,
+            current.id,
+            seal(current.key, open(key.key, secret.sealed, secret.path), secret.path),
+          );
           done++;
         }
         return { done, kept };

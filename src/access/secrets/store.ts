@@ -42,7 +42,11 @@ export async function listSecretMetadata(db: Db): Promise<SecretMetadata[]> {
 /** Which of these paths exist. */
 export async function existingSecretPaths(db: Db, paths: readonly string[]): Promise<Set<string>> {
   if (paths.length === 0) return new Set();
-  const rows = await db.selectFrom('secrets').select('path').where('path', 'in', [...paths]).execute();
+  const rows = await db
+    .selectFrom('secrets')
+    .select('path')
+    .where('path', 'in', [...paths])
+    .execute();
   return new Set(rows.map((row) => row.path));
 }
 
@@ -78,8 +82,7 @@ export async function putSecret(
         key_id: secret.keyId,
         value: secret.sealed,
         version: eb('secrets.version', '+', 1),
-        description:
-          secret.description === undefined ? eb.ref('secrets.description') : secret.description,
+        description: secret.description === undefined ? eb.ref('secrets.description') : secret.description,
         updated_at: secret.now,
         updated_by: secret.actor,
       })),

@@ -40,7 +40,9 @@ export async function listTeamNames(db: Db): Promise<string[]> {
 /** Every team with its members from all origins (documents and OIDC groups). */
 export async function listTeams(
   db: Db,
-): Promise<{ name: string; description: string | null; members: { name: string; role: string; origin: string }[] }[]> {
+): Promise<
+  { name: string; description: string | null; members: { name: string; role: string; origin: string }[] }[]
+> {
   const [teams, members] = await Promise.all([
     db.selectFrom('teams').select(['name', 'description']).orderBy('name').execute(),
     db.selectFrom('team_members').selectAll().orderBy('user_name').execute(),
@@ -76,7 +78,11 @@ export async function saveTeam(
     .values({ name: team.name, created_at: team.now, ...values })
     .onConflict((conflict) => conflict.column('name').doUpdateSet(values))
     .execute();
-  await db.deleteFrom('team_members').where('team', '=', team.name).where('origin', '=', 'document').execute();
+  await db
+    .deleteFrom('team_members')
+    .where('team', '=', team.name)
+    .where('origin', '=', 'document')
+    .execute();
   const maintainers = new Set(team.maintainers);
   const names = [...new Set([...team.members, ...team.maintainers])];
   if (names.length > 0) {

@@ -200,7 +200,7 @@ export const jobKind: DocumentKind<JobDocument> = {
     ...(await missingSecretProblems(db, plan.documents)),
   ],
   // Using a secret in a job needs `run` on it: `edit` on a project must not be a way to read one.
-  requires: async (_db, document) => secretPermissions(document.spec),
+  requires: (db, document) => secretPermissions(db, document.spec),
   save: async (db, document, context) => {
     await ensureProject(db, document.metadata.project, context.now);
     await upsertJob(db, {

@@ -185,7 +185,8 @@ async function runTracked(
   try {
     ctx.metrics.queueLatency.observe((Date.now() - execution.runAfter.getTime()) / 1000);
     workDir = await fs.mkdtemp(path.join(os.tmpdir(), `baton-${execution.id}-`));
-    if (secrets.paths.length > 0) await withReconnect(() => recordSecretUse(ctx.db, execution, secrets.paths));
+    if (secrets.paths.length > 0)
+      await withReconnect(() => recordSecretUse(ctx.db, execution, secrets.paths));
     outcome = await runSteps(ctx, execution, writer, workDir, controller.signal, secrets, secretProblem);
   } catch (error) {
     const message = coerceError(error).message;
@@ -269,7 +270,17 @@ async function runSteps(
 
     if (signal.aborted) return { ...stoppedOutcome(signal), exitCode: result.exitCode };
     if (step.errorHandler) {
-      const handled = await runErrorHandler(ctx, execution, index, step, result, writer, workDir, signal, secrets);
+      const handled = await runErrorHandler(
+        ctx,
+        execution,
+        index,
+        step,
+        result,
+        writer,
+        workDir,
+        signal,
+        secrets,
+      );
       if (handled) continue;
     } else if (step.continueOnError) {
       writer.system(`[baton] continuing: step "${step.name}" may fail (continueOnError)`);
@@ -362,9 +373,18 @@ async function runNestedJob(
   const reference = parseJobReference(step.job!)!;
   const job = await getJob(ctx.db, reference.project, reference.name);
   if (!job) return fail(`job ${step.job} no longer exists`);
-  // Options of the same name pass down from the parent; the step's own values win.
+  // Options of the same name pass down from the parent; the step's own values win. A secret
+  // option takes only a parent's secret option (whose requester was authorized for it), so a
+  // plain text option cannot smuggle in a path to a secret the requester may not use.
+  const isSecret = (options: Execution['spec']['options'], name: string) =>
+    options?.some((option) => option.name === name && option.type === 'secret') === true;
   const declared = new Set((job.spec.options ?? []).map((option) => option.name));
-  const inherited = Object.fromEntries(Object.entries(parent.options).filter(([name]) => declared.has(name)));
+  const inherited = Object.fromEntries(
+    Object.entries(parent.options).filter(
+      ([name]) =>
+        declared.has(name) && isSecret(job.spec.options, name) === isSecret(parent.spec.options, name),
+    ),
+  );
   let options;
   try {
     options = resolveOptions(job.spec.options ?? [], { ...inherited, ...step.options });
