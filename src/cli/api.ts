@@ -13,6 +13,26 @@ export interface WhoAmIResponse {
   user: { name: string; isAdmin: boolean };
 }
 
+export interface UserView {
+  name: string;
+  kind: 'user' | 'service';
+  displayName: string | null;
+  /** Present for administrators, and for the caller's own entry. */
+  isAdmin?: boolean;
+  email?: string | null;
+  disabled?: boolean;
+  signIn?: ('password' | 'oidc' | 'token')[];
+  createdAt?: string;
+}
+
+export interface UserResponse {
+  user: UserView;
+}
+
+export interface UsersResponse {
+  users: UserView[];
+}
+
 export interface ApplyResultView {
   kind: string;
   scope: string;

@@ -14,6 +14,7 @@ import { registerRunCommand } from './commands/run.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTokensCommand } from './commands/tokens.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { registerUsersCommand } from './commands/users.js';
 import { registerWorkersCommand } from './commands/workers.js';
 import { registerSecretsCommand } from './commands/secrets.js';
 import { DEFAULT_URL } from './config.js';
@@ -59,6 +60,7 @@ export function createProgram(): Command {
   registerApprovalCommands(program);
   registerLogsCommand(program);
   registerWorkersCommand(program);
+  registerUsersCommand(program);
   registerSecretsCommand(program);
   registerAccessCommands(program);
   registerTokensCommand(program);

@@ -221,13 +221,8 @@ export class OidcSignIn {
     const preferred = typeof claims.preferred_username === 'string' ? claims.preferred_username : undefined;
     const email = typeof claims.email === 'string' ? claims.email : undefined;
     const name = userNameFromClaim(preferred ?? email, subject);
-    return this.db.transaction().execute(async (trx) => {
-      if (await findUser(trx, name)) {
-        await this.audit(name, address, 'name taken by another account', now);
-        throw new ConflictError(
-          `the name "${name}" already belongs to a Baton account that is not linked to this identity provider account; an administrator must resolve it`,
-        );
-      }
+    const created = await this.db.transaction().execute(async (trx) => {
+      if (await findUser(trx, name)) return undefined;
       const user = await insertUserRecord(
         trx,
         {
@@ -253,6 +248,13 @@ export class OidcSignIn {
       );
       return user;
     });
+    if (!created) {
+      await this.audit(name, address, 'name taken by another account', now);
+      throw new ConflictError(
+        `the name "${name}" already belongs to a Baton account that is not linked to this identity provider account; an administrator must resolve it`,
+      );
+    }
+    return created;
   }
 
   private audit(actor: string, address: string, reason: string, now: number): Promise<unknown> {

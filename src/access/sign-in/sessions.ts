@@ -189,7 +189,9 @@ export function csrfRefusal(
 export function sameOrigin(origin: string, host: string | string[] | undefined): boolean {
   if (typeof host !== 'string') return false;
   try {
-    return new URL(origin).host === host.toLowerCase();
+    const from = new URL(origin);
+    // Parsing the Host with the Origin's scheme drops a default port the same way on both sides.
+    return from.host === new URL(`${from.protocol}//${host}`).host;
   } catch {
     return false;
   }

@@ -15,7 +15,7 @@ export interface LogLine {
 export interface LogTotals {
   /** Lines numbered (the next line would get this n). */
   lines: number;
-  /** Bytes of those lines as printed, one newline per line included. */
+  /** Bytes of those lines as stored (as printed, secrets masked), one newline per line included. */
   bytes: number;
   /** Output received but not kept: past the cap, or lost when storing failed. */
   discardedBytes: number;

@@ -1,5 +1,6 @@
 import { runInNewContext } from 'node:vm';
 import v8 from 'node:v8';
+import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   DIALECTS,
@@ -9,7 +10,10 @@ import {
 } from '../../../test/databases.js';
 import type { Db } from '../../platform/db/database.js';
 import { LocalEventBus } from '../../platform/events.js';
+import { MASK } from './masking.js';
 import type { LogLine } from './model.js';
+import { followLog, readLog } from './reader.js';
+import { LogRegistry } from './registry.js';
 import { countStoredLines, insertLogChunk, readLogLines } from './store.js';
 import { MAX_LINE_BYTES, MAX_PENDING_BYTES, LogWriter, type LogWriterOptions } from './writer.js';
 
@@ -304,5 +308,172 @@ describe.each(DIALECTS)('log writer on %s', (dialect) => {
       .where('execution_id', '=', executionId)
       .execute();
     expect(rows).toHaveLength(1);
+  });
+
+  describe('masking secrets', () => {
+    const SECRET = 'hunter2-sekret';
+
+    /** Every stored line's text, after the writer closed. */
+    async function storedTexts(writer: LogWriter): Promise<string[]> {
+      await writer.close();
+      return texts(await readLogLines(database.db, executionId, 0, 10_000));
+    }
+
+    /** The uncompressed frames of all stored chunks: the exact bytes kept. */
+    async function storedFrames(): Promise<Buffer> {
+      const rows = await database.db
+        .selectFrom('log_chunks')
+        .select('data')
+        .where('execution_id', '=', executionId)
+        .orderBy('seq')
+        .execute();
+      return Buffer.concat(rows.map((row) => zlib.gunzipSync(row.data)));
+    }
+
+    it('stores a raw secret as ***** on stdout, stderr and Baton lines', async () => {
+      const writer = newWriter({ secrets: [SECRET] });
+      writer.write('stdout', Buffer.from(`password=${SECRET}\nplain\n`));
+      writer.write('stderr', Buffer.from(`error: bad token ${SECRET} (again: ${SECRET})\n`));
+      writer.system(`[baton] command failed: curl -u admin:${SECRET} https://example.org`);
+      const lines = await storedTexts(writer);
+      expect(lines).toEqual([
+        `password=${MASK}`,
+        'plain',
+        `error: bad token ${MASK} (again: ${MASK})`,
+        `[baton] command failed: curl -u admin:${MASK} https://example.org`,
+      ]);
+      expect((await storedFrames()).includes(SECRET)).toBe(false);
+    });
+
+    it('masks a secret printed in two writes, on either stream', async () => {
+      const writer = newWriter({ secrets: ['pass-w0rd'] });
+      writer.write('stdout', Buffer.from('first pa'));
+      writer.write('stderr', Buffer.from('other pass'));
+      writer.write('stdout', Buffer.from('ss-w0rd last\n'));
+      writer.write('stderr', Buffer.from('-w0rd\n'));
+      // Three writes, the middle one holding no complete line.
+      writer.write('stdout', Buffer.from('x pass-'));
+      writer.write('stdout', Buffer.from('w'));
+      writer.write('stdout', Buffer.from('0rd\n'));
+      expect(await storedTexts(writer)).toEqual([`first ${MASK} last`, `other ${MASK}`, `x ${MASK}`]);
+      expect((await storedFrames()).includes('pass-w0rd')).toBe(false);
+    });
+
+    it('masks base64 (alone and embedded at each byte offset) and URL-encoded forms', async () => {
+      const secret = 'p@ss w/rd!';
+      const writer = newWriter({ secrets: [secret] });
+      const base64 = (text: string): string => Buffer.from(text).toString('base64');
+      const printed = [
+        base64(secret),
+        base64(`${secret}\n`),
+        base64(`u:${secret}`),
+        base64(`us:${secret}`),
+        encodeURIComponent(secret),
+        'p%40ss+w%2Frd!',
+        'p%40ss%20w%2frd!',
+      ];
+      expect(printed).toEqual([
+        'cEBzcyB3L3JkIQ==',
+        'cEBzcyB3L3JkIQo=',
+        'dTpwQHNzIHcvcmQh',
+        'dXM6cEBzcyB3L3JkIQ==',
+        'p%40ss%20w%2Frd!',
+        'p%40ss+w%2Frd!',
+        'p%40ss%20w%2frd!',
+      ]);
+      writer.write('stdout', Buffer.from(printed.map((text) => `[${text}]\n`).join('')));
+      expect(await storedTexts(writer)).toEqual([
+        `[${MASK}]`,
+        // The secret's own base64 ends with `Q` here too: a newline's top bits are 0, like padding.
+        `[${MASK}o=]`,
+        `[dTp${MASK}]`,
+        `[dXM6${MASK}]`,
+        `[${MASK}]`,
+        `[${MASK}]`,
+        `[${MASK}]`,
+      ]);
+    });
+
+    it('masks a secret across the cut of a line longer than 64 KiB, wherever it falls', async () => {
+      const secret = 'sup3r-s3cret-t0ken';
+      const writer = newWriter({ secrets: [secret] });
+      const starts: number[] = [];
+      for (let start = MAX_LINE_BYTES - 100; start <= MAX_LINE_BYTES + 2; start += 3) starts.push(start);
+      const input = Buffer.from(
+        starts.map((start) => `${'a'.repeat(start)}${secret}${'b'.repeat(150)}\n`).join(''),
+      );
+      // Odd-sized reads, so the cut also falls inside a read.
+      for (let at = 0; at < input.length; at += 10_007)
+        writer.write('stdout', input.subarray(at, at + 10_007));
+      const lines = await storedTexts(writer);
+      expect(lines).toHaveLength(starts.length * 2);
+      starts.forEach((start, i) => {
+        expect(lines[2 * i]!.length).toBeLessThanOrEqual(MAX_LINE_BYTES);
+        expect(lines[2 * i]! + lines[2 * i + 1]!).toBe(`${'a'.repeat(start)}${MASK}${'b'.repeat(150)}`);
+      });
+      expect((await storedFrames()).includes(secret.slice(0, 6))).toBe(false);
+      expect((await storedFrames()).includes(secret.slice(-6))).toBe(false);
+    });
+
+    it('keeps UTF-8 characters whole when cutting a long line that holds a secret', async () => {
+      const secret = 'sup3r-s3cret-t0ken';
+      const writer = newWriter({ secrets: [secret] });
+      const euros = '€'.repeat(21_840); // 65 520 bytes, so the secret crosses the 64 KiB mark
+      writer.write('stdout', Buffer.from(`${euros}${secret}€\n`));
+      const lines = await storedTexts(writer);
+      expect(lines).toHaveLength(2);
+      expect(lines.join('')).toBe(`${euros}${MASK}€`);
+      expect(lines.every((line) => !line.includes('\ufffd'))).toBe(true);
+    });
+
+    it('masks each line of a multi-line secret printed as is', async () => {
+      const key =
+        '-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\nAQEFAASCBKcwggSjAgEAAoIB\n-----END KEY-----\n';
+      const writer = newWriter({ secrets: [key] });
+      writer.write('stdout', Buffer.from(`$ cat key.pem\n${key}done\n`));
+      expect(await storedTexts(writer)).toEqual(['$ cat key.pem', MASK, MASK, MASK, MASK, 'done']);
+    });
+
+    it('hides two secrets where one contains the other', async () => {
+      const writer = newWriter({ secrets: ['abc123', 'xxabc123yy'] });
+      writer.write('stdout', Buffer.from('1 xxabc123yy 2 abc123 3 xxabc123\n'));
+      expect(await storedTexts(writer)).toEqual([`1 ${MASK} 2 ${MASK} 3 xx${MASK}`]);
+    });
+
+    it('stores a line without a secret byte for byte, and counts masked lines as stored', async () => {
+      const writer = newWriter({ secrets: [SECRET] });
+      const clean = Buffer.concat([
+        Buffer.from('\x1b[1mhunter2-sekre\x1b[0m\tunter2-sekret\r'),
+        Buffer.from([0xff, 0x00, 0xc3]),
+      ]);
+      writer.write('stdout', Buffer.concat([clean, Buffer.from(`\n${SECRET}\n`)]));
+      const totals = await writer.close();
+      const frame = await storedFrames();
+      expect(frame.includes(Buffer.concat([Buffer.from('\t'), clean, Buffer.from('\n')]))).toBe(true);
+      expect(frame.includes(SECRET)).toBe(false);
+      expect(totals).toEqual({ lines: 2, bytes: clean.length + 1 + MASK.length + 1, discardedBytes: 0 });
+    });
+
+    it('shows followers masked lines before they are stored', async () => {
+      const registry = new LogRegistry();
+      const writer = newWriter({ secrets: [SECRET], flushIntervalMs: 60_000 });
+      registry.register(executionId, writer);
+      writer.write('stdout', Buffer.from(`token ${SECRET}\n`));
+      writer.write('stderr', Buffer.from(`half ${SECRET.slice(0, 5)}`));
+      writer.write('stderr', Buffer.from(`${SECRET.slice(5)} done\n`));
+      writer.system(`[baton] retrying with ${SECRET}`);
+      const expected = [`token ${MASK}`, `half ${MASK} done`, `[baton] retrying with ${MASK}`];
+      expect(await countStoredLines(database.db, executionId)).toBe(0);
+      expect(texts(writer.pending(0))).toEqual(expected);
+      expect(texts(await readLog({ db: database.db, registry }, executionId, 0, 100))).toEqual(expected);
+      const controller = new AbortController();
+      const follow = followLog({ db: database.db, registry, events }, executionId, 0, {
+        isFinished: async () => false,
+        signal: controller.signal,
+      });
+      const first = await follow.next();
+      controller.abort();
+      expect(texts(first.value as LogLine[])).toEqual(expected);
+    });
   });
 });

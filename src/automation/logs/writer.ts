@@ -365,8 +365,9 @@ export class LogWriter {
   }
 
   /**
-   * Numbers `source[start, end)` as a line, with its secrets masked unless `mayHoldSecret` says it
-   * none, or reaches the cap; `consumed` is what it took from the pipe.
+   * Numbers `source[start, end)` as a line, its secrets masked (unless `mayHoldSecret` is false:
+   * a scan of the whole read found none there), or reaches the cap; `consumed` is what it took
+   * from the pipe.
    */
   private append(
     stream: LogStream,

@@ -54,11 +54,7 @@ export function declaredRoutes(app: FastifyInstance): readonly DeclaredRoute[] {
   return declared.get(app) ?? [];
 }
 
-export function installAccessControl(
-  app: FastifyInstance,
-  db: Db,
-  accessControl: AccessControl,
-): void {
+export function installAccessControl(app: FastifyInstance, db: Db, accessControl: AccessControl): void {
   const touched = new Map<number, number>();
   const routes: DeclaredRoute[] = [];
   declared.set(app, routes);
