@@ -12,6 +12,8 @@ import { dim } from './output.js';
 export const OUTCOME_EXIT_CODES: Readonly<Record<string, number>> = {
   succeeded: 0,
   failed: 1,
+  /** Not approved: an approver said no, or nobody approved in time. It never ran. */
+  rejected: 1,
   timed_out: 124,
   cancelled: 130,
 };
@@ -20,7 +22,7 @@ export const OUTCOME_EXIT_CODES: Readonly<Record<string, number>> = {
 export const OUTCOME_HELP = `
 Exit codes when following:
   0    the execution succeeded
-  1    it failed
+  1    it failed, or was rejected (an approver said no, or its approval expired)
   124  it timed out
   130  it was cancelled, or you pressed Ctrl-C (the execution keeps running then;
        stop it with baton cancel ID)

@@ -20,7 +20,7 @@ import {
 } from '../output.js';
 import { connect } from '../session.js';
 
-const STATES = 'queued, running, succeeded, failed, cancelled, timed_out';
+const STATES = 'awaiting_approval, queued, running, succeeded, failed, cancelled, timed_out, rejected';
 
 const exitText = (code: number | null) => (code === null ? '' : String(code));
 
@@ -102,6 +102,7 @@ export function describeExecution(execution: ExecutionDetailView): string {
     ['state', stateText(execution)],
     ['reason', execution.reason ?? ''],
     ['waiting for', execution.waitingFor ?? ''],
+    ['approval', approvalText(execution)],
     ['worker group', execution.workerGroup ?? ''],
     ['requested', `${formatTime(execution.queuedAt)} by ${execution.requestedBy}`],
     ['started', formatTime(execution.startedAt)],
@@ -147,6 +148,21 @@ export function describeExecution(execution: ExecutionDetailView): string {
       ),
     );
   }
+  const decisions = execution.approval?.decisions ?? [];
+  if (decisions.length > 0) {
+    text += '\ndecisions:\n';
+    text += indent(
+      formatTable(
+        ['APPROVER', 'DECISION', 'AT', 'COMMENT'],
+        decisions.map((decision) => [
+          decision.approver,
+          decision.decision,
+          formatTime(decision.at),
+          decision.comment ?? '',
+        ]),
+      ),
+    );
+  }
   if (execution.attempts.length > 1) {
     text += '\nattempts:\n';
     text += indent(
@@ -172,6 +188,16 @@ function stateText(execution: ExecutionView): string {
       ? ', cancel requested'
       : '';
   return `${execution.state}${exit}${cancelling}`;
+}
+
+/** "1 of team/sre, user/ops-lead (expires 2025-…)" while it waits; who is needed afterwards. */
+function approvalText(execution: ExecutionDetailView): string {
+  if (!execution.approval) return '';
+  const { required } = execution.approval;
+  const needed = `${required.count} of ${required.approvers.join(', ')}`;
+  return execution.state === 'awaiting_approval' && required.expiresAt
+    ? `needs ${needed}, expires ${formatTime(required.expiresAt)}`
+    : `required ${needed}`;
 }
 
 function optionsText(options: Record<string, unknown>): string {

@@ -1,6 +1,7 @@
 /** `baton run PROJECT/JOB`: queues an execution, and with --follow prints its log until it ends. */
 import type { Command } from 'commander';
-import type { ExecutionResponse } from '../api.js';
+import type { ExecutionDetailResponse, ExecutionResponse } from '../api.js';
+import type { BatonClient } from '../client.js';
 import { collectOption, optionValues, parseJobReference } from '../arguments.js';
 import { usageError } from '../errors.js';
 import { followToExitCode, OUTCOME_HELP } from '../follow.js';
@@ -44,10 +45,30 @@ ${OUTCOME_HELP}`,
         if (options.output === 'json') return printJson(answer);
         const { execution } = answer;
         const line = `execution ${execution.id} ${execution.state}\n`;
-        if (!options.follow) return void process.stdout.write(line);
         // While following, stdout carries only the job's own output, so it can be piped.
-        process.stderr.write(line);
+        (options.follow ? process.stderr : process.stdout).write(line);
+        const awaiting = execution.state === 'awaiting_approval';
+        if (awaiting) await explainApproval(client, execution.id);
+        if (!options.follow) return;
         await followToExitCode(client, execution.id, 0);
+        if (awaiting && process.exitCode !== 0) {
+          // Say why it never ran: the log of a rejected execution is empty.
+          const ended = await client.get<ExecutionResponse>(`/api/v1/executions/${execution.id}`);
+          if (ended.execution.state === 'rejected') {
+            process.stderr.write(
+              `baton: execution ${execution.id} never ran: ${ended.execution.reason ?? 'rejected'}\n`,
+            );
+          }
+        }
       },
     );
+}
+
+/** Says what an execution awaiting approval waits for, and how an approver decides. */
+async function explainApproval(client: BatonClient, id: number): Promise<void> {
+  const { execution } = await client.get<ExecutionDetailResponse>(`/api/v1/executions/${id}`);
+  process.stderr.write(
+    `execution ${id} requires approval: ${execution.waitingFor ?? 'waiting for approval'}\n` +
+      `  an approver runs: baton approve ${id}   (or: baton reject ${id} --comment WHY)\n`,
+  );
 }
