@@ -20,7 +20,13 @@ import {
   type Membership,
 } from './policies/engine.js';
 import type { PolicyRule } from './policies/model.js';
+import type { JobSpec } from '../automation/jobs/model.js';
 import type { Action, Decision, Principal, Resource } from './model.js';
+
+/** JSON columns come back as text from SQLite and as values from PostgreSQL. */
+function parseJson(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
 
 export class AccessControl {
   private snapshot: AccessSnapshot = EMPTY_SNAPSHOT;
@@ -103,15 +109,16 @@ export class AccessControl {
         .where('owner_team', 'is not', null)
         .execute(),
       this.db.selectFrom('services').select(['name', 'owner_team']).execute(),
-      this.db.selectFrom('jobs').select(['project', 'name', 'labels']).execute(),
+      this.db.selectFrom('jobs').select(['project', 'name', 'labels', 'spec']).execute(),
     ]);
     const jobLabels = new Map<string, Record<string, string>>();
+    const jobApprovers = new Map<string, string[]>();
     for (const job of jobs) {
-      const labels = (typeof job.labels === 'string' ? JSON.parse(job.labels) : job.labels) as Record<
-        string,
-        string
-      >;
-      if (Object.keys(labels).length > 0) jobLabels.set(`job/${job.project}/${job.name}`, labels);
+      const path = `job/${job.project}/${job.name}`;
+      const labels = parseJson(job.labels) as Record<string, string>;
+      if (Object.keys(labels).length > 0) jobLabels.set(path, labels);
+      const approvers = (parseJson(job.spec) as JobSpec).approval?.approvers;
+      if (approvers !== undefined) jobApprovers.set(path, [approvers].flat());
     }
     const memberships = new Map<string, Membership[]>();
     for (const member of members) {
@@ -133,6 +140,7 @@ export class AccessControl {
       projectOwners: new Map(owners.map((owner) => [owner.name, owner.owner_team!])),
       serviceOwners: new Map(services.map((service) => [service.name, service.owner_team])),
       jobLabels,
+      jobApprovers,
     };
     this.loadedAt = startedAt;
   }

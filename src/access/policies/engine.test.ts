@@ -180,6 +180,20 @@ describe('evaluate', () => {
     expect(evaluate(denied, carol, 'run', job).allowed).toBe(false);
   });
 
+  it("lets a job's approvers see it and its logs, and nothing more", () => {
+    const approvals = snapshot([], {
+      memberships: new Map([['carol', [{ team: 'sre', role: 'member' }]]]),
+      jobApprovers: new Map([['job/ops/release', ['team/sre']]]),
+    });
+    expect(evaluate(approvals, carol, 'read-logs', resources.job('ops', 'release'))).toMatchObject({
+      allowed: true,
+      rules: [{ source: 'approvers of job/ops/release', subject: 'team/sre' }],
+    });
+    expect(evaluate(approvals, carol, 'run', resources.job('ops', 'release')).allowed).toBe(false);
+    expect(evaluate(approvals, carol, 'view', resources.job('ops', 'other')).allowed).toBe(false);
+    expect(evaluate(approvals, alice, 'view', resources.job('ops', 'release')).allowed).toBe(false);
+  });
+
   it('lets administrators do anything, and limits everyone by token scopes', () => {
     expect(evaluate(EMPTY_SNAPSHOT, root, 'admin', resources.system)).toMatchObject({
       allowed: true,

@@ -29,6 +29,8 @@ export interface AccessSnapshot {
   serviceOwners: ReadonlyMap<string, string>;
   /** Labels of each job (`job/P/NAME`), so a check naming only the path meets label selectors. */
   jobLabels: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** The approvers a job names (`spec.approval.approvers`), by job path. */
+  jobApprovers: ReadonlyMap<string, readonly string[]>;
 }
 
 export const EMPTY_SNAPSHOT: AccessSnapshot = {
@@ -37,6 +39,7 @@ export const EMPTY_SNAPSHOT: AccessSnapshot = {
   projectOwners: new Map(),
   serviceOwners: new Map(),
   jobLabels: new Map(),
+  jobApprovers: new Map(),
 };
 
 /** A rule with the name of where it came from. */
@@ -103,8 +106,9 @@ export function subjectsOf(snapshot: AccessSnapshot, principal: Pick<Principal, 
 }
 
 /**
- * Rules that exist without a policy: a project's owning team works in it, a service's owning
- * team maintains its catalog entry, members see their team and maintainers change it.
+ * Rules that exist without a policy: a project's owning team works in it, a job's approvers see
+ * what they are asked to approve, a service's owning team maintains its catalog entry, members
+ * see their team and maintainers change it.
  */
 function implicitRules(snapshot: AccessSnapshot): SourcedRule[] {
   const rules: SourcedRule[] = [];
@@ -121,6 +125,16 @@ function implicitRules(snapshot: AccessSnapshot): SourcedRule[] {
       subjects: [`team/${team}#maintainers`],
       actions: ['admin'],
       resources: [`project/${project}`],
+      effect: 'allow',
+    });
+  }
+  // Those a job names as approvers must see what they are asked to approve.
+  for (const [job, approvers] of snapshot.jobApprovers) {
+    rules.push({
+      source: `approvers of ${job}`,
+      subjects: [...approvers],
+      actions: ['view', 'read-logs', 'approve'],
+      resources: [job],
       effect: 'allow',
     });
   }

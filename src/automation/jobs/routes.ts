@@ -69,7 +69,9 @@ export function registerJobRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'execu
       const jobs = await listJobs(baton.db, { project: request.query.project });
       return {
         jobs: jobs
-          .filter((job) => baton.access.authorize(caller, 'view', resources.job(job.project, job.name)).allowed)
+          .filter(
+            (job) => baton.access.authorize(caller, 'view', resources.job(job.project, job.name)).allowed,
+          )
           .map(summary),
       };
     },

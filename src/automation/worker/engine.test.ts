@@ -197,7 +197,10 @@ steps:
     const started = (await waitForFile(pids)).trim().split('\n').map(Number);
     expect(started).toHaveLength(3);
     expect(started.every(alive)).toBe(true);
-    await baton.executions.cancel({ kind: 'user', id: 1, name: 'admin', isAdmin: true, via: 'internal' }, execution.id);
+    await baton.executions.cancel(
+      { kind: 'user', id: 1, name: 'admin', isAdmin: true, via: 'internal' },
+      execution.id,
+    );
     const done = await baton.waitFor(execution.id);
     expect(done.state).toBe('cancelled');
     expect(done.reason).toContain('cancelled by admin');

@@ -2,21 +2,11 @@
  * `baton run`, `approve`, `reject` and `approvals` as users run them: the compiled CLI in child
  * processes against a real Baton listening on a random port (SQLite, embedded worker).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBaton, type Baton } from '../../app.js';
 import { admin } from '../../../test/baton.js';
-import { bootstrapAdmin } from '../../access/bootstrap.js';
 import { insertToken, insertUser } from '../../access/store.js';
 import { generateToken, hashToken, tokenPrefix } from '../../access/tokens.js';
-import { loadConfig } from '../../platform/config.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const BIN = path.join(ROOT, 'bin', 'baton.js');
+import { finished, startCliServer, waitForText, type CliServer } from '../../../test/cli-harness.js';
 
 const DOCUMENTS = `apiVersion: baton/v1
 kind: Team
@@ -40,68 +30,20 @@ spec:
       command: [echo, shipped]
 `;
 
-let baton: Baton;
-let url: string;
-let tmp: string;
-const tokens: Record<string, string> = {};
+let server: CliServer;
+type Person = 'alice' | 'bob';
+const tokens = {} as Record<Person, string>;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(person: string, args: string[]): ChildProcessWithoutNullStreams {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith('BATON_') && name !== 'XDG_CONFIG_HOME') env[name] = value;
-  }
-  Object.assign(env, { HOME: tmp, BATON_URL: url, BATON_TOKEN: tokens[person] });
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp, env });
-  child.stdin.end();
-  return child;
-}
-
-function finished(child: ChildProcessWithoutNullStreams): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const cli = (person: string, args: string[]) => finished(start(person, args));
-
-/** Resolves with what a started CLI printed on stderr once it matches. */
-function stderrMatching(child: ChildProcessWithoutNullStreams, pattern: RegExp): Promise<string> {
-  let text = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString();
-      if (pattern.test(text)) {
-        child.stderr.off('data', onData);
-        resolve(text);
-      }
-    };
-    child.stderr.on('data', onData);
-    child.once('close', (code) =>
-      reject(new Error(`baton exited (${code}) before printing ${pattern}: ${text}`)),
-    );
-  });
-}
+/** Starts `baton ARGS…` as PERSON, with their token. */
+const start = (person: Person, args: string[]) => server.start(args, { token: tokens[person] });
+const cli = (person: Person, args: string[]) => finished(start(person, args));
 
 const executionId = (text: string) => Number(/execution (\d+) awaiting_approval/.exec(text)?.[1]);
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-approvals-cli-'));
-  baton = await createBaton(
-    loadConfig({ dataDir: tmp, port: 0, host: '127.0.0.1', applyExamples: false, killGraceMs: 1000 }, {}),
-  );
-  await bootstrapAdmin(baton.db, 'test-admin-token');
-  for (const person of ['alice', 'bob']) {
+  server = await startCliServer({ adminToken: 'test-admin-token', config: { killGraceMs: 1000 } });
+  const { baton } = server;
+  for (const person of ['alice', 'bob'] as const) {
     const userId = await insertUser(baton.db, { name: person, isAdmin: false, now: Date.now() });
     tokens[person] = generateToken();
     await insertToken(baton.db, {
@@ -113,12 +55,10 @@ beforeAll(async () => {
     });
   }
   await baton.apply.apply({ files: [{ name: 'approvals.yaml', content: DOCUMENTS }] }, admin);
-  url = await baton.http.listen({ host: '127.0.0.1', port: 0 });
 });
 
 afterAll(async () => {
-  await baton?.close();
-  if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  await server?.stop();
 });
 
 describe('baton approve, reject and approvals', () => {
@@ -144,7 +84,7 @@ describe('baton approve, reject and approvals', () => {
   it('follows a run through approval to its output, exiting 0', async () => {
     const follower = start('alice', ['run', 'cli/guarded', '--follow']);
     const outcome = finished(follower);
-    const id = executionId(await stderrMatching(follower, /execution \d+ awaiting_approval/));
+    const id = executionId(await waitForText(follower, 'stderr', /execution \d+ awaiting_approval/));
 
     const approved = await cli('bob', ['approve', String(id), '--comment', 'go ahead']);
     expect(approved.code, approved.stderr).toBe(0);
@@ -164,7 +104,7 @@ describe('baton approve, reject and approvals', () => {
   it('requires a comment to reject, and a followed run that is rejected exits 1 saying why', async () => {
     const follower = start('alice', ['run', 'cli/guarded', '--follow']);
     const outcome = finished(follower);
-    const id = executionId(await stderrMatching(follower, /execution \d+ awaiting_approval/));
+    const id = executionId(await waitForText(follower, 'stderr', /execution \d+ awaiting_approval/));
 
     const bare = await cli('bob', ['reject', String(id)]);
     expect(bare.code).toBe(2);
