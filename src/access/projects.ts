@@ -11,7 +11,7 @@ import { parseDuration, formatDuration } from '../platform/duration.js';
 import { digestOf, type DocumentKind } from '../platform/documents/apply.js';
 import { duration, resourceName } from '../automation/jobs/model.js';
 import { resources } from './model.js';
-import { checkSubjects, knownSubjects } from './subjects.js';
+import { checkPlannedSubjects } from './subjects.js';
 
 export const projectDocument = z.strictObject({
   apiVersion: z.literal('baton/v1'),
@@ -47,20 +47,16 @@ export const projectKind: DocumentKind<ProjectDocument> = {
     };
     return { digest: digestOf(document), document };
   },
-  check: async (db, plan) => {
-    const known = await knownSubjects(
+  check: (db, plan) =>
+    checkPlannedSubjects(
       db,
-      plan.planned('Team').map((team) => team.name),
-    );
-    return checkSubjects(
-      known,
+      plan,
       plan.documents.flatMap(({ source, value }) =>
         value.spec.owner === undefined
           ? []
           : [{ subject: `team/${value.spec.owner}`, document: source, path: ['spec', 'owner'] }],
       ),
-    );
-  },
+    ),
   requires: async (_db, document, stored) => {
     const before = (stored as ProjectDocument | undefined)?.spec.owner;
     if (before === document.spec.owner) return [];

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../platform/db/database.js';
 import type { FieldPath, SourceDocument } from '../platform/documents/source.js';
-import type { PlanProblem } from '../platform/documents/apply.js';
+import type { KindPlan, PlanProblem } from '../platform/documents/apply.js';
 import { didYouMean } from '../platform/suggest.js';
 
 /** A subject named in a document, with where it is. */
@@ -32,6 +32,23 @@ export async function knownSubjects(db: Db, plannedTeams: Iterable<string> = [])
     services: new Set(users.filter((user) => user.kind === 'service').map((user) => user.name)),
     teams: new Set([...teams.map((team) => team.name), ...plannedTeams]),
   };
+}
+
+/**
+ * The check of a document kind: problems for every subject its documents name that does not
+ * exist, counting teams applied in the same apply as existing.
+ */
+export async function checkPlannedSubjects(
+  db: Db,
+  plan: Pick<KindPlan<unknown>, 'planned'>,
+  subjects: readonly NamedSubject[],
+): Promise<PlanProblem[]> {
+  if (subjects.length === 0) return [];
+  const known = await knownSubjects(
+    db,
+    plan.planned('Team').map((team) => team.name),
+  );
+  return checkSubjects(known, subjects);
 }
 
 /** Problems for every subject that names nobody; globs (`team/*`) are not checked. */

@@ -1,7 +1,7 @@
 /** Policy documents in `baton apply`: every subject they name must exist. */
 import type { DocumentKind } from '../../platform/documents/apply.js';
 import { resources } from '../model.js';
-import { checkSubjects, knownSubjects } from '../subjects.js';
+import { checkPlannedSubjects } from '../subjects.js';
 import { policyDocument, type PolicyDocument } from './model.js';
 import { deletePolicy, getPolicy, listPolicyNames, savePolicy } from './store.js';
 
@@ -22,13 +22,10 @@ export const policyKind: DocumentKind<PolicyDocument> = {
     return { digest: policy.digest, document };
   },
   names: (db) => listPolicyNames(db),
-  check: async (db, plan) => {
-    const known = await knownSubjects(
+  check: (db, plan) =>
+    checkPlannedSubjects(
       db,
-      plan.planned('Team').map((team) => team.name),
-    );
-    return checkSubjects(
-      known,
+      plan,
       plan.documents.flatMap(({ source, value }) =>
         value.spec.rules.flatMap((rule, ruleIndex) =>
           rule.subjects.map((subject, index) => ({
@@ -38,8 +35,7 @@ export const policyKind: DocumentKind<PolicyDocument> = {
           })),
         ),
       ),
-    );
-  },
+    ),
   save: (db, document, context) =>
     savePolicy(db, {
       document,

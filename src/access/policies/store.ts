@@ -1,5 +1,7 @@
 /** SQL for policies. */
+import type { Selectable } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
+import type { PoliciesTable } from '../../platform/db/schema.js';
 import type { PolicyDocument } from './model.js';
 
 export interface StoredPolicy {
@@ -11,34 +13,26 @@ export interface StoredPolicy {
   updatedBy: string;
 }
 
-function parseSpec(value: unknown): PolicyDocument['spec'] {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as PolicyDocument['spec'];
+function toPolicy(row: Selectable<PoliciesTable>): StoredPolicy {
+  return {
+    name: row.name,
+    description: row.description,
+    // JSON is text on SQLite and a value on PostgreSQL.
+    spec: (typeof row.spec === 'string' ? JSON.parse(row.spec) : row.spec) as PolicyDocument['spec'],
+    digest: row.digest,
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+  };
 }
 
 export async function getPolicy(db: Db, name: string): Promise<StoredPolicy | undefined> {
   const row = await db.selectFrom('policies').selectAll().where('name', '=', name).executeTakeFirst();
-  return (
-    row && {
-      name: row.name,
-      description: row.description,
-      spec: parseSpec(row.spec),
-      digest: row.digest,
-      updatedAt: row.updated_at,
-      updatedBy: row.updated_by,
-    }
-  );
+  return row && toPolicy(row);
 }
 
 export async function listPolicies(db: Db): Promise<StoredPolicy[]> {
   const rows = await db.selectFrom('policies').selectAll().orderBy('name').execute();
-  return rows.map((row) => ({
-    name: row.name,
-    description: row.description,
-    spec: parseSpec(row.spec),
-    digest: row.digest,
-    updatedAt: row.updated_at,
-    updatedBy: row.updated_by,
-  }));
+  return rows.map(toPolicy);
 }
 
 export async function listPolicyNames(db: Db): Promise<string[]> {

@@ -1,6 +1,6 @@
 /** Job documents in `baton apply`: identity, storage, and the checks that span jobs. */
 import { resources } from '../../access/model.js';
-import { checkSubjects, knownSubjects } from '../../access/subjects.js';
+import { checkPlannedSubjects } from '../../access/subjects.js';
 import { missingSecretProblems, secretPermissions } from '../../access/secrets/references.js';
 import { didYouMean } from '../../platform/suggest.js';
 import { listServices } from '../../reliability/services/store.js';
@@ -120,12 +120,9 @@ async function checkApprovals(
 
   const withApproval = plan.documents.filter((document) => document.value.spec.approval);
   if (withApproval.length === 0 && ![...specs.values()].some((spec) => spec.approval)) return [];
-  const known = await knownSubjects(
+  const problems = await checkPlannedSubjects(
     db,
-    plan.planned('Team').map((team) => team.name),
-  );
-  const problems = checkSubjects(
-    known,
+    plan,
     withApproval.flatMap((document) => {
       const approvers = document.value.spec.approval!.approvers;
       return typeof approvers === 'string'

@@ -1,7 +1,7 @@
 /** Service documents in `baton apply`: the owner must be a team that exists. */
 import { resources } from '../../access/model.js';
-import { checkSubjects, knownSubjects } from '../../access/subjects.js';
-import type { DocumentKind, PlanProblem } from '../../platform/documents/apply.js';
+import { checkPlannedSubjects } from '../../access/subjects.js';
+import type { DocumentKind } from '../../platform/documents/apply.js';
 import { serviceDocument, type ServiceDocument } from './model.js';
 import { deleteService, getService, listServices, saveService } from './store.js';
 
@@ -23,12 +23,9 @@ export const serviceKind: DocumentKind<ServiceDocument> = {
   },
   names: async (db) => (await listServices(db)).map((service) => service.name),
   check: async (db, plan) => {
-    const known = await knownSubjects(
+    const problems = await checkPlannedSubjects(
       db,
-      plan.planned('Team').map((team) => team.name),
-    );
-    const problems: PlanProblem[] = checkSubjects(
-      known,
+      plan,
       plan.documents.map(({ source, value }) => ({
         subject: `team/${value.spec.owner}`,
         document: source,
