@@ -136,7 +136,8 @@ export async function loadKeyring(settings: KeyringSettings): Promise<Keyring> {
     return new Keyring([current, ...previous], { kind: 'environment' });
   }
   const file = path.join(settings.dataDir, KEY_FILE_NAME);
-  await fs.mkdir(settings.dataDir, { recursive: true });
+  // The data directory holds the key and the database: only its owner may enter a new one.
+  await fs.mkdir(settings.dataDir, { recursive: true, mode: 0o700 });
   try {
     await writeKeyFile(file, [generateMasterKey()], { exclusive: true });
   } catch (error) {

@@ -55,7 +55,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 }
 
 function openSqlite(file: string): Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const sqlite = new BetterSqlite(file);
   // WAL lets readers (log followers, listings) proceed while the worker writes;
   // synchronous=NORMAL is durable across process crashes, which is what a queue needs here.
