@@ -3,95 +3,16 @@
  * Baton (SQLite, embedded worker) listening on a random port. Asserts what users and scripts
  * rely on: the output lines, the exit codes, and that nothing changes when input is wrong.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBaton, type Baton } from '../src/app.js';
-import { bootstrapAdmin } from '../src/access/bootstrap.js';
-import { loadConfig } from '../src/platform/config.js';
+import { finished, startCliServer, waitForText, type CliServer } from './cli-harness.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'bin', 'baton.js');
 const TOKEN = 'test-token';
 
-let baton: Baton;
-let url: string;
-let tmp: string;
-/** The directory the CLI runs in, holding `jobs/`. */
-let work: string;
-let home: string;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface CliOptions {
-  env?: Record<string, string | undefined>;
-  input?: string;
-}
-
-/** The environment of a user with BATON_URL and BATON_TOKEN set and nothing else of Baton's. */
-function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith('BATON_') && name !== 'XDG_CONFIG_HOME') env[name] = value;
-  }
-  Object.assign(env, { HOME: home, BATON_URL: url, BATON_TOKEN: TOKEN }, extra);
-  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
-  return env;
-}
-
-/** Starts `baton ARGS…` in `work`. */
-function start(args: string[], options: CliOptions = {}): ChildProcessWithoutNullStreams {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: cliEnv(options.env) });
-  child.stdin.end(options.input ?? '');
-  return child;
-}
-
-/** What a started CLI printed, and its exit code. */
-function finished(child: ChildProcessWithoutNullStreams): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Runs `baton ARGS…` to the end. */
-function cli(args: string[], options: CliOptions = {}): Promise<Result> {
-  return finished(start(args, options));
-}
-
-/** Resolves with all the text of one output of a started CLI once it matches; rejects if it exits first. */
-function waitForText(
-  child: ChildProcessWithoutNullStreams,
-  stream: 'stdout' | 'stderr',
-  pattern: RegExp,
-): Promise<string> {
-  let text = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer | string) => {
-      text += chunk.toString();
-      if (pattern.test(text)) {
-        child[stream].off('data', onData);
-        resolve(text);
-      }
-    };
-    child[stream].on('data', onData);
-    child.once('close', (code) =>
-      reject(new Error(`baton exited (${code}) before printing ${pattern}: ${text}`)),
-    );
-  });
-}
+/** Baton and the CLI, which runs in `server.work`, where beforeAll writes `jobs/`. */
+let server: CliServer;
 
 async function writeJob(file: string, name: string, spec: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
@@ -103,7 +24,7 @@ async function writeJob(file: string, name: string, spec: string): Promise<void>
 
 /** The job as the API sees it, or undefined when it does not exist. */
 async function jobRevision(name: string): Promise<number | undefined> {
-  const response = await baton.http.inject({
+  const response = await server.baton.http.inject({
     method: 'GET',
     url: `/api/v1/jobs/cli/${name}`,
     headers: { authorization: `Bearer ${TOKEN}` },
@@ -128,10 +49,8 @@ const HELLO = `  options:
 
 beforeAll(async () => {
   // The CLI runs as users run it, compiled, through bin/baton.js (built by test/global-setup.ts).
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-cli-'));
-  work = path.join(tmp, 'work');
-  home = path.join(tmp, 'home');
-  await fs.mkdir(home, { recursive: true });
+  server = await startCliServer({ adminToken: TOKEN, config: { killGraceMs: 1000 } });
+  const work = server.work;
   await writeJob(path.join(work, 'jobs/hello.yaml'), 'hello', HELLO);
   await writeJob(
     path.join(work, 'jobs/nested/fail.yml'),
@@ -153,22 +72,15 @@ beforeAll(async () => {
     'typed',
     '  options:\n    - {name: count, type: integer, min: 1, max: 5, required: true}\n  steps:\n    - name: echo\n      command: [echo, done]\n',
   );
-
-  baton = await createBaton(
-    loadConfig({ dataDir: tmp, port: 0, host: '127.0.0.1', applyExamples: false, killGraceMs: 1000 }, {}),
-  );
-  await bootstrapAdmin(baton.db, TOKEN);
-  url = await baton.http.listen({ host: '127.0.0.1', port: 0 });
 });
 
 afterAll(async () => {
-  await baton?.close();
-  if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  await server?.stop();
 });
 
 describe('baton apply', () => {
   it('creates every document of a directory, then reports them unchanged', async () => {
-    const first = await cli(['apply', '-f', 'jobs']);
+    const first = await server.cli(['apply', '-f', 'jobs']);
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(first.stdout.split('\n').filter(Boolean).sort()).toEqual([
       'job cli/fail created',
@@ -178,17 +90,17 @@ describe('baton apply', () => {
       'job cli/typed created',
     ]);
 
-    const again = await cli(['apply', '-f', 'jobs']);
+    const again = await server.cli(['apply', '-f', 'jobs']);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('job cli/hello unchanged');
     expect(again.stdout).not.toMatch(/created|updated/);
   });
 
   it('shows a diff on a dry run and changes nothing; the real apply updates', async () => {
-    const file = path.join(work, 'jobs/hello.yaml');
+    const file = path.join(server.work, 'jobs/hello.yaml');
     await fs.writeFile(file, (await fs.readFile(file, 'utf8')).replace('hello, ', 'hi there, '));
 
-    const dry = await cli(['apply', '-f', 'jobs', '--dry-run']);
+    const dry = await server.cli(['apply', '-f', 'jobs', '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('(dry run) job cli/hello updated');
     expect(dry.stdout).toContain('(dry run) job cli/fail unchanged');
@@ -196,29 +108,29 @@ describe('baton apply', () => {
     expect(dry.stdout).toMatch(/^\+\s+echo "hi there, \$BATON_OPTION_NAME"$/m);
     expect(await jobRevision('hello')).toBe(1);
 
-    const real = await cli(['apply', '-f', 'jobs']);
+    const real = await server.cli(['apply', '-f', 'jobs']);
     expect(real.code).toBe(0);
     expect(real.stdout).toContain('job cli/hello updated');
     expect(await jobRevision('hello')).toBe(2);
   });
 
   it('reads documents from stdin with -f -', async () => {
-    const content = await fs.readFile(path.join(work, 'jobs/sleep.yaml'), 'utf8');
-    const result = await cli(['apply', '-f', '-'], { input: content });
+    const content = await fs.readFile(path.join(server.work, 'jobs/sleep.yaml'), 'utf8');
+    const result = await server.cli(['apply', '-f', '-'], { input: content });
     expect(result).toMatchObject({ code: 0, stdout: 'job cli/sleep unchanged\n' });
   });
 
   it('with --prune deletes the jobs the files no longer contain', async () => {
-    const extra = path.join(work, 'jobs/extra.yaml');
+    const extra = path.join(server.work, 'jobs/extra.yaml');
     await writeJob(extra, 'extra', '  steps:\n    - name: a\n      command: ["true"]\n');
-    expect((await cli(['apply', '-f', 'jobs'])).stdout).toContain('job cli/extra created');
+    expect((await server.cli(['apply', '-f', 'jobs'])).stdout).toContain('job cli/extra created');
     await fs.rm(extra);
 
-    const withoutPrune = await cli(['apply', '-f', 'jobs']);
+    const withoutPrune = await server.cli(['apply', '-f', 'jobs']);
     expect(withoutPrune.stdout).not.toContain('extra');
     expect(await jobRevision('extra')).toBe(1);
 
-    const pruned = await cli(['apply', '-f', 'jobs', '--prune']);
+    const pruned = await server.cli(['apply', '-f', 'jobs', '--prune']);
     expect(pruned.code).toBe(0);
     expect(pruned.stdout).toContain('job cli/extra deleted');
     expect(await jobRevision('extra')).toBeUndefined();
@@ -226,17 +138,17 @@ describe('baton apply', () => {
 
   it('rejects an invalid document with file:line:column, the field path and a suggestion, and applies nothing', async () => {
     await writeJob(
-      path.join(work, 'bad/a-good.yaml'),
+      path.join(server.work, 'bad/a-good.yaml'),
       'would-be-new',
       '  steps:\n    - name: a\n      command: ["true"]\n',
     );
     await writeJob(
-      path.join(work, 'bad/b-bad.yaml'),
+      path.join(server.work, 'bad/b-bad.yaml'),
       'bad',
       '  timout: 5m\n  steps:\n    - name: a\n      command: ["true"]\n',
     );
 
-    const result = await cli(['apply', '-f', 'bad']);
+    const result = await server.cli(['apply', '-f', 'bad']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^baton: nothing was applied/);
@@ -246,7 +158,7 @@ describe('baton apply', () => {
   });
 
   it('names a file that does not exist, with exit code 2', async () => {
-    const result = await cli(['apply', '-f', 'no/such/dir']);
+    const result = await server.cli(['apply', '-f', 'no/such/dir']);
     expect(result).toEqual({
       code: 2,
       stdout: '',
@@ -259,7 +171,7 @@ describe('baton run', () => {
   let helloId: number;
 
   it('with --follow streams the log, stdout to stdout and stderr to stderr, and exits 0', async () => {
-    const result = await cli(['run', 'cli/hello', '-o', 'name=you', '--follow']);
+    const result = await server.cli(['run', 'cli/hello', '-o', 'name=you', '--follow']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('hi there, you\n');
     expect(result.stdout).not.toContain('to stderr');
@@ -270,43 +182,43 @@ describe('baton run', () => {
   });
 
   it('without --follow prints the execution id and state', async () => {
-    const result = await cli(['run', 'cli/hello']);
+    const result = await server.cli(['run', 'cli/hello']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^execution \d+ (queued|running)\n$/);
   });
 
   it('sends a repeated -o as a list', async () => {
-    const result = await cli(['run', 'cli/hello', '-o', 'tags=a', '-o', 'tags=b c', '--follow']);
+    const result = await server.cli(['run', 'cli/hello', '-o', 'tags=a', '-o', 'tags=b c', '--follow']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('tags: ["a","b c"]\n');
   });
 
   it('exits 1 when the execution fails', async () => {
-    const result = await cli(['run', 'cli/fail', '--follow']);
+    const result = await server.cli(['run', 'cli/fail', '--follow']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('about to fail');
     expect(result.stderr).toContain('[baton] execution failed');
   });
 
   it('rejects a wrong option value with exit 2, naming the option, and queues nothing', async () => {
-    const before = await cli(['executions', '--job', 'cli/typed', '--output', 'json']);
-    const result = await cli(['run', 'cli/typed', '-o', 'count=9', '-o', 'cont=1']);
+    const before = await server.cli(['executions', '--job', 'cli/typed', '--output', 'json']);
+    const result = await server.cli(['run', 'cli/typed', '-o', 'count=9', '-o', 'cont=1']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^baton: invalid options: /);
     expect(result.stderr).toMatch(/^options\.count: .*between 1 and 5/m);
     expect(result.stderr).toMatch(/^options\.cont: unknown option \(did you mean "count"\?\)/m);
-    const after = await cli(['executions', '--job', 'cli/typed', '--output', 'json']);
+    const after = await server.cli(['executions', '--job', 'cli/typed', '--output', 'json']);
     expect(after.stdout).toBe(before.stdout);
   });
 
   it('passes an option value that looks like shell code to the job as data, printed literally', async () => {
     // Not `rm -rf ~`: were the value ever run, this test must not be able to do harm.
-    const marker = path.join(tmp, 'injected');
-    const canary = path.join(tmp, 'canary');
+    const marker = path.join(server.dir, 'injected');
+    const canary = path.join(server.dir, 'canary');
     await fs.mkdir(canary);
     const value = `$(touch ${marker}); rm -rf ${canary}`;
-    const result = await cli(['run', 'cli/hello', '-o', `name=${value}`, '--follow']);
+    const result = await server.cli(['run', 'cli/hello', '-o', `name=${value}`, '--follow']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`hi there, ${value}\n`);
     await expect(fs.access(marker)).rejects.toThrow();
@@ -314,16 +226,16 @@ describe('baton run', () => {
   });
 
   it('rejects a job reference without a project as a usage error', async () => {
-    const result = await cli(['run', 'hello']);
+    const result = await server.cli(['run', 'hello']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^baton: .*PROJECT\/JOB/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('--follow resumes a dropped log stream with Last-Event-ID, without losing or repeating lines', async () => {
-    const proxy = await startDroppingProxy(new URL(url).port, 2);
+    const proxy = await startDroppingProxy(new URL(server.url).port, 2);
     try {
-      const result = await cli(['run', 'cli/ticker', '--follow'], { env: { BATON_URL: proxy.url } });
+      const result = await server.cli(['run', 'cli/ticker', '--follow'], { env: { BATON_URL: proxy.url } });
       expect(result.code).toBe(0);
       expect(result.stdout).toBe('tick 1\ntick 2\ntick 3\n');
       expect(result.stderr.match(/\[baton\] execution succeeded/g)).toHaveLength(1);
@@ -336,7 +248,7 @@ describe('baton run', () => {
   });
 
   it('logs prints the stored log of an execution', async () => {
-    const result = await cli(['logs', String(helloId)]);
+    const result = await server.cli(['logs', String(helloId)]);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('hi there, you\ntags: \n');
     expect(result.stderr).toContain('to stderr\n');
@@ -344,7 +256,7 @@ describe('baton run', () => {
   });
 
   it('Ctrl-C stops following with exit 130 and leaves the execution running', async () => {
-    const follower = start(['run', 'cli/sleep', '--follow']);
+    const follower = server.start(['run', 'cli/sleep', '--follow']);
     const outcome = finished(follower);
     const [stderr] = await Promise.all([
       waitForText(follower, 'stderr', /execution \d+ \w+/),
@@ -356,13 +268,13 @@ describe('baton run', () => {
     expect(result.code).toBe(130);
     expect(result.stderr).toContain(`baton: stopped following; execution ${id} keeps running`);
     expect(result.stderr).toContain(`baton cancel ${id}`);
-    const shown = await cli(['execution', String(id), '--output', 'json']);
+    const shown = await server.cli(['execution', String(id), '--output', 'json']);
     expect((JSON.parse(shown.stdout) as { execution: { state: string } }).execution.state).toBe('running');
-    expect((await cli(['cancel', String(id)])).code).toBe(0);
+    expect((await server.cli(['cancel', String(id)])).code).toBe(0);
   });
 
   it('cancel ends a running execution and the follower exits 130', async () => {
-    const follower = start(['run', 'cli/sleep', '--follow']);
+    const follower = server.start(['run', 'cli/sleep', '--follow']);
     const outcome = finished(follower);
     const [stderr] = await Promise.all([
       waitForText(follower, 'stderr', /execution \d+ \w+/),
@@ -370,7 +282,7 @@ describe('baton run', () => {
     ]);
     const id = executionId(stderr);
     try {
-      const cancel = await cli(['cancel', String(id)]);
+      const cancel = await server.cli(['cancel', String(id)]);
       expect(cancel.code).toBe(0);
       expect(cancel.stdout).toBe(`cancel requested for execution ${id} (running)\n`);
       const result = await outcome;
@@ -379,9 +291,9 @@ describe('baton run', () => {
     } finally {
       follower.kill();
     }
-    const shown = await cli(['execution', String(id)]);
+    const shown = await server.cli(['execution', String(id)]);
     expect(shown.stdout).toMatch(/state:\s+cancelled/);
-    const again = await cli(['cancel', String(id)]);
+    const again = await server.cli(['cancel', String(id)]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^baton: execution \d+ has already finished \(cancelled\)\n$/);
   });
@@ -389,7 +301,7 @@ describe('baton run', () => {
 
 describe('listings', () => {
   it('executions --output json prints the API answer', async () => {
-    const result = await cli(['executions', '--output', 'json']);
+    const result = await server.cli(['executions', '--output', 'json']);
     expect(result.code).toBe(0);
     const parsed = JSON.parse(result.stdout) as { executions: { job: string }[] };
     expect(parsed.executions.length).toBeGreaterThan(0);
@@ -397,14 +309,14 @@ describe('listings', () => {
   });
 
   it('executions and jobs print aligned tables', async () => {
-    const executions = await cli(['executions', '--job', 'cli/fail']);
+    const executions = await server.cli(['executions', '--job', 'cli/fail']);
     expect(executions.code).toBe(0);
     const [header, row] = executions.stdout.split('\n');
     expect(header).toMatch(/^ID\s+JOB\s+STATE\s+USER\s+QUEUED\s+DURATION\s+EXIT$/);
     expect(row).toMatch(/^\d+\s+cli\/fail\s+failed\s+admin\s/);
     expect(row!.indexOf('cli/fail')).toBe(header!.indexOf('JOB'));
 
-    const jobs = await cli(['jobs', '--project', 'cli']);
+    const jobs = await server.cli(['jobs', '--project', 'cli']);
     expect(jobs.stdout).toMatch(/^PROJECT\/NAME\s+DESCRIPTION\s+OPTIONS\s+REVISION$/m);
     expect(jobs.stdout).toMatch(/^cli\/hello\s+name,tags\s+2$/m);
   });
@@ -412,13 +324,13 @@ describe('listings', () => {
 
 describe('failures', () => {
   it('exits 3 with a wrong token', async () => {
-    const result = await cli(['jobs'], { env: { BATON_TOKEN: 'wrong' } });
+    const result = await server.cli(['jobs'], { env: { BATON_TOKEN: 'wrong' } });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/^baton: not authenticated: .*\n$/);
   });
 
   it('exits 3 and says how to sign in without a token', async () => {
-    const result = await cli(['jobs'], { env: { BATON_TOKEN: undefined } });
+    const result = await server.cli(['jobs'], { env: { BATON_TOKEN: undefined } });
     expect(result).toEqual({
       code: 3,
       stdout: '',
@@ -427,13 +339,13 @@ describe('failures', () => {
   });
 
   it('exits 4 for an execution that does not exist', async () => {
-    const result = await cli(['execution', '999999']);
+    const result = await server.cli(['execution', '999999']);
     expect(result).toEqual({ code: 4, stdout: '', stderr: 'baton: execution 999999 not found\n' });
   });
 
   it('exits 5 when the server cannot be reached', async () => {
     const port = await freePort();
-    const result = await cli(['jobs'], { env: { BATON_URL: `http://127.0.0.1:${port}` } });
+    const result = await server.cli(['jobs'], { env: { BATON_URL: `http://127.0.0.1:${port}` } });
     expect(result).toEqual({
       code: 5,
       stdout: '',
@@ -442,7 +354,7 @@ describe('failures', () => {
   });
 
   it('exits 2 on a usage error, in one line', async () => {
-    const result = await cli(['execution', 'abc']);
+    const result = await server.cli(['execution', 'abc']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^baton: .*execution id.*\n$/);
   });
@@ -450,24 +362,29 @@ describe('failures', () => {
 
 describe('baton login', () => {
   it('saves URL and token readable only by the user, and later commands need no BATON_TOKEN', async () => {
-    const env = { BATON_TOKEN: undefined, BATON_URL: undefined, HOME: path.join(tmp, 'login-home') };
-    const login = await cli(['login', '--url', url, '--token-stdin'], { env, input: `${TOKEN}\n` });
-    expect(login).toMatchObject({ code: 0, stdout: `logged in to ${url} as admin\n` });
+    const env = { BATON_TOKEN: undefined, BATON_URL: undefined, HOME: path.join(server.dir, 'login-home') };
+    const login = await server.cli(['login', '--url', server.url, '--token-stdin'], {
+      env,
+      input: `${TOKEN}\n`,
+    });
+    expect(login).toMatchObject({ code: 0, stdout: `logged in to ${server.url} as admin\n` });
 
-    const file = path.join(tmp, 'login-home/.config/baton/config.json');
+    const file = path.join(server.dir, 'login-home/.config/baton/config.json');
     expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await fs.readFile(file, 'utf8'))).toEqual({ url, token: TOKEN });
+    expect(JSON.parse(await fs.readFile(file, 'utf8'))).toEqual({ url: server.url, token: TOKEN });
 
-    const jobs = await cli(['jobs', '--output', 'json'], { env });
+    const jobs = await server.cli(['jobs', '--output', 'json'], { env });
     expect(jobs.code).toBe(0);
     expect((JSON.parse(jobs.stdout) as { jobs: unknown[] }).jobs.length).toBeGreaterThan(0);
   });
 
   it('refuses a wrong token and saves nothing', async () => {
-    const env = { BATON_TOKEN: undefined, HOME: path.join(tmp, 'bad-login-home') };
-    const login = await cli(['login', '--token-stdin'], { env, input: 'wrong\n' });
+    const env = { BATON_TOKEN: undefined, HOME: path.join(server.dir, 'bad-login-home') };
+    const login = await server.cli(['login', '--token-stdin'], { env, input: 'wrong\n' });
     expect(login.code).toBe(3);
-    await expect(fs.access(path.join(tmp, 'bad-login-home/.config/baton/config.json'))).rejects.toThrow();
+    await expect(
+      fs.access(path.join(server.dir, 'bad-login-home/.config/baton/config.json')),
+    ).rejects.toThrow();
   });
 });
 

@@ -41,7 +41,7 @@ const cli = (person: Person, args: string[]) => finished(start(person, args));
 const executionId = (text: string) => Number(/execution (\d+) awaiting_approval/.exec(text)?.[1]);
 
 beforeAll(async () => {
-  server = await startCliServer({ adminToken: 'test-admin-token', config: { killGraceMs: 1000 } });
+  server = await startCliServer({ config: { killGraceMs: 1000 } });
   const { baton } = server;
   for (const person of ['alice', 'bob'] as const) {
     const userId = await insertUser(baton.db, { name: person, isAdmin: false, now: Date.now() });
