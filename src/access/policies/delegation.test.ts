@@ -304,6 +304,27 @@ spec: {steps: [{name: main, script: "echo refund"}]}
     });
   });
 
+  it("cannot wrap another project's job in a job step to get around a policy", async () => {
+    // alice's team owns project payments (above), so she may edit jobs there, but a deny rule
+    // keeps her from running ops/drop-database: a step that runs it must be refused too.
+    const wrapper = `apiVersion: baton/v1
+kind: Job
+metadata: {name: innocent, project: payments}
+spec:
+  steps:
+    - name: harmless
+      script: "echo hello"
+    - name: sneaky
+      job: ops/drop-database
+`;
+    const response = await applyAs(alice, wrapper, 'wrapper.yaml');
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error.message).toBe(
+      'forbidden: policy/payments-self-service#2 denies user/alice run on job/ops/drop-database (needed by wrapper.yaml:9:12)',
+    );
+    expect((await baton.request('GET', '/api/v1/jobs/payments/innocent')).statusCode).toBe(404);
+  });
+
   describe('services', () => {
     it('catalogs services owned by teams, and jobs name the service they act on', async () => {
       const service = `apiVersion: baton/v1

@@ -4,8 +4,13 @@ import { checkPlannedSubjects } from '../../access/subjects.js';
 import { missingSecretProblems, secretPermissions } from '../../access/secrets/references.js';
 import { didYouMean } from '../../platform/suggest.js';
 import { listServices } from '../../reliability/services/store.js';
-import type { DocumentKind, KindPlan, PlanProblem } from '../../platform/documents/apply.js';
-import { jobDocument, type Job, type JobDocument, type JobSpec } from './model.js';
+import type {
+  DocumentKind,
+  KindPlan,
+  PlanProblem,
+  RequiredPermission,
+} from '../../platform/documents/apply.js';
+import { jobDocument, parseJobReference, type Job, type JobDocument, type JobSpec } from './model.js';
 import { deleteJob, ensureProject, getJobDigest, listJobNames, listJobSpecs, upsertJob } from './store.js';
 
 /** The document form of a stored job, as `baton apply` would have received it. */
@@ -180,6 +185,25 @@ async function checkServices(
     }));
 }
 
+/**
+ * A `job:` step runs another job for whoever may run this one, so writing the step needs `run`
+ * on that job: editing a project must not be a way around a policy on another project's job.
+ */
+function jobStepPermissions(spec: JobSpec): RequiredPermission[] {
+  return spec.steps.flatMap((step, index) => {
+    const target = step.job ? parseJobReference(step.job) : undefined;
+    return target
+      ? [
+          {
+            action: 'run' as const,
+            resource: resources.job(target.project, target.name),
+            path: ['spec', 'steps', index, 'job'],
+          },
+        ]
+      : [];
+  });
+}
+
 export const jobKind: DocumentKind<JobDocument> = {
   kind: 'Job',
   schema: jobDocument,
@@ -197,7 +221,10 @@ export const jobKind: DocumentKind<JobDocument> = {
     ...(await missingSecretProblems(db, plan.documents)),
   ],
   // Using a secret in a job needs `run` on it: `edit` on a project must not be a way to read one.
-  requires: (db, document) => secretPermissions(db, document.spec),
+  requires: async (db, document) => [
+    ...jobStepPermissions(document.spec),
+    ...(await secretPermissions(db, document.spec)),
+  ],
   save: async (db, document, context) => {
     await ensureProject(db, document.metadata.project, context.now);
     await upsertJob(db, {
