@@ -63,6 +63,7 @@ spec:
     - {subjects: [user/viewer], actions: [view], resources: [secret/app/*], effect: allow}
     - {subjects: [user/writer], actions: [edit], resources: [secret/app/*], effect: allow}
     - {subjects: [user/dev], actions: [edit, run], resources: [job/dev/*], effect: allow}
+    - {subjects: [user/dev], actions: [run], resources: [job/sec/pick], effect: allow}
     - {subjects: [user/dev], actions: [run], resources: [secret/app/*], effect: allow}
     - {subjects: [user/runner], actions: [run], resources: [job/sec/pick, secret/app/*], effect: allow}
 `);
