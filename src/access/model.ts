@@ -36,7 +36,7 @@ export type Action = (typeof ACTIONS)[number];
 
 /**
  * Resources are named as paths: `project/ops`, `job/ops/disk-report`, `secret/db/prod/password`,
- * `team/payments`, `policy/NAME`, `system`. A job also carries its labels, for label selectors.
+ * `team/payments`, `policy/NAME`, `workergroup/NAME`, `system`. A job also carries its labels, for label selectors.
  */
 export type Resource = string | { path: string; labels?: Readonly<Record<string, string>> };
 
@@ -53,6 +53,7 @@ export const resources = {
   team: (name: string): Resource => `team/${name}`,
   policy: (name: string): Resource => `policy/${name}`,
   service: (name: string): Resource => `service/${name}`,
+  workerGroup: (name: string): Resource => `workergroup/${name}`,
 };
 
 /** A rule that took part in a decision, for explanations. */

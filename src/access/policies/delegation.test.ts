@@ -325,6 +325,28 @@ spec:
     expect((await baton.request('GET', '/api/v1/jobs/payments/innocent')).statusCode).toBe(404);
   });
 
+  it('lets only those allowed to use a worker group send a job to it', async () => {
+    const grouped = (name: string) => `apiVersion: baton/v1
+kind: Job
+metadata: {name: ${name}, project: payments}
+spec:
+  workerGroup: linux-prod
+  steps: [{name: main, script: "id"}]
+`;
+    const refused = await applyAs(alice, grouped('on-prod'), 'grouped.yaml');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.message).toBe(
+      'forbidden: no rule allows user/alice run on workergroup/linux-prod (needed by grouped.yaml:5:16)',
+    );
+    await baton.applyYaml(`apiVersion: baton/v1
+kind: Policy
+metadata: {name: payments-on-prod}
+spec:
+  rules: [{subjects: [team/payments], actions: [run], resources: [workergroup/linux-prod], effect: allow}]
+`);
+    expect((await applyAs(alice, grouped('on-prod'), 'grouped.yaml')).statusCode).toBe(200);
+  });
+
   describe('services', () => {
     it('catalogs services owned by teams, and jobs name the service they act on', async () => {
       const service = `apiVersion: baton/v1

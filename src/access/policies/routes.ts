@@ -28,19 +28,20 @@ const decisionView = z.object({
 export function parseResource(text: string): Resource {
   if (
     /^[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9-]*$/.test(text) &&
-    !/^(project|team|policy|service|secret)\//.test(text)
+    !/^(project|team|policy|service|secret|workergroup)\//.test(text)
   ) {
     const [project, name] = text.split('/') as [string, string];
     return resources.job(project, name);
   }
   const known =
-    /^(system|project\/[a-z0-9][a-z0-9-]*|job\/[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9-]*|secret\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*|(team|policy|service)\/[a-z0-9][a-z0-9-]*)$/;
+    /^(system|project\/[a-z0-9][a-z0-9-]*|job\/[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9-]*|secret\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*|(team|policy|service|workergroup)\/[a-z0-9][a-z0-9-]*)$/;
   if (!known.test(text) || /(^|\/)\.\.?(\/|$)/.test(text)) {
     throw new InputError(`invalid resource "${text}"`, [
       {
         path: 'resource',
         message: 'is not a resource name',
-        expected: 'PROJECT/JOB, job/P/NAME, project/P, secret/PATH, team/T, policy/NAME, service/S or system',
+        expected:
+          'PROJECT/JOB, job/P/NAME, project/P, secret/PATH, team/T, policy/NAME, service/S, workergroup/G or system',
         found: text,
       },
     ]);

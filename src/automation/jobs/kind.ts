@@ -188,20 +188,28 @@ async function checkServices(
 /**
  * A `job:` step runs another job for whoever may run this one, so writing the step needs `run`
  * on that job: editing a project must not be a way around a policy on another project's job.
+ * Likewise `workerGroup` sends the job's scripts to the machines of that group, which may hold
+ * credentials of their own: choosing it needs `run` on `workergroup/NAME`.
  */
-function jobStepPermissions(spec: JobSpec): RequiredPermission[] {
-  return spec.steps.flatMap((step, index) => {
-    const target = step.job ? parseJobReference(step.job) : undefined;
-    return target
-      ? [
-          {
-            action: 'run' as const,
-            resource: resources.job(target.project, target.name),
-            path: ['spec', 'steps', index, 'job'],
-          },
-        ]
-      : [];
-  });
+function placementPermissions(spec: JobSpec): RequiredPermission[] {
+  const group: RequiredPermission[] = spec.workerGroup
+    ? [{ action: 'run', resource: resources.workerGroup(spec.workerGroup), path: ['spec', 'workerGroup'] }]
+    : [];
+  return [
+    ...group,
+    ...spec.steps.flatMap((step, index) => {
+      const target = step.job ? parseJobReference(step.job) : undefined;
+      return target
+        ? [
+            {
+              action: 'run' as const,
+              resource: resources.job(target.project, target.name),
+              path: ['spec', 'steps', index, 'job'],
+            },
+          ]
+        : [];
+    }),
+  ];
 }
 
 export const jobKind: DocumentKind<JobDocument> = {
@@ -222,7 +230,7 @@ export const jobKind: DocumentKind<JobDocument> = {
   ],
   // Using a secret in a job needs `run` on it: `edit` on a project must not be a way to read one.
   requires: async (db, document) => [
-    ...jobStepPermissions(document.spec),
+    ...placementPermissions(document.spec),
     ...(await secretPermissions(db, document.spec)),
   ],
   save: async (db, document, context) => {
