@@ -183,11 +183,14 @@ describe('scale-out: real servers and workers on PostgreSQL', () => {
       ),
     );
     const file = path.join(cluster.dir, 'appended.txt');
+    // Each step sleeps long enough that 20 worker slots drain the queue (about 20 per second)
+    // more slowly than the servers take requests, so a backlog is still there when the test
+    // looks for victims to kill; with shorter steps a loaded machine can run everything first.
     const script = [
       '#!/usr/bin/env bash',
       'echo "$BATON_EXECUTION_ID" >> "$OUT"',
       'echo "appended $BATON_EXECUTION_ID"',
-      'sleep 0.25',
+      'sleep 1',
     ].join('\n');
     const spec = { env: { OUT: file }, steps: [{ name: 'append', script }] };
     await cluster.apply(
@@ -210,9 +213,14 @@ describe('scale-out: real servers and workers on PostgreSQL', () => {
     // run twice, kill -9 one worker and one server (whose embedded worker runs executions too).
     const embedded = await embeddedWorkerName(cluster, second);
     const victims = [victim!.name, embedded];
+    let seen = 'nothing yet';
     const held = await eventually(
       'progress, and both victims running executions of the once-only job',
       async () => {
+        const states = await cluster.query<{ state: string; lease_owner: string | null; count: string }>(
+          `SELECT state, lease_owner, count(*) FROM executions GROUP BY state, lease_owner`,
+        );
+        seen = states.map((row) => `${row.state}@${row.lease_owner ?? '-'}=${row.count}`).join(' ');
         const [done] = await cluster.query<{ count: string }>(
           `SELECT count(*) FROM executions WHERE state NOT IN ('queued', 'running')`,
         );
@@ -228,7 +236,9 @@ describe('scale-out: real servers and workers on PostgreSQL', () => {
       },
       60_000,
       50,
-    );
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; last seen: ${seen}`);
+    });
     victim!.signal('SIGKILL');
     second.signal('SIGKILL');
     await Promise.all([victim!.exited, second.exited]);
