@@ -167,6 +167,23 @@ function implicitRules(snapshot: AccessSnapshot): SourcedRule[] {
   return rules;
 }
 
+/** Every rule of a snapshot, built once per snapshot: listings decide thousands of times. */
+const compiled = new WeakMap<AccessSnapshot, readonly SourcedRule[]>();
+
+function rulesOf(snapshot: AccessSnapshot): readonly SourcedRule[] {
+  let rules = compiled.get(snapshot);
+  if (!rules) {
+    rules = [
+      ...snapshot.policies.flatMap((policy) =>
+        policy.rules.map((rule, index) => ({ ...rule, source: `policy/${policy.name}#${index + 1}` })),
+      ),
+      ...implicitRules(snapshot),
+    ];
+    compiled.set(snapshot, rules);
+  }
+  return rules;
+}
+
 function describePattern(pattern: string | LabelSelector): string {
   if (typeof pattern === 'string') return pattern;
   const labels = Object.entries(pattern.labels).map(([key, value]) => `${key}=${value}`);
@@ -216,12 +233,7 @@ export function evaluate(
   }
 
   const subjects = subjectsOf(snapshot, principal);
-  const candidates: SourcedRule[] = [
-    ...snapshot.policies.flatMap((policy) =>
-      policy.rules.map((rule, index) => ({ ...rule, source: `policy/${policy.name}#${index + 1}` })),
-    ),
-    ...implicitRules(snapshot),
-  ];
+  const candidates = rulesOf(snapshot);
   const allows: DecidingRule[] = [];
   const denies: DecidingRule[] = [];
   for (const rule of candidates) {
