@@ -11,8 +11,12 @@
  * BENCH_QUEUE_ROUNDS, BENCH_QUEUE_FULL_EXECUTIONS, BENCH_REMOTE_LATENCY_SAMPLES,
  * BENCH_BACKLOG_QUEUED, BENCH_BACKLOG_EXECUTIONS and BENCH_WORKER_RSS_EXECUTIONS size them;
  * BENCH_WORKER_PROFILE_DIR=DIR writes a CPU profile of every `baton worker` they start.
+ *
+ * `access` lists executions as a user whose view policies decide against the same listing as the
+ * admin (SQLite, in-process); BENCH_ACCESS_EXECUTIONS and BENCH_ACCESS_SAMPLES size it.
  */
 import os from 'node:os';
+import { benchAccess } from './access.js';
 import { benchBacklog } from './backlog.js';
 import { benchLatency } from './latency.js';
 import { benchLogIngestion } from './log-ingestion.js';
@@ -30,6 +34,7 @@ const BENCHMARKS: Record<string, () => Promise<{ comparisons: Comparison[] }>> =
   'remote-latency': benchRemoteLatency,
   backlog: benchBacklog,
   'worker-rss': benchWorkerRss,
+  access: benchAccess,
 };
 
 function selected(): string[] {

@@ -184,6 +184,32 @@ function rulesOf(snapshot: AccessSnapshot): readonly SourcedRule[] {
   return rules;
 }
 
+/** The rules naming one set of subjects, with the subject pattern that names them. */
+type MatchedRule = { rule: SourcedRule; subject: string };
+const bySubjects = new WeakMap<AccessSnapshot, Map<string, readonly MatchedRule[]>>();
+
+/**
+ * The rules that apply to a caller's subjects, found once per snapshot and set of subjects:
+ * matching every rule's subject globs on every decision is most of a decision's cost, and a
+ * listing decides once per row.
+ */
+function rulesFor(snapshot: AccessSnapshot, subjects: readonly string[]): readonly MatchedRule[] {
+  let cache = bySubjects.get(snapshot);
+  if (!cache) bySubjects.set(snapshot, (cache = new Map()));
+  const key = subjects.join('\n');
+  let matched = cache.get(key);
+  if (!matched) {
+    matched = rulesOf(snapshot).flatMap((rule) => {
+      const subject = rule.subjects.find((pattern) =>
+        subjects.some((candidate) => pattern === '*' || globMatches(pattern, candidate)),
+      );
+      return subject ? [{ rule, subject }] : [];
+    });
+    cache.set(key, matched);
+  }
+  return matched;
+}
+
 function describePattern(pattern: string | LabelSelector): string {
   if (typeof pattern === 'string') return pattern;
   const labels = Object.entries(pattern.labels).map(([key, value]) => `${key}=${value}`);
@@ -232,15 +258,9 @@ export function evaluate(
     };
   }
 
-  const subjects = subjectsOf(snapshot, principal);
-  const candidates = rulesOf(snapshot);
   const allows: DecidingRule[] = [];
   const denies: DecidingRule[] = [];
-  for (const rule of candidates) {
-    const subject = rule.subjects.find((pattern) =>
-      subjects.some((candidate) => pattern === '*' || globMatches(pattern, candidate)),
-    );
-    if (!subject) continue;
+  for (const { rule, subject } of rulesFor(snapshot, subjectsOf(snapshot, principal))) {
     const covers = rule.effect === 'deny' ? denyCovers : allowCovers;
     const ruleAction = rule.actions.find((granted) => covers(granted, action));
     if (!ruleAction) continue;

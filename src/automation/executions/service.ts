@@ -218,14 +218,28 @@ export class ExecutionService {
     filter: ExecutionFilter,
   ): Promise<{ executions: Execution[]; next: number | null }> {
     const visible: Execution[] = [];
+    // Rows of one job share a decision; a page usually covers few jobs.
+    const decisions = new Map<string, boolean>();
+    const mayView = (execution: Execution): boolean => {
+      const key = `${execution.project}/${execution.job}`;
+      let allowed = decisions.get(key);
+      if (allowed === undefined) {
+        allowed = this.access.authorize(
+          caller,
+          'view',
+          resources.job(execution.project, execution.job),
+        ).allowed;
+        decisions.set(key, allowed);
+      }
+      return allowed;
+    };
     const batch = Math.max(filter.limit, 100);
     let before = filter.beforeId;
     for (let scanned = 0; scanned < MAX_LIST_SCAN; scanned += batch) {
       const rows = await listExecutions(this.db, { ...filter, beforeId: before, limit: batch });
       for (const execution of rows) {
         before = execution.id;
-        if (!this.access.authorize(caller, 'view', resources.job(execution.project, execution.job)).allowed)
-          continue;
+        if (!mayView(execution)) continue;
         visible.push(execution);
         if (visible.length === filter.limit) return { executions: visible, next: execution.id };
       }
