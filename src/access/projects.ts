@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { parseDuration, formatDuration } from '../platform/duration.js';
 import { digestOf, type DocumentKind } from '../platform/documents/apply.js';
-import { duration, resourceName } from '../automation/jobs/model.js';
+import { duration, resourceName } from '../platform/documents/fields.js';
 import { resources } from './model.js';
 import { checkPlannedSubjects } from './subjects.js';
 

@@ -3,7 +3,7 @@
  * nothing is allowed unless a rule (or ownership of a project) allows it.
  */
 import { z } from 'zod';
-import { resourceName } from '../../automation/jobs/model.js';
+import { resourceName } from '../../platform/documents/fields.js';
 import { ACTIONS } from '../model.js';
 
 /** `user/alice`, `serviceaccount/ci`, `team/payments`, `team/payments#maintainers`, or a glob of one. */

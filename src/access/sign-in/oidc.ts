@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
-import { NAME_PATTERN } from '../../automation/jobs/model.js';
+import { NAME_PATTERN } from '../../platform/documents/fields.js';
 import type { OidcConfig } from '../../platform/config.js';
 import type { Db } from '../../platform/db/database.js';
 import {

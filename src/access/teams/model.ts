@@ -1,6 +1,6 @@
 /** The Team document: who belongs to a team, and who maintains it. */
 import { z } from 'zod';
-import { resourceName } from '../../automation/jobs/model.js';
+import { resourceName } from '../../platform/documents/fields.js';
 
 export const teamDocument = z.strictObject({
   apiVersion: z.literal('baton/v1'),

@@ -1,6 +1,6 @@
 /** Users (people) and service accounts (programs, with tokens only), as the API speaks of them. */
 import { z } from 'zod';
-import { resourceName } from '../../automation/jobs/model.js';
+import { resourceName } from '../../platform/documents/fields.js';
 import { PASSWORD_MAX_LENGTH } from '../sign-in/passwords.js';
 
 export const USER_KINDS = ['user', 'service'] as const;

@@ -1,7 +1,7 @@
 /** Users and service accounts over HTTP. */
 import { z } from 'zod';
 import type { Baton } from '../../app.js';
-import { resourceName } from '../../automation/jobs/model.js';
+import { resourceName } from '../../platform/documents/fields.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { resources } from '../model.js';

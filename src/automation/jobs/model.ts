@@ -4,22 +4,12 @@
  * object a plain `z.strictObject` so that errors can name the fields that would have been right.
  */
 import { z } from 'zod';
-import { parseDuration } from '../../platform/duration.js';
+import { duration, resourceName } from '../../platform/documents/fields.js';
 import { secretDeliveries } from '../../access/secrets/model.js';
 import { checkOptionValue } from './options.js';
 
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 const OPTION_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-export const resourceName = z
-  .string()
-  .max(63)
-  .regex(NAME_PATTERN, 'must be lowercase letters, digits and dashes, starting with a letter or digit');
-
-export const duration = z.string().refine((text) => parseDuration(text) !== undefined, {
-  message: 'must be a duration such as 500ms, 30s, 5m, 1h or 1h30m',
-});
 
 const envMap = z.record(
   z.string().regex(ENV_NAME_PATTERN, 'must be an environment variable name'),

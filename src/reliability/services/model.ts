@@ -3,7 +3,7 @@
  * service they act on; error budgets, toil and capacity will hang off services later.
  */
 import { z } from 'zod';
-import { resourceName } from '../../automation/jobs/model.js';
+import { resourceName } from '../../platform/documents/fields.js';
 
 export const LIFECYCLES = ['experimental', 'production', 'deprecated'] as const;
 
