@@ -98,6 +98,7 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
     logger,
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
     version: VERSION,
   });
   const baton: Baton = {

@@ -47,6 +47,12 @@ export interface Config {
   publicUrl: string | undefined;
   /** Sign-in through an OpenID Connect provider; undefined when not configured. */
   oidc: OidcConfig | undefined;
+  /**
+   * BATON_TRUST_PROXY: which proxies' X-Forwarded-For/-Proto to believe, so the audit trail
+   * records the client's address and cookies are Secure behind a TLS proxy: `true` (any) or
+   * addresses/CIDRs separated by commas; absent: none.
+   */
+  trustProxy: boolean | string | undefined;
 }
 
 export interface OidcConfig {
@@ -122,7 +128,23 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
         .filter(Boolean),
     publicUrl: overrides.publicUrl ?? (env.BATON_PUBLIC_URL || undefined),
     oidc: overrides.oidc ?? oidcFromEnv(env),
+    trustProxy: overrides.trustProxy ?? trustProxyFromEnv(env.BATON_TRUST_PROXY),
   };
+}
+
+function trustProxyFromEnv(text: string | undefined): Config['trustProxy'] {
+  if (text === undefined || text === '' || text === 'false') return undefined;
+  if (text === 'true') return true;
+  if (!/^[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*$/.test(text)) {
+    throw new InputError('environment variable BATON_TRUST_PROXY is invalid', [
+      {
+        path: 'BATON_TRUST_PROXY',
+        message: 'expected true, or addresses and CIDRs separated by commas',
+        found: JSON.stringify(text),
+      },
+    ]);
+  }
+  return text;
 }
 
 /** OIDC settings from BATON_OIDC_*; all of issuer and client id, or none. */

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestDatabase, type TestDatabase } from '../../../test/databases.js';
-import { startTestBaton, type TestBaton } from '../../../test/baton.js';
+import { ADMIN_TOKEN, startTestBaton, type TestBaton } from '../../../test/baton.js';
 import { insertToken, insertUser } from '../store.js';
 import { generateToken, hashToken, tokenPrefix } from '../tokens.js';
 import { pruneAuditTrail } from './retention.js';
@@ -296,5 +296,32 @@ describe.each(DIALECTS)('audit API on %s', (dialect) => {
     expect(broken.problems).toEqual([
       { seq: intact.firstSeq + 1, problem: expect.stringMatching(/^changed/) },
     ]);
+  });
+});
+
+describe('the address on audit records behind a proxy', () => {
+  const applyAndRead = async (trustProxy: string | undefined) => {
+    const baton = await startTestBaton('sqlite', trustProxy === undefined ? {} : { trustProxy });
+    try {
+      const document = 'apiVersion: baton/v1\nkind: Project\nmetadata: {name: proxied}\n';
+      const applied = await baton.http.inject({
+        method: 'POST',
+        url: '/api/v1/apply',
+        remoteAddress: '10.0.0.5',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-forwarded-for': '203.0.113.7' },
+        payload: { files: [{ name: 'p.yaml', content: document }] },
+      });
+      expect(applied.statusCode).toBe(200);
+      const records = (await baton.request('GET', '/api/v1/audit?action=apply')).json().records;
+      return (records as { address: string }[])[0]!.address;
+    } finally {
+      await baton.stop();
+    }
+  };
+
+  it('records the client named by a trusted proxy, and only then', async () => {
+    expect(await applyAndRead(undefined)).toBe('10.0.0.5');
+    expect(await applyAndRead('10.0.0.0/8')).toBe('203.0.113.7');
+    expect(await applyAndRead('192.168.0.1')).toBe('10.0.0.5');
   });
 });

@@ -36,6 +36,8 @@ export interface HttpOptions {
   metrics: Metrics;
   bodyLimitBytes: number;
   version: string;
+  /** Proxies whose X-Forwarded-* headers are believed (see Config.trustProxy). */
+  trustProxy?: boolean | string | undefined;
 }
 
 /** Builds the app; capabilities register their routes on it before it listens. */
@@ -45,6 +47,7 @@ export async function createHttpApp(options: HttpOptions): Promise<HttpApp> {
     // Requests are counted in metrics; logging each one would drown the server log.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
