@@ -105,6 +105,35 @@ export async function recordSecretUse(
   });
 }
 
+/** `baton-secrets-<pid of the worker>-XXXXXX`: the pid tells a sweep whose directory it is. */
+const SECRET_DIRECTORY_PREFIX = 'baton-secrets-';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the secret directories of workers that died without cleaning up (kill -9 mid-step),
+ * so secret files do not outlive their step for long. A directory of a live process is left
+ * alone; a reused pid only delays its removal to a later sweep. Returns what was removed.
+ */
+export async function sweepSecretDirectories(parent = os.tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  for (const entry of await fs.readdir(parent, { withFileTypes: true })) {
+    const match = new RegExp(`^${SECRET_DIRECTORY_PREFIX}(\\d+)-`).exec(entry.name);
+    if (!match || !entry.isDirectory() || isAlive(Number(match[1]))) continue;
+    await fs.rm(path.join(parent, entry.name), { recursive: true, force: true });
+    removed.push(entry.name);
+  }
+  return removed;
+}
+
 /**
  * Runs `step` with the file secrets written to a fresh private directory (0700, files 0600),
  * whose path it is given, and removes the directory when the step ends, however it ends.
@@ -115,7 +144,7 @@ export async function withSecretFiles<T>(
   step: (directory: string | undefined) => Promise<T>,
 ): Promise<T> {
   if (files.length === 0) return step(undefined);
-  const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-secrets-'));
+  const directory = await fs.mkdtemp(path.join(os.tmpdir(), `${SECRET_DIRECTORY_PREFIX}${process.pid}-`));
   try {
     await fs.chmod(directory, 0o700);
     for (const file of files) {

@@ -17,6 +17,7 @@ import {
   renewLeases,
 } from '../executions/store.js';
 import { endOrphanedTree } from '../runner/orphans.js';
+import { sweepSecretDirectories } from '../../access/secrets/delivery.js';
 import type { Execution } from '../executions/model.js';
 import { coerceError } from '../../platform/errors.js';
 import { VERSION } from '../../platform/version.js';
@@ -115,8 +116,19 @@ export class Worker {
     this.timers.push(setInterval(() => void this.heartbeat(), HEARTBEAT_MS));
     this.timers.push(setInterval(() => void this.endOrphans(), ORPHAN_SWEEP_MS));
     await this.endOrphans();
+    await this.sweepSecretFiles();
     this.claiming = true;
     this.loopDone = this.loop();
+  }
+
+  /** Secret files a dead worker on this machine left behind are removed before any new work. */
+  private async sweepSecretFiles(): Promise<void> {
+    try {
+      const removed = await sweepSecretDirectories();
+      if (removed.length > 0) this.options.logger.warn({ removed }, 'removed secret files of a dead worker');
+    } catch (error) {
+      this.options.logger.error({ err: coerceError(error) }, 'sweeping leftover secret files failed');
+    }
   }
 
   /**
