@@ -10,6 +10,7 @@ import { auditRetentionDuty } from './access/audit/retention.js';
 import { retentionDuty } from './automation/executions/retention.js';
 import { LogRegistry } from './automation/logs/registry.js';
 import { leaseRecoveryDuty, workerCleanupDuty } from './automation/worker/recovery.js';
+import { signInCleanupDuty } from './access/sign-in/cleanup.js';
 import { Worker } from './automation/worker/worker.js';
 import { loadKeyring, type Keyring } from './access/secrets/keyring.js';
 import type { Config } from './platform/config.js';
@@ -55,6 +56,7 @@ export async function openRuntime(config: Config, logger: Logger, owner: string)
   duties.add(approvalExpiryDuty({ db: database.db, events }));
   duties.add(auditRetentionDuty({ db: database.db, metrics }, config.auditRetentionMs));
   duties.add(workerCleanupDuty(database.db));
+  duties.add(signInCleanupDuty(database.db));
   duties.start();
   return {
     config,
