@@ -54,6 +54,18 @@ export class ForbiddenError extends BatonError {
   readonly code = 'forbidden';
 }
 
+/** Refused for now; the answer carries `Retry-After` with the seconds to wait. */
+export class TooManyRequestsError extends BatonError {
+  readonly status = 429;
+  readonly code = 'too_many_requests';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Turns whatever was thrown into an Error, so callers can rely on `.message`. */
 export function coerceError(value: unknown): Error {
   if (value instanceof Error) return value;

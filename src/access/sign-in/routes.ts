@@ -22,7 +22,6 @@ import {
   SESSION_COOKIE,
   type NewSession,
 } from './sessions.js';
-import { ThrottledError } from './throttle.js';
 
 const OIDC_STATE_COOKIE = 'baton_oidc_state';
 const OIDC_COOKIE_PATH = '/api/v1/oidc';
@@ -102,23 +101,18 @@ export function registerSignInRoutes(
           `forbidden: cross-site sign-in refused: Origin ${origin} does not match this server`,
         );
       }
-      try {
-        const { user, session } = await signInWithPassword(db, {
-          ...request.body,
-          address: request.ip,
-          userAgent: request.headers['user-agent'],
-          replacing: heldSession(request),
-        });
-        setSessionCookie(request, reply, session);
-        return {
-          user: viewSessionUser(user),
-          csrfToken: session.csrfToken,
-          expiresAt: new Date(session.expiresAt).toISOString(),
-        };
-      } catch (error) {
-        if (error instanceof ThrottledError) reply.header('retry-after', String(error.retryAfterSeconds));
-        throw error;
-      }
+      const { user, session } = await signInWithPassword(db, {
+        ...request.body,
+        address: request.ip,
+        userAgent: request.headers['user-agent'],
+        replacing: heldSession(request),
+      });
+      setSessionCookie(request, reply, session);
+      return {
+        user: viewSessionUser(user),
+        csrfToken: session.csrfToken,
+        expiresAt: new Date(session.expiresAt).toISOString(),
+      };
     },
   );
 

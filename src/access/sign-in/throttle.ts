@@ -8,7 +8,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
-import { BatonError } from '../../platform/errors.js';
+import { TooManyRequestsError } from '../../platform/errors.js';
 
 export const THROTTLE_WINDOW_MS = 15 * 60_000;
 const FIRST_LOCK_MS = 60_000;
@@ -78,10 +78,8 @@ export async function clearFailures(db: Db, key: ThrottleKey): Promise<void> {
 }
 
 /** A sign-in refused because its name or address is locked; 429 with Retry-After. */
-export class ThrottledError extends BatonError {
-  readonly status = 429;
-  readonly code = 'too_many_requests';
-  constructor(readonly retryAfterSeconds: number) {
-    super(`too many failed sign-ins: try again in ${retryAfterSeconds} seconds`);
+export class ThrottledError extends TooManyRequestsError {
+  constructor(retryAfterSeconds: number) {
+    super(`too many failed sign-ins: try again in ${retryAfterSeconds} seconds`, retryAfterSeconds);
   }
 }

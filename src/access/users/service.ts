@@ -9,6 +9,7 @@ import type { AccessControl } from '../authorize.js';
 import { appendAudit, auditActor } from '../audit/trail.js';
 import { resources, type Principal } from '../model.js';
 import { checkPasswordStrength, hashPassword, verifyPassword } from '../sign-in/passwords.js';
+import { lockedFor, recordFailure, ThrottledError, userKey } from '../sign-in/throttle.js';
 import { deleteSessionsOfUser } from '../sign-in/sessions.js';
 import type { CreateUserInput, UpdateUserInput, User } from './model.js';
 import {
@@ -126,7 +127,13 @@ export class UserService {
             { path: 'body.currentPassword', message: 'required' },
           ]);
         }
+        // Guesses of the current password count like failed sign-ins, so a stolen session
+        // cannot be used to try passwords without limit.
+        const keys = [userKey(user.name)];
+        const locked = await lockedFor(this.db, keys, now);
+        if (locked > 0) throw new ThrottledError(Math.ceil(locked / 1000));
         if (!(await verifyPassword(input.currentPassword, found.passwordHash))) {
+          await recordFailure(this.db, keys, now);
           throw new ForbiddenError('forbidden: the current password is wrong');
         }
       }

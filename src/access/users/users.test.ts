@@ -125,6 +125,23 @@ describe.each(DIALECTS)('users API on %s', (dialect) => {
     expect((await signIn('a brand new password')).statusCode).toBe(200);
   });
 
+  it('counts wrong current passwords like failed sign-ins', async () => {
+    const change = (currentPassword: string) =>
+      baton.request(
+        'PATCH',
+        '/api/v1/users/alice',
+        { password: 'yet another new password', currentPassword },
+        asAlice(),
+      );
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      expect((await change(`guess number ${attempt}`)).statusCode).toBe(403);
+    }
+    // Locked now, whatever is tried, even the right password.
+    const locked = await change('a brand new password');
+    expect(locked.statusCode).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
   it('keeps disabling and promoting for administrators, and other users out of reach', async () => {
     expect((await baton.request('PATCH', '/api/v1/users/alice', { admin: true }, asAlice())).statusCode).toBe(
       403,

@@ -4,7 +4,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { BatonError, InputError, type Problem } from '../errors.js';
+import { BatonError, InputError, TooManyRequestsError, type Problem } from '../errors.js';
 
 export interface ErrorBody {
   error: { code: string; message: string; problems?: Problem[] };
@@ -33,6 +33,7 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   if (error instanceof BatonError) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error instanceof InputError && error.problems.length > 0) body.error.problems = error.problems;
+    if (error instanceof TooManyRequestsError) reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.status(error.status).send(body);
   }
   const fastifyError = error as FastifyError & { validationContext?: string };
