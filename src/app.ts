@@ -28,6 +28,7 @@ import { policyKind } from './access/policies/kind.js';
 import { registerPolicyRoutes } from './access/policies/routes.js';
 import { registerTeamRoutes } from './access/teams/routes.js';
 import { registerServiceRoutes } from './reliability/services/routes.js';
+import { registerUsageRoutes } from './insights/usage/routes.js';
 import { teamKind } from './access/teams/kind.js';
 import { serviceKind } from './reliability/services/kind.js';
 import type { Config } from './platform/config.js';
@@ -135,6 +136,7 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   registerLogRoutes(http, baton);
   registerWorkerRoutes(http, baton);
   registerSecretRoutes(http, baton);
+  registerUsageRoutes(http, baton);
   await http.ready();
 
   if (config.embeddedWorker) {

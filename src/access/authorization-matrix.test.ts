@@ -93,6 +93,17 @@ const MATRIX: Record<string, Expectation> = {
   'PUT /api/v1/secrets/*': { body: { value: 'overwritten' }, status: 403 },
   'DELETE /api/v1/secrets/*': { status: 403 },
   'POST /api/v1/secrets/rotate-key': { status: 403 },
+  'GET /api/v1/usage': {
+    status: 200,
+    check: (response) =>
+      expect(response.json()).toMatchObject({
+        days: [],
+        byJob: [],
+        byUser: [],
+        byTeam: [],
+        timeSaved: { totalMinutes: 0, byJob: [] },
+      }),
+  },
 };
 
 /** Routes anyone may call; what an anonymous caller gets (no token was sent). */

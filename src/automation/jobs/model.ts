@@ -173,6 +173,8 @@ export const jobSpec = z
     retryOnWorkerLoss: z.boolean().optional(),
     /** Executions wait for approval before any worker may run them. */
     approval: approvalSpec.optional(),
+    /** Minutes the manual procedure takes; usage statistics report the time saved by running the job. */
+    manualMinutes: z.number().min(0).optional(),
     steps: z.array(stepSpec).min(1),
   })
   .superRefine((spec, ctx) => {

@@ -2,7 +2,7 @@
  * Everything that differs between SQLite and PostgreSQL, in one record. Code asks the record
  * ("can this database skip locked rows?") instead of testing which database it is talking to.
  */
-import { sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
+import { sql, type ColumnDefinitionBuilder, type Kysely, type RawBuilder } from 'kysely';
 
 export interface DialectCapabilities {
   readonly name: 'sqlite' | 'postgres';
@@ -26,6 +26,8 @@ export interface DialectCapabilities {
    * schemas of the same database may hold tables of the same names.
    */
   currentSchema(db: Kysely<unknown>): Promise<string | undefined>;
+  /** The number under a top-level key of a JSON column (`spec.manualMinutes`), SQL null when absent. */
+  jsonNumber(column: string, key: string): RawBuilder<number | null>;
 }
 
 export const sqliteCapabilities: DialectCapabilities = {
@@ -39,6 +41,7 @@ export const sqliteCapabilities: DialectCapabilities = {
   identityType: 'integer',
   identity: (column) => column.primaryKey().autoIncrement(),
   currentSchema: async () => undefined,
+  jsonNumber: (column, key) => sql<number | null>`json_extract(${sql.ref(column)}, ${`$.${key}`})`,
 };
 
 export const postgresCapabilities: DialectCapabilities = {
@@ -53,6 +56,7 @@ export const postgresCapabilities: DialectCapabilities = {
   identity: (column) => column.primaryKey(),
   currentSchema: async (db) =>
     (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema,
+  jsonNumber: (column, key) => sql<number | null>`(${sql.ref(column)} ->> ${key})::double precision`,
 };
 
 /** Reads a JSON column back into a value, whichever dialect stored it. */
