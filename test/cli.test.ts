@@ -317,8 +317,8 @@ describe('listings', () => {
     expect(row!.indexOf('cli/fail')).toBe(header!.indexOf('JOB'));
 
     const jobs = await server.cli(['jobs', '--project', 'cli']);
-    expect(jobs.stdout).toMatch(/^PROJECT\/NAME\s+DESCRIPTION\s+OPTIONS\s+REVISION$/m);
-    expect(jobs.stdout).toMatch(/^cli\/hello\s+name,tags\s+2$/m);
+    expect(jobs.stdout).toMatch(/^PROJECT\/NAME\s+DESCRIPTION\s+OPTIONS\s+REVISION\s+LAST\s+SUCCESS$/m);
+    expect(jobs.stdout).toMatch(/^cli\/hello\s+name,tags\s+2\s+succeeded \S+ ago\s+100%$/m);
   });
 });
 

@@ -59,8 +59,14 @@ export interface JobSummary {
   steps: string[];
 }
 
+/** A job in the catalog (`GET /api/v1/jobs`): its summary, last execution and 30-day statistics. */
+export interface JobCatalogEntry extends JobSummary {
+  lastExecution: { id: number; state: string; finishedAt: string | null } | null;
+  stats: { executions: number; successRate: number | null; p50Ms: number | null; p95Ms: number | null };
+}
+
 export interface JobsResponse {
-  jobs: JobSummary[];
+  jobs: JobCatalogEntry[];
 }
 
 export interface ExecutionView {

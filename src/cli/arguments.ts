@@ -21,6 +21,9 @@ export function parseJobReference(value: string): { project: string; name: strin
   return { project: match[1]!, name: match[2]! };
 }
 
+/** Help for a `--since`/`--until` the server reads as a time or an age. */
+export const TIME_HELP = 'an ISO time, or a duration meaning that long ago (7d, 12h)';
+
 /** Collects repeated `-o name=value` flags in order. */
 export function collectOption(value: string, previous: readonly string[] = []): string[] {
   if (!/^[^=]+=/.test(value)) throw new InvalidArgumentError(`expected name=value, got "${value}".`);

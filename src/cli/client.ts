@@ -13,7 +13,8 @@ export const NOT_AUTHENTICATED = 'not authenticated: set BATON_TOKEN or run bato
 /** Ordinary requests answer in milliseconds; a hung server should not hang a script forever. */
 const REQUEST_TIMEOUT_MS = 120_000;
 
-type Query = Record<string, string | number | undefined>;
+/** Query parameters; an array repeats the parameter once per value. */
+type Query = Record<string, string | number | readonly string[] | undefined>;
 
 /** A client of one Baton server, as one caller. */
 export class BatonClient {
@@ -120,7 +121,8 @@ export class BatonClient {
 function withQuery(path: string, query: Query): string {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) {
-    if (value !== undefined) params.set(name, String(value));
+    if (Array.isArray(value)) for (const item of value as readonly string[]) params.append(name, item);
+    else if (value !== undefined) params.set(name, String(value));
   }
   const text = params.toString();
   return text ? `${path}?${text}` : path;

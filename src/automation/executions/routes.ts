@@ -10,6 +10,7 @@ import {
   viewDecision,
   viewRequirement,
 } from '../../access/approvals/views.js';
+import { parseTimeBound, timeBound } from '../../access/audit/model.js';
 import { EXECUTION_STATES, STEP_STATES, type Execution } from './model.js';
 import type { ExecutionDetail } from './service.js';
 
@@ -109,6 +110,12 @@ function viewDetail(detail: ExecutionDetail): z.infer<typeof executionDetailView
   };
 }
 
+/** `failed,timed_out`: each one a state; the path of a wrong one names it. */
+const stateList = z
+  .string()
+  .transform((text) => text.split(',').map((state) => state.trim()))
+  .pipe(z.array(z.enum(EXECUTION_STATES)).min(1));
+
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 const optionInput = z.union([
   z.string(),
@@ -157,6 +164,10 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
           project: z.string().optional(),
           job: z.string().optional().describe('job name, or PROJECT/NAME'),
           state: z.enum(EXECUTION_STATES).optional(),
+          states: stateList.optional().describe('any of these states, comma-separated'),
+          user: z.string().min(1).optional().describe('who requested them'),
+          since: timeBound.describe('queued at or after: an ISO time, or a duration meaning that long ago'),
+          until: timeBound.describe('queued before: an ISO time, or a duration meaning that long ago'),
           before: z.coerce.number().int().positive().optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
         }),
@@ -164,12 +175,16 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
       },
     },
     async (request) => {
-      const { project, job, state, before, limit } = request.query;
+      const { project, job, state, states, user, since, until, before, limit } = request.query;
       const [jobProject, jobName] = job?.includes('/') ? job.split('/', 2) : [project, job];
+      const now = Date.now();
       const { executions, next } = await baton.executions.list(principalOf(request), {
         project: jobProject,
         job: jobName,
-        state,
+        states: [...(state ? [state] : []), ...(states ?? [])],
+        requestedBy: user,
+        queuedSince: parseTimeBound(since, 'querystring.since', now),
+        queuedUntil: parseTimeBound(until, 'querystring.until', now),
         beforeId: before,
         limit,
       });

@@ -170,7 +170,14 @@ export async function listAttempts(db: Db, execution: Execution): Promise<Execut
 export interface ExecutionFilter {
   project?: string | undefined;
   job?: string | undefined;
-  state?: ExecutionState | undefined;
+  /** Any of these states (none or empty: every state). */
+  states?: readonly ExecutionState[] | undefined;
+  /** Who requested them. */
+  requestedBy?: string | undefined;
+  /** Queued at or after this time (epoch ms). */
+  queuedSince?: number | undefined;
+  /** Queued before this time (epoch ms). */
+  queuedUntil?: number | undefined;
   /** Only executions with a smaller id (pagination, newest first). */
   beforeId?: number | undefined;
   limit: number;
@@ -181,9 +188,120 @@ export async function listExecutions(db: Db, filter: ExecutionFilter): Promise<E
   let query = db.selectFrom('executions').selectAll().orderBy('id', 'desc').limit(filter.limit);
   if (filter.project) query = query.where('project', '=', filter.project);
   if (filter.job) query = query.where('job_name', '=', filter.job);
-  if (filter.state) query = query.where('state', '=', filter.state);
+  if (filter.states?.length) query = query.where('state', 'in', filter.states);
+  if (filter.requestedBy) query = query.where('requested_by', '=', filter.requestedBy);
+  if (filter.queuedSince !== undefined) query = query.where('queued_at', '>=', filter.queuedSince);
+  if (filter.queuedUntil !== undefined) query = query.where('queued_at', '<', filter.queuedUntil);
   if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
   return (await query.execute()).map(toExecution);
+}
+
+/** A job by project and name, as executions record it. */
+export interface JobKey {
+  project: string;
+  name: string;
+}
+
+/** `(project, job_name) IN ((…), …)`: served by the executions_job index on both databases. */
+function ofJobs(jobs: readonly JobKey[]) {
+  return sql<boolean>`(project, job_name) in (${sql.join(jobs.map((job) => sql`(${job.project}, ${job.name})`))})`;
+}
+
+export interface LastExecution extends JobKey {
+  id: number;
+  state: ExecutionState;
+  finishedAt: Date | null;
+}
+
+/** The newest execution of each of the jobs that has any, in one statement. */
+export async function listLastExecutions(db: Db, jobs: readonly JobKey[]): Promise<LastExecution[]> {
+  if (jobs.length === 0) return [];
+  const rows = await db
+    .selectFrom('executions')
+    .select(['id', 'project', 'job_name', 'state', 'finished_at'])
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('executions')
+        .select((inner) => inner.fn.max('id').as('id'))
+        .where(ofJobs(jobs))
+        .groupBy(['project', 'job_name']),
+    )
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    project: row.project,
+    name: row.job_name,
+    state: row.state as ExecutionState,
+    finishedAt: date(row.finished_at === null ? null : Number(row.finished_at)),
+  }));
+}
+
+export interface FinishedCount extends JobKey {
+  finished: number;
+  succeeded: number;
+  /** Succeeded, failed or timed out: the outcomes that say whether the job works. */
+  judged: number;
+}
+
+/** Per job, the executions that finished at or after `since`, how many succeeded, and how many were judged. */
+export async function countFinishedByJob(
+  db: Db,
+  jobs: readonly JobKey[],
+  since: number,
+): Promise<FinishedCount[]> {
+  if (jobs.length === 0) return [];
+  const rows = await db
+    .selectFrom('executions')
+    .select((eb) => [
+      'project',
+      'job_name',
+      eb.fn.countAll<number>().as('finished'),
+      eb.fn.sum<number>(eb.case().when('state', '=', 'succeeded').then(1).else(0).end()).as('succeeded'),
+      eb.fn
+        .sum<number>(
+          eb.case().when('state', 'in', ['succeeded', 'failed', 'timed_out']).then(1).else(0).end(),
+        )
+        .as('judged'),
+    ])
+    .where(ofJobs(jobs))
+    .where('finished_at', '>=', since)
+    .groupBy(['project', 'job_name'])
+    .execute();
+  return rows.map((row) => ({
+    project: row.project,
+    name: row.job_name,
+    finished: Number(row.finished),
+    succeeded: Number(row.succeeded),
+    judged: Number(row.judged),
+  }));
+}
+
+export interface FinishedDuration extends JobKey {
+  ms: number;
+}
+
+/**
+ * How long each execution of the jobs that finished at or after `since` ran (started to
+ * finished; one that never started, like a rejected one, has no duration), newest first and
+ * at most `limit` rows.
+ */
+export async function listFinishedDurations(
+  db: Db,
+  jobs: readonly JobKey[],
+  since: number,
+  limit: number,
+): Promise<FinishedDuration[]> {
+  if (jobs.length === 0) return [];
+  const rows = await db
+    .selectFrom('executions')
+    .select(['project', 'job_name', sql<number>`finished_at - started_at`.as('ms')])
+    .where(ofJobs(jobs))
+    .where('finished_at', '>=', since)
+    .where('started_at', 'is not', null)
+    .orderBy('finished_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ project: row.project, name: row.job_name, ms: Number(row.ms) }));
 }
 
 export interface ClaimRequest {

@@ -4,6 +4,8 @@ import type { Baton } from '../../app.js';
 import { resources, type Resource } from '../../access/model.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
+import { EXECUTION_STATES } from '../executions/model.js';
+import { matchesLabels, readJobHistory, type JobHistory } from './catalog.js';
 import type { Job } from './model.js';
 import { listJobs } from './store.js';
 
@@ -32,6 +34,23 @@ export const jobSummaryView = z.object({
   steps: z.array(z.string()),
 });
 
+const jobCatalogView = jobSummaryView.extend({
+  lastExecution: z
+    .object({ id: z.number(), state: z.enum(EXECUTION_STATES), finishedAt: z.string().nullable() })
+    .nullable()
+    .describe('the newest execution, in any state'),
+  stats: z
+    .object({
+      executions: z.number(),
+      successRate: z.number().nullable(),
+      p50Ms: z.number().nullable(),
+      p95Ms: z.number().nullable(),
+    })
+    .describe('executions that finished in the last 30 days: how many, succeeded/finished, run times'),
+});
+
+const labelSelector = z.string().regex(/^[^=]+=/, 'must be KEY=VALUE');
+
 const jobDetailView = jobSummaryView.extend({
   spec: z.record(z.string(), z.unknown()),
   source: z.string().describe('The YAML of the job as it was applied'),
@@ -51,6 +70,17 @@ function summary(job: Job): z.infer<typeof jobSummaryView> {
   };
 }
 
+function withHistory(job: Job, history: JobHistory | undefined): z.infer<typeof jobCatalogView> {
+  const last = history?.lastExecution;
+  return {
+    ...summary(job),
+    lastExecution: last
+      ? { id: last.id, state: last.state, finishedAt: last.finishedAt?.toISOString() ?? null }
+      : null,
+    stats: history?.stats ?? { executions: 0, successRate: null, p50Ms: null, p95Ms: null },
+  };
+}
+
 const jobParams = z.object({ project: z.string(), name: z.string() });
 
 export function registerJobRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'executions' | 'access'>): void {
@@ -59,21 +89,33 @@ export function registerJobRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'execu
     {
       config: { access: 'authenticated' },
       schema: {
-        description: 'Jobs the caller may view.',
-        querystring: z.object({ project: z.string().optional() }),
-        response: { 200: z.object({ jobs: z.array(jobSummaryView) }) },
+        description:
+          'Jobs the caller may view, with their last execution and statistics of the last 30 days.',
+        querystring: z.object({
+          project: z.string().optional(),
+          q: z.string().optional().describe('case-insensitive part of the project, name or description'),
+          label: z
+            .union([labelSelector, z.array(labelSelector)])
+            .optional()
+            .describe('KEY=VALUE; repeat it and every one must match'),
+          service: z.string().optional().describe('the catalog service the job acts on (spec.service)'),
+        }),
+        response: { 200: z.object({ jobs: z.array(jobCatalogView) }) },
       },
     },
     async (request) => {
       const caller = principalOf(request);
-      const jobs = await listJobs(baton.db, { project: request.query.project });
-      return {
-        jobs: jobs
-          .filter(
-            (job) => baton.access.authorize(caller, 'view', resources.job(job.project, job.name)).allowed,
-          )
-          .map(summary),
-      };
+      const { project, q, label, service } = request.query;
+      const selectors = label === undefined ? [] : [label].flat();
+      // Labels are JSON text, which the two databases query differently; jobs are documents
+      // people wrote (hundreds, not millions), so matching them here costs little.
+      const jobs = (await listJobs(baton.db, { project, search: q, service })).filter(
+        (job) =>
+          matchesLabels(job.labels, selectors) &&
+          baton.access.authorize(caller, 'view', resources.job(job.project, job.name)).allowed,
+      );
+      const history = await readJobHistory(baton.db, jobs, Date.now());
+      return { jobs: jobs.map((job) => withHistory(job, history.get(`${job.project}/${job.name}`))) };
     },
   );
 

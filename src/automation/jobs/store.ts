@@ -1,5 +1,5 @@
 /** SQL for jobs and projects: small functions named by verb, handed the connection. */
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { readJson } from '../../platform/db/capabilities.js';
 import type { Db } from '../../platform/db/database.js';
 import type { JobsTable } from '../../platform/db/schema.js';
@@ -45,11 +45,32 @@ export async function getJobDigest(
 
 export interface JobFilter {
   project?: string | undefined;
+  /** Case-insensitive substring of the project, name or description. */
+  search?: string | undefined;
+  /** `spec.service`: the catalog service the job acts on. */
+  service?: string | undefined;
+}
+
+/** `%` and `_` in a LIKE pattern stand for themselves. */
+function likeEscaped(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
 export async function listJobs(db: Db, filter: JobFilter = {}): Promise<Job[]> {
   let query = db.selectFrom('jobs').selectAll().orderBy('project').orderBy('name');
   if (filter.project) query = query.where('project', '=', filter.project);
+  if (filter.service) query = query.where('service', '=', filter.service);
+  if (filter.search) {
+    // lower() on both sides: LIKE ignores case on SQLite but not on PostgreSQL.
+    const pattern = `%${likeEscaped(filter.search.toLowerCase())}%`;
+    query = query.where((eb) =>
+      eb.or(
+        (['project', 'name', 'description'] as const).map(
+          (column) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`,
+        ),
+      ),
+    );
+  }
   return (await query.execute()).map(toJob);
 }
 

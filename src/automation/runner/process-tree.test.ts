@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -236,6 +236,18 @@ describe('startProcess', () => {
     await expect(startProcess({ argv: ['true'], env, cwd: join(dir, 'nope') })).rejects.toThrow(
       `working directory "${join(dir, 'nope')}" does not exist`,
     );
+  });
+
+  it('tries again while a freshly written script is still open for writing (ETXTBSY)', async () => {
+    const script = join(dir, 'busy.sh');
+    await writeFile(script, '#!/bin/sh\necho ran\n', { mode: 0o700 });
+    // Holding it open for writing is what a child forked at the wrong moment does for a few ms.
+    const handle = await open(script, 'r+');
+    const closing = sleep(40).then(() => handle.close());
+    const step = await startProcess({ argv: [script], env, cwd: dir }, FAST);
+    await closing;
+    expect(await collect(step.stdout)).toBe('ran\n');
+    expect(await step.exited).toEqual({ code: 0, signal: null });
   });
 
   it('rejects a file that is not executable', async () => {

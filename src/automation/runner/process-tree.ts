@@ -94,6 +94,22 @@ const KILL_SETTLE_MS = 2000;
 export async function startProcess(spec: ProcessSpec, timings: ProcessTimings = {}): Promise<StepProcess> {
   const [program, ...args] = spec.argv;
   if (program === undefined || program === '') throw new Error('cannot run an empty command');
+  for (let attempt = 0; ; attempt++) {
+    const failure = await spawnStep(program, args, spec);
+    if (!(failure instanceof Error)) return new StepTree(failure, { ...DEFAULT_TIMINGS, ...timings });
+    // ETXTBSY: a step's script was written just before it is run, and a process forked at that
+    // moment (by this worker, for another step) briefly holds the file open for writing until it
+    // execs. The window is a few milliseconds; trying again is the fix, not a failed step.
+    const busy = (failure as NodeJS.ErrnoException).code === 'ETXTBSY';
+    if (!busy || attempt >= TEXT_BUSY_RETRIES.length) {
+      throw await explainSpawnFailure(program, spec.cwd, failure);
+    }
+    await new Promise((resolve) => setTimeout(resolve, TEXT_BUSY_RETRIES[attempt]));
+  }
+}
+
+/** Spawns once: the started child, or the error spawn reported (thrown at once or emitted). */
+async function spawnStep(program: string, args: string[], spec: ProcessSpec): Promise<ChildProcess | Error> {
   let child: ChildProcess;
   try {
     child = spawn(program, args, {
@@ -104,19 +120,21 @@ export async function startProcess(spec: ProcessSpec, timings: ProcessTimings = 
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   } catch (error) {
+    const failure = coerceError(error);
+    // A busy text file can be thrown at once too; it is worth another try.
+    if ((failure as NodeJS.ErrnoException).code === 'ETXTBSY') return failure;
     // Invalid arguments (a NUL byte in an env value) are thrown synchronously.
-    throw new Error(`cannot run ${JSON.stringify(program)}: ${coerceError(error).message}`, { cause: error });
+    throw new Error(`cannot run ${JSON.stringify(program)}: ${failure.message}`, { cause: error });
   }
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (error) => {
-      reject(error);
-    });
-  }).catch(async (error: unknown) => {
-    throw await explainSpawnFailure(program, spec.cwd, coerceError(error));
+  const failure = await new Promise<Error | undefined>((resolve) => {
+    child.once('spawn', () => resolve(undefined));
+    child.once('error', (error) => resolve(error));
   });
-  return new StepTree(child, { ...DEFAULT_TIMINGS, ...timings });
+  return failure ?? child;
 }
+
+/** Waits between tries when a freshly written script is still open in a forked child (ms). */
+const TEXT_BUSY_RETRIES = [5, 10, 20, 50, 100, 200];
 
 /** Turns ENOENT/EACCES from spawn into a message that says which thing was missing. */
 async function explainSpawnFailure(program: string, cwd: string, error: Error): Promise<Error> {

@@ -1,7 +1,7 @@
 /** `baton audit`: read the audit trail, verify its hash chain, export it as JSON lines (admins). */
 import type { Command } from 'commander';
 import type { AuditListResponse, AuditVerifyResponse } from '../api.js';
-import { parseCount } from '../arguments.js';
+import { parseCount, TIME_HELP } from '../arguments.js';
 import { EXIT_CODES } from '../errors.js';
 import {
   OUTPUT_HELP,
@@ -12,8 +12,6 @@ import {
   type OutputFormat,
 } from '../output.js';
 import { connect } from '../session.js';
-
-const TIME_HELP = 'an ISO time, or a duration meaning that long ago (7d, 12h)';
 
 function summaryText(summary: Record<string, unknown>): string {
   return Object.entries(summary)

@@ -7,7 +7,7 @@ import type {
   ExecutionsResponse,
   ExecutionView,
 } from '../api.js';
-import { parseCount, parseExecutionId } from '../arguments.js';
+import { parseCount, parseExecutionId, TIME_HELP } from '../arguments.js';
 import {
   elapsed,
   formatTable,
@@ -30,19 +30,34 @@ export function registerExecutionCommands(program: Command): void {
     .description('list executions, newest first')
     .option('--job <job>', 'only this job: NAME, or PROJECT/NAME')
     .option('--project <project>', 'only jobs of this project')
-    .option('--state <state>', `only executions in this state (${STATES})`)
+    .option('--state <states>', `only executions in these states, comma-separated (${STATES})`)
+    .option('--user <name>', 'only executions this user or service account requested')
+    .option('--since <time>', `queued since: ${TIME_HELP}`)
+    .option('--until <time>', `queued before: ${TIME_HELP}`)
     .option('--limit <n>', 'at most this many (the server allows 1 to 500; default 50)', parseCount)
     .option('--output <format>', OUTPUT_HELP, parseOutputFormat, 'text')
     .action(
       async (
-        options: { job?: string; project?: string; state?: string; limit?: number; output: OutputFormat },
+        options: {
+          job?: string;
+          project?: string;
+          state?: string;
+          user?: string;
+          since?: string;
+          until?: string;
+          limit?: number;
+          output: OutputFormat;
+        },
         command: Command,
       ) => {
         const client = await connect(command);
         const answer = await client.get<ExecutionsResponse>('/api/v1/executions', {
           job: options.job,
           project: options.project,
-          state: options.state,
+          states: options.state,
+          user: options.user,
+          since: options.since,
+          until: options.until,
           limit: options.limit,
         });
         if (options.output === 'json') return printJson(answer);

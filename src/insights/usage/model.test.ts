@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dailyUsage, DAY_MS, outcomesOf, parseUsageWindow, percentile, summarizeDurations } from './model.js';
+import { percentile } from '../../platform/percentile.js';
+import { dailyUsage, DAY_MS, outcomesOf, parseUsageWindow, summarizeDurations } from './model.js';
 import { InputError } from '../../platform/errors.js';
 
 describe('usage statistics arithmetic', () => {

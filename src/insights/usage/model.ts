@@ -2,6 +2,7 @@
  * Usage statistics: how often operations run, how well, for whom, and how much manual work they
  * save. Pure: the store hands over grouped counts and durations, this folds them into a report.
  */
+import { percentile } from '../../platform/percentile.js';
 import { parseTimeBound } from '../../access/audit/model.js';
 import { InputError } from '../../platform/errors.js';
 
@@ -107,13 +108,6 @@ export interface UsageReport {
   byUser: UserUsage[];
   byTeam: TeamUsage[];
   timeSaved: TimeSaved;
-}
-
-/** The nearest-rank percentile (0 < p ≤ 100) of ascending-sorted values; null for none. */
-export function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(Math.max(rank, 1), sorted.length) - 1]!;
 }
 
 /** p50, p95 and max of durations in any order; null for none. */
