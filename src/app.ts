@@ -3,6 +3,7 @@
  * their routes, and starts the embedded worker. Everything a running Baton is made of is
  * wired here and nowhere else.
  */
+import path from 'node:path';
 import { registerAccessRoutes } from './access/routes.js';
 import { registerSignInRoutes } from './access/sign-in/routes.js';
 import { registerUserRoutes } from './access/users/routes.js';
@@ -36,8 +37,9 @@ import { ApplyService, type ApplyResult } from './platform/documents/apply.js';
 import { registerApplyRoutes } from './platform/documents/routes.js';
 import { createHttpApp, type HttpApp } from './platform/http/app.js';
 import { registerSystemRoutes } from './platform/http/system-routes.js';
+import { registerWebUi } from './platform/http/web-ui.js';
 import { silentLogger, type Logger } from './platform/logging.js';
-import { VERSION } from './platform/version.js';
+import { PACKAGE_ROOT, VERSION } from './platform/version.js';
 
 /** A running Baton server: its services, its HTTP app (not yet listening) and its worker. */
 export interface Baton extends Runtime {
@@ -137,6 +139,7 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   registerWorkerRoutes(http, baton);
   registerSecretRoutes(http, baton);
   registerUsageRoutes(http, baton);
+  await registerWebUi(http, path.join(PACKAGE_ROOT, 'dist', 'web'));
   await http.ready();
 
   if (config.embeddedWorker) {

@@ -16,6 +16,8 @@ export interface StartedServer {
   url: string;
   /** Set on the first start when the admin token was generated (shown once). */
   generatedAdminToken: string | undefined;
+  /** Set on the first start when the admin password was generated (shown once). */
+  generatedAdminPassword: string | undefined;
   examplesApplied: number;
 }
 
@@ -23,7 +25,10 @@ export interface StartedServer {
 export async function startServer(config: Config, logger: Logger): Promise<StartedServer> {
   const baton = await createBaton(config, logger);
   try {
-    const bootstrap = await bootstrapAdmin(baton.db, config.adminToken);
+    const bootstrap = await bootstrapAdmin(baton.db, config.adminToken, {
+      password: config.adminPassword,
+      generate: true,
+    });
     let examplesApplied = 0;
     if (bootstrap.created && config.applyExamples) {
       const admin: Principal = { kind: 'user', id: 0, name: 'admin', isAdmin: true, via: 'internal' };
@@ -35,7 +40,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Start
       { url, database: baton.database.describe, worker: baton.worker?.name },
       'baton server started',
     );
-    return { baton, url, generatedAdminToken: bootstrap.generatedToken, examplesApplied };
+    return {
+      baton,
+      url,
+      generatedAdminToken: bootstrap.generatedToken,
+      generatedAdminPassword: bootstrap.generatedPassword,
+      examplesApplied,
+    };
   } catch (error) {
     await baton.close();
     throw error;

@@ -1,6 +1,7 @@
 /**
  * Builds dist/ once before any test file runs: the CLI and process tests run Baton as users do,
- * through bin/baton.js, and parallel test files must not each rebuild (and overwrite) it.
+ * through bin/baton.js, the browser tests load the built web UI, and parallel test files must not
+ * each rebuild (and overwrite) it.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -8,12 +9,11 @@ import { fileURLToPath } from 'node:url';
 
 export default function setup(): void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  execFileSync(
-    process.execPath,
-    [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    {
+  const run = (script: string, args: string[]) =>
+    execFileSync(process.execPath, [path.join(root, 'node_modules', script), ...args], {
       cwd: root,
       stdio: 'inherit',
-    },
-  );
+    });
+  run('typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
+  run('vite/bin/vite.js', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
 }

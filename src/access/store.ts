@@ -13,11 +13,16 @@ export async function countUsers(db: Db): Promise<number> {
 
 export async function insertUser(
   db: Db,
-  user: { name: string; isAdmin: boolean; now: number },
+  user: { name: string; isAdmin: boolean; passwordHash?: string | null; now: number },
 ): Promise<number> {
   const row = await db
     .insertInto('users')
-    .values({ name: user.name, is_admin: user.isAdmin ? 1 : 0, created_at: user.now })
+    .values({
+      name: user.name,
+      is_admin: user.isAdmin ? 1 : 0,
+      password_hash: user.passwordHash ?? null,
+      created_at: user.now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;

@@ -17,6 +17,8 @@ export interface Config {
   port: number;
   /** Token for the bootstrap admin on first start; generated when absent. */
   adminToken: string | undefined;
+  /** Password for the bootstrap admin on first start (the web UI's sign-in); generated when absent. */
+  adminPassword: string | undefined;
   /** Apply examples/ on the first start of an empty database. */
   applyExamples: boolean;
   /** Run executions inside the server process. */
@@ -59,6 +61,8 @@ export interface OidcConfig {
   issuer: string;
   clientId: string;
   clientSecret: string | undefined;
+  /** What the sign-in page calls the provider ("Sign in with …"). */
+  label: string;
   /** The ID token or userinfo claim that lists the user's groups. */
   groupsClaim: string;
   /** Provider group → Baton team; groups not listed map to the team of the same name. */
@@ -94,6 +98,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     host: pick('host', env.BATON_HOST, '127.0.0.1'),
     port: pick('port', envNumber(env, 'BATON_PORT', integer), 8080),
     adminToken: overrides.adminToken ?? (env.BATON_ADMIN_TOKEN || undefined),
+    adminPassword: overrides.adminPassword ?? (env.BATON_ADMIN_PASSWORD || undefined),
     applyExamples: pick(
       'applyExamples',
       env.BATON_SKIP_EXAMPLES ? env.BATON_SKIP_EXAMPLES === '0' : undefined,
@@ -162,6 +167,7 @@ function oidcFromEnv(env: Env): OidcConfig | undefined {
     issuer,
     clientId,
     clientSecret: env.BATON_OIDC_CLIENT_SECRET || undefined,
+    label: env.BATON_OIDC_LABEL || 'single sign-on',
     groupsClaim: env.BATON_OIDC_GROUPS_CLAIM || 'groups',
     teamMap: parseTeamMap(env.BATON_OIDC_TEAM_MAP ?? ''),
   };

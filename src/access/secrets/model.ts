@@ -1,25 +1,9 @@
 /** Secrets as the rest of Baton sees them: paths, metadata, and the references jobs make. */
 import { z } from 'zod';
 import { InputError } from '../../platform/errors.js';
+import { MAX_PATH_LENGTH, secretPathProblem } from './path.js';
 
-/** Segments of letters, digits, `_`, `.`, `-`, separated by `/`. */
-const SEGMENT = /^[A-Za-z0-9_.-]+$/;
-export const MAX_PATH_LENGTH = 200;
-/** Secrets are passwords, keys and certificates, not files. */
-export const MAX_VALUE_BYTES = 64 * 1024;
-
-/** What is wrong with a secret path, or undefined when it is valid. */
-export function secretPathProblem(path: string): string | undefined {
-  if (path.length === 0) return 'must not be empty';
-  if (path.length > MAX_PATH_LENGTH) return `must be at most ${MAX_PATH_LENGTH} characters`;
-  if (path.startsWith('/') || path.endsWith('/')) return 'must not start or end with /';
-  for (const segment of path.split('/')) {
-    if (segment === '') return 'must not contain empty segments (//)';
-    if (segment === '.' || segment === '..') return 'must not contain . or .. segments';
-    if (!SEGMENT.test(segment)) return 'segments may hold only letters, digits, _, . and -';
-  }
-  return undefined;
-}
+export { MAX_PATH_LENGTH, MAX_VALUE_BYTES, secretPathProblem } from './path.js';
 
 /** The path, checked; InputError naming `field` otherwise. */
 export function checkSecretPath(path: string, field = 'path'): string {

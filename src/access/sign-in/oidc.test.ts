@@ -188,6 +188,7 @@ describe.each(DIALECTS)('OIDC sign-in against a real provider on %s', (dialect) 
         issuer: provider.issuer,
         clientId: CLIENT_ID,
         clientSecret: CLIENT_SECRET,
+        label: 'Test IdP',
         groupsClaim: 'groups',
         teamMap: { 'ops-admins': 'sre' },
       },

@@ -78,6 +78,22 @@ export function registerSignInRoutes(
   if (oidcConfig && !oidc)
     baton.logger.warn('OIDC is configured but BATON_PUBLIC_URL is not: OIDC sign-in is off');
 
+  app.get(
+    '/api/v1/sign-in/methods',
+    {
+      config: { access: 'public' },
+      schema: {
+        description:
+          'How people can sign in here: with a password, and with the OIDC provider when one is configured.',
+        security: [],
+        response: {
+          200: z.object({ password: z.boolean(), oidc: z.object({ label: z.string() }).nullable() }),
+        },
+      },
+    },
+    async () => ({ password: true, oidc: oidc && oidcConfig ? { label: oidcConfig.label } : null }),
+  );
+
   app.post(
     '/api/v1/sign-in',
     {

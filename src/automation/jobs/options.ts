@@ -2,7 +2,7 @@
  * Option values: checked against the job's declared types before an execution exists, and
  * handed to steps only as environment variables. They are data, never spliced into code.
  */
-import { secretPathProblem } from '../../access/secrets/model.js';
+import { secretPathProblem } from '../../access/secrets/path.js';
 import { InputError, type Problem } from '../../platform/errors.js';
 import { didYouMean } from '../../platform/suggest.js';
 import type { OptionSpec, ScalarType } from './model.js';

@@ -51,9 +51,12 @@ const jobCatalogView = jobSummaryView.extend({
 
 const labelSelector = z.string().regex(/^[^=]+=/, 'must be KEY=VALUE');
 
-const jobDetailView = jobSummaryView.extend({
+const jobDetailView = jobCatalogView.extend({
   spec: z.record(z.string(), z.unknown()),
   source: z.string().describe('The YAML of the job as it was applied'),
+  allowed: z
+    .object({ run: z.boolean(), readLogs: z.boolean() })
+    .describe('what the caller may do with this job, so a client can offer only that'),
 });
 
 function summary(job: Job): z.infer<typeof jobSummaryView> {
@@ -124,18 +127,28 @@ export function registerJobRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'execu
     {
       config: { access: { action: 'view', resource: (request) => resourceOf(request.params) } },
       schema: {
-        description: 'One job, with its spec and the YAML it was applied from.',
+        description:
+          'One job, with its spec, the YAML it was applied from, its last execution and statistics of the last 30 days.',
         params: jobParams,
         response: { 200: z.object({ job: jobDetailView }) },
       },
     },
     async (request) => {
-      const job = await baton.executions.findJob(
-        principalOf(request),
-        request.params.project,
-        request.params.name,
-      );
-      return { job: { ...summary(job), spec: job.spec, source: job.source } };
+      const caller = principalOf(request);
+      const job = await baton.executions.findJob(caller, request.params.project, request.params.name);
+      const history = await readJobHistory(baton.db, [job], Date.now());
+      const resource = resources.job(job.project, job.name);
+      return {
+        job: {
+          ...withHistory(job, history.get(`${job.project}/${job.name}`)),
+          spec: job.spec,
+          source: job.source,
+          allowed: {
+            run: baton.access.authorize(caller, 'run', resource).allowed,
+            readLogs: baton.access.authorize(caller, 'read-logs', resource).allowed,
+          },
+        },
+      };
     },
   );
 }

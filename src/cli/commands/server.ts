@@ -45,11 +45,12 @@ export function registerServerCommand(program: Command): void {
         const started = await startServer(config, logger);
         const out = process.stdout;
         out.write(`Baton is listening on ${started.url} (${started.baton.database.describe})\n`);
-        if (started.generatedAdminToken) {
-          out.write(
-            `\nCreated user "admin". Its API token is shown only this once:\n\n  ${started.generatedAdminToken}\n\n` +
-              `Use it with:  export BATON_TOKEN=${started.generatedAdminToken}\n\n`,
-          );
+        const { generatedAdminToken: token, generatedAdminPassword: password } = started;
+        if (token || password) {
+          out.write(`\nCreated user "admin". Shown only this once:\n\n`);
+          if (password) out.write(`  password:   ${password}    sign in at ${started.url}\n`);
+          if (token) out.write(`  API token:  ${token}\n\nUse it with:  export BATON_TOKEN=${token}\n`);
+          out.write('\n');
         }
         if (started.examplesApplied > 0)
           out.write(`Applied ${started.examplesApplied} example jobs from examples/.\n`);

@@ -1,0 +1,72 @@
+/**
+ * Serves the web UI (built by Vite into dist/web) at `/`. Hashed assets are cached for a year;
+ * index.html is never cached, so a new version reaches browsers on the next load. Any other GET
+ * outside /api answers with index.html, so every page of the app can be linked to directly.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyReply } from 'fastify';
+import { NotFoundError } from '../errors.js';
+import type { HttpApp } from './app.js';
+
+/**
+ * The page may load only what this server serves; nothing may frame it. Styles set from script
+ * (React's style prop, uPlot) are allowed by `style-src 'self'` because they are not markup.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "object-src 'none'",
+].join('; ');
+
+function securityHeaders(reply: FastifyReply): void {
+  reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'same-origin');
+  reply.header('x-frame-options', 'DENY');
+}
+
+export async function registerWebUi(app: HttpApp, webRoot: string): Promise<void> {
+  const built = existsSync(path.join(webRoot, 'index.html'));
+  if (built) await app.register(fastifyStatic, { root: webRoot, serve: false });
+
+  const sendPage = (reply: FastifyReply) => {
+    securityHeaders(reply);
+    if (!built) {
+      return reply
+        .status(503)
+        .type('text/plain; charset=utf-8')
+        .send('The web UI is not built. Run `npm run build` (or `npm start`), then reload.\n');
+    }
+    reply.header('cache-control', 'no-cache');
+    return reply.sendFile('index.html', { cacheControl: false });
+  };
+
+  app.get('/assets/*', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
+    if (!built) throw new NotFoundError(`no asset ${request.url}`);
+    const file = (request.params as { '*': string })['*'];
+    securityHeaders(reply);
+    // File names carry a content hash: a changed file is a new name.
+    return reply.sendFile(path.posix.join('assets', file), { immutable: true, maxAge: '365d' });
+  });
+
+  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+    sendPage(reply),
+  );
+
+  app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
+    const url = request.url.split('?')[0]!;
+    // An API path that matched nothing is an API error, never a page.
+    if (url === '/api' || url.startsWith('/api/')) {
+      throw new NotFoundError(`no route ${request.method} ${url}`);
+    }
+    return sendPage(reply);
+  });
+}

@@ -1,0 +1,104 @@
+/** The API's answers as the UI reads them (see GET /api/openapi.json for the full description). */
+
+export const EXECUTION_STATES = [
+  'awaiting_approval',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'rejected',
+] as const;
+export type ExecutionState = (typeof EXECUTION_STATES)[number];
+export const FINISHED_STATES: ReadonlySet<string> = new Set([
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'rejected',
+]);
+
+export interface SessionUser {
+  name: string;
+  kind: 'user' | 'service';
+  isAdmin: boolean;
+  displayName: string | null;
+}
+
+export interface Session {
+  user: SessionUser;
+  csrfToken: string | null;
+  expiresAt: string | null;
+}
+
+export interface SignInMethods {
+  password: boolean;
+  oidc: { label: string } | null;
+}
+
+export interface JobOption {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'list' | 'secret';
+  description?: string;
+  required?: boolean;
+  default?: unknown;
+  pattern?: string;
+  min?: number;
+  max?: number;
+  values?: (string | number)[];
+  items?: 'string' | 'integer' | 'number' | 'boolean' | 'enum';
+}
+
+export interface JobStats {
+  executions: number;
+  successRate: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+export interface JobSummary {
+  project: string;
+  name: string;
+  description: string;
+  labels: Record<string, string>;
+  revision: number;
+  updatedAt: string;
+  updatedBy: string;
+  options: JobOption[];
+  steps: string[];
+  lastExecution: { id: number; state: ExecutionState; finishedAt: string | null } | null;
+  stats: JobStats;
+}
+
+export interface JobDetail extends JobSummary {
+  spec: Record<string, unknown>;
+  source: string;
+  allowed: { run: boolean; readLogs: boolean };
+}
+
+export interface Execution {
+  id: number;
+  project: string;
+  job: string;
+  jobRevision: number;
+  state: ExecutionState;
+  options: Record<string, unknown>;
+  requestedBy: string;
+  attempt: number;
+  retryOf: number | null;
+  parentId: number | null;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  exitCode: number | null;
+  reason: string | null;
+  workerGroup: string | null;
+  cancelRequestedAt: string | null;
+  log: { lines: number; bytes: number; discardedBytes: number };
+}
+
+export interface ExecutionPage {
+  executions: Execution[];
+  next: number | null;
+}

@@ -1,0 +1,170 @@
+/**
+ * The shell: navigation, theme, keyboard shortcuts and the routes. Pages that carry heavy code
+ * (the log view, the charts) load on first visit, so the first page stays small.
+ */
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
+import { Loading } from './components/common';
+import { CatalogPage } from './pages/catalog';
+import { JobPage } from './pages/job';
+import { SignInPage } from './pages/sign-in';
+import { useSession } from './session';
+import { applyTheme, initialTheme, type Theme } from './theme';
+
+const ExecutionPage = lazy(() => import('./pages/execution'));
+const HistoryPage = lazy(() => import('./pages/history'));
+const ApprovalsPage = lazy(() => import('./pages/approvals'));
+const WorkersPage = lazy(() => import('./pages/workers'));
+const AuditPage = lazy(() => import('./pages/audit'));
+const UsagePage = lazy(() => import('./pages/usage'));
+const AccountPage = lazy(() => import('./pages/account'));
+
+const NAVIGATION = [
+  { path: '/jobs', label: 'Jobs', key: 'j' },
+  { path: '/executions', label: 'History', key: 'h' },
+  { path: '/approvals', label: 'Approvals', key: 'a' },
+  { path: '/usage', label: 'Usage', key: 'u' },
+  { path: '/workers', label: 'Workers', key: 'w' },
+] as const;
+
+export function App() {
+  const { user } = useSession();
+  const [location] = useLocation();
+  if (user === undefined) return <Loading what="Starting" />;
+  if (user === null) {
+    return location === '/sign-in' ? (
+      <SignInPage />
+    ) : (
+      <Redirect to={`/sign-in?returnTo=${encodeURIComponent(location + window.location.search)}`} />
+    );
+  }
+  return (
+    <Shell>
+      <Suspense fallback={<Loading />}>
+        <Switch>
+          <Route path="/">
+            <Redirect to="/jobs" />
+          </Route>
+          <Route path="/sign-in">
+            <Redirect to="/jobs" />
+          </Route>
+          <Route path="/jobs" component={CatalogPage} />
+          <Route path="/jobs/:project/:name">
+            {(params) => <JobPage project={params.project} name={params.name} />}
+          </Route>
+          <Route path="/executions" component={HistoryPage} />
+          <Route path="/executions/:id">{(params) => <ExecutionPage id={Number(params.id)} />}</Route>
+          <Route path="/approvals" component={ApprovalsPage} />
+          <Route path="/workers" component={WorkersPage} />
+          <Route path="/audit" component={AuditPage} />
+          <Route path="/usage" component={UsagePage} />
+          <Route path="/account" component={AccountPage} />
+          <Route>
+            <p className="error">No page at {location}.</p>
+          </Route>
+        </Switch>
+      </Suspense>
+    </Shell>
+  );
+}
+
+function Shell({ children }: { children: React.ReactNode }) {
+  const { user, signOut } = useSession();
+  const [location, navigate] = useLocation();
+  const [theme, setTheme] = useState<Theme>(initialTheme);
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => applyTheme(theme, false), [theme]);
+  useKeyboardShortcuts(navigate);
+  useEffect(() => setMenuOpen(false), [location]);
+
+  const links = [...NAVIGATION, ...(user?.isAdmin ? [{ path: '/audit', label: 'Audit', key: 't' }] : [])];
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <nav className="topbar" aria-label="Main">
+        <Link href="/jobs" className="brand">
+          Baton
+        </Link>
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="nav-links"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          Menu
+        </button>
+        <ul id="nav-links" className={menuOpen ? 'nav-links open' : 'nav-links'}>
+          {links.map((link) => (
+            <li key={link.path}>
+              <Link
+                href={link.path}
+                className={location === link.path || location.startsWith(`${link.path}/`) ? 'active' : ''}
+                title={`g ${link.key}`}
+              >
+                {link.label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+        <div className="nav-end">
+          <button
+            type="button"
+            className="ghost"
+            aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+            onClick={() => {
+              const next = theme === 'dark' ? 'light' : 'dark';
+              applyTheme(next, true);
+              setTheme(next);
+            }}
+          >
+            {theme === 'dark' ? '☀' : '☾'}
+          </button>
+          <Link href="/account" className="user" title="Your account and tokens">
+            {user?.displayName ?? user?.name}
+            {user?.isAdmin ? ' (admin)' : ''}
+          </Link>
+          <button type="button" className="ghost" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </nav>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}
+
+/** `g` then a letter goes to a page (as in GitHub and Gmail); `/` focuses the page's search. */
+function useKeyboardShortcuts(navigate: (to: string) => void) {
+  useEffect(() => {
+    let pendingG = false;
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement;
+      if (event.metaKey || event.ctrlKey || event.altKey) return;
+      if (target.closest('input, textarea, select, [contenteditable="true"]')) return;
+      if (event.key === '/') {
+        const search = document.querySelector<HTMLInputElement>('[data-shortcut="search"]');
+        if (search) {
+          event.preventDefault();
+          search.focus();
+        }
+        return;
+      }
+      if (pendingG) {
+        pendingG = false;
+        const link = [...NAVIGATION, { path: '/audit', key: 't' }, { path: '/account', key: 'm' }].find(
+          (item) => item.key === event.key,
+        );
+        if (link) navigate(link.path);
+        return;
+      }
+      if (event.key === 'g') pendingG = true;
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [navigate]);
+}

@@ -1,0 +1,276 @@
+/**
+ * The run form, generated from the job's option types. Values are checked as the person types
+ * with the same function the server uses (src/automation/jobs/options.ts), so a message appears
+ * before submitting and says exactly what the server would have said.
+ */
+import { useMemo, useState, type FormEvent } from 'react';
+import { checkOptionValue } from '../../../src/automation/jobs/options.js';
+import type { OptionSpec } from '../../../src/automation/jobs/model.js';
+import { ApiError } from '../api/client';
+import type { JobOption } from '../api/types';
+
+/** What a field holds while it is edited: text for most types, a flag for booleans, picks for enum lists. */
+export type FieldValue = string | boolean | string[];
+
+export function initialFieldValue(option: JobOption, given?: unknown): FieldValue {
+  const value = given ?? option.default;
+  if (option.type === 'boolean') return value === true || value === 'true';
+  if (option.type === 'list') {
+    const items = Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
+    return option.items === 'enum' ? items : items.join('\n');
+  }
+  return value === undefined || value === null ? '' : String(value);
+}
+
+/** The typed value to send, or why the field is wrong; `undefined` value means "leave it out". */
+export function checkField(option: JobOption, field: FieldValue): { value?: unknown; problem?: string } {
+  const empty = field === '' || (Array.isArray(field) && field.length === 0);
+  if (empty && option.type !== 'boolean') return option.required ? { problem: 'is required' } : {};
+  const raw =
+    option.type === 'list' && typeof field === 'string'
+      ? field
+          .split('\n')
+          .map((line) => line.trim())
+          .filter((line) => line !== '')
+      : field;
+  const checked = checkOptionValue(option as OptionSpec, raw);
+  if ('value' in checked) return { value: checked.value };
+  const { message, expected } = checked.problem;
+  return { problem: expected ? `expected ${expected}` : message };
+}
+
+export function RunForm({
+  options,
+  onRun,
+  submitLabel = 'Run',
+}: {
+  options: JobOption[];
+  onRun: (values: Record<string, unknown>) => Promise<void>;
+  submitLabel?: string;
+}) {
+  const [fields, setFields] = useState<Record<string, FieldValue>>(() =>
+    Object.fromEntries(options.map((option) => [option.name, initialFieldValue(option)])),
+  );
+  const [touched, setTouched] = useState<Set<string>>(new Set());
+  const [submitted, setSubmitted] = useState(false);
+  const [serverProblems, setServerProblems] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const checks = useMemo(
+    () =>
+      Object.fromEntries(
+        options.map((option) => [option.name, checkField(option, fields[option.name] ?? '')]),
+      ),
+    [options, fields],
+  );
+  const invalid = options.some((option) => checks[option.name]?.problem);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setSubmitted(true);
+    if (invalid) return;
+    const values: Record<string, unknown> = {};
+    for (const option of options) {
+      const value = checks[option.name]?.value;
+      if (value !== undefined) values[option.name] = value;
+    }
+    setBusy(true);
+    setError(null);
+    setServerProblems({});
+    try {
+      await onRun(values);
+    } catch (caught) {
+      if (caught instanceof ApiError && caught.problems.length > 0) {
+        setServerProblems(
+          Object.fromEntries(
+            caught.problems.map((problem) => [
+              problem.path.replace(/^(body\.)?options\./, ''),
+              problem.expected ? `expected ${problem.expected}` : problem.message,
+            ]),
+          ),
+        );
+      }
+      setError(caught instanceof Error ? caught.message : String(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="run-form" onSubmit={(event) => void submit(event)} noValidate aria-label="Run this job">
+      {options.map((option) => {
+        const problem =
+          (submitted || touched.has(option.name) ? checks[option.name]?.problem : undefined) ??
+          serverProblems[option.name];
+        const id = `option-${option.name}`;
+        const set = (value: FieldValue) => {
+          setFields((current) => ({ ...current, [option.name]: value }));
+          setServerProblems(({ [option.name]: _gone, ...rest }) => rest);
+        };
+        const blur = () => setTouched((current) => new Set(current).add(option.name));
+        return (
+          <div className="field" key={option.name}>
+            <label htmlFor={id}>
+              {option.name}
+              {option.required && <span aria-label="required"> *</span>}
+              <span className="muted"> {describeType(option)}</span>
+            </label>
+            <OptionInput
+              id={id}
+              option={option}
+              value={fields[option.name] ?? ''}
+              onChange={set}
+              onBlur={blur}
+              invalid={!!problem}
+            />
+            {option.description && <p className="hint">{option.description}</p>}
+            {problem && (
+              <p className="field-error" id={`${id}-error`} role="alert">
+                {problem}
+              </p>
+            )}
+          </div>
+        );
+      })}
+      {error && Object.keys(serverProblems).length === 0 && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="primary" disabled={busy || (submitted && invalid)}>
+        {busy ? 'Starting…' : submitLabel}
+      </button>
+    </form>
+  );
+}
+
+function describeType(option: JobOption): string {
+  if (option.type === 'list') return `list of ${option.items ?? 'string'}`;
+  if (option.type === 'secret') return 'secret path';
+  if (
+    (option.type === 'integer' || option.type === 'number') &&
+    (option.min !== undefined || option.max !== undefined)
+  )
+    return `${option.type} ${option.min ?? '…'}–${option.max ?? '…'}`;
+  return option.type;
+}
+
+function OptionInput({
+  id,
+  option,
+  value,
+  onChange,
+  onBlur,
+  invalid,
+}: {
+  id: string;
+  option: JobOption;
+  value: FieldValue;
+  onChange: (value: FieldValue) => void;
+  onBlur: () => void;
+  invalid: boolean;
+}) {
+  const common = {
+    id,
+    name: option.name,
+    onBlur,
+    'aria-invalid': invalid,
+    'aria-describedby': invalid ? `${id}-error` : undefined,
+  };
+  switch (option.type) {
+    case 'boolean':
+      return (
+        <span className="switch">
+          <input
+            {...common}
+            type="checkbox"
+            role="switch"
+            checked={value === true}
+            onChange={(event) => onChange(event.target.checked)}
+          />
+          <span aria-hidden="true">{value === true ? 'on' : 'off'}</span>
+        </span>
+      );
+    case 'enum':
+      return (
+        <select {...common} value={String(value)} onChange={(event) => onChange(event.target.value)}>
+          {!option.required || value === '' ? <option value="">—</option> : null}
+          {(option.values ?? []).map((choice) => (
+            <option key={String(choice)} value={String(choice)}>
+              {String(choice)}
+            </option>
+          ))}
+        </select>
+      );
+    case 'integer':
+    case 'number':
+      return (
+        <input
+          {...common}
+          type="number"
+          inputMode={option.type === 'integer' ? 'numeric' : 'decimal'}
+          step={option.type === 'integer' ? 1 : 'any'}
+          min={option.min}
+          max={option.max}
+          value={String(value)}
+          onChange={(event) => onChange(event.target.value)}
+        />
+      );
+    case 'list':
+      if (option.items === 'enum') {
+        const picked = Array.isArray(value) ? value : [];
+        return (
+          <fieldset className="choices" {...common}>
+            {(option.values ?? []).map((choice) => {
+              const text = String(choice);
+              return (
+                <label key={text} className="choice">
+                  <input
+                    type="checkbox"
+                    checked={picked.includes(text)}
+                    onChange={(event) =>
+                      onChange(
+                        event.target.checked ? [...picked, text] : picked.filter((item) => item !== text),
+                      )
+                    }
+                  />
+                  {text}
+                </label>
+              );
+            })}
+          </fieldset>
+        );
+      }
+      return (
+        <textarea
+          {...common}
+          rows={3}
+          placeholder="one value per line"
+          value={String(value)}
+          onChange={(event) => onChange(event.target.value)}
+        />
+      );
+    case 'secret':
+      return (
+        <input
+          {...common}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="a secret path, e.g. db/prod/password"
+          value={String(value)}
+          onChange={(event) => onChange(event.target.value)}
+        />
+      );
+    default:
+      return (
+        <input
+          {...common}
+          autoComplete="off"
+          pattern={option.pattern}
+          value={String(value)}
+          onChange={(event) => onChange(event.target.value)}
+        />
+      );
+  }
+}

@@ -1,0 +1,6 @@
+/** Placeholder while this page is being built (issue 6). */
+import { PageHeader } from '../components/common';
+
+export default function ExecutionPage({ id }: { id: number }) {
+  return <PageHeader title={`Execution #${id}`} />;
+}
