@@ -112,6 +112,11 @@ const PUBLIC: Record<string, { status: number; body?: unknown }> = {
   'GET /metrics': { status: 200 },
   'GET /api/openapi.json': { status: 200 },
   'POST /api/v1/sign-in': { body: { name: 'admin', password: 'not the password' }, status: 401 },
+  'GET /api/v1/sign-in/methods': { status: 200 },
+  // The web UI: the page itself holds no data; everything it shows comes through the API.
+  'GET /': { status: 200 },
+  'GET /*': { status: 200 },
+  'GET /assets/*': { status: 404 },
   // OIDC is not configured in this test.
   'GET /api/v1/oidc/login': { status: 404 },
   'GET /api/v1/oidc/callback': { status: 404 },

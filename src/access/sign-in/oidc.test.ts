@@ -205,6 +205,11 @@ describe.each(DIALECTS)('OIDC sign-in against a real provider on %s', (dialect) 
     await provider?.close();
   });
 
+  it('offers the provider on the sign-in page under its configured label', async () => {
+    const response = await baton.http.inject({ method: 'GET', url: '/api/v1/sign-in/methods' });
+    expect(response.json()).toEqual({ password: true, oidc: { label: 'Test IdP' } });
+  });
+
   it('signs a new user in, maps groups to teams, and returns to the page asked for', async () => {
     signInAs = 'sub-carol';
     // A membership from a Team document is not the provider's to change.

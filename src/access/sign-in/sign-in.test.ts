@@ -101,6 +101,12 @@ describe.each(DIALECTS)('sign-in with a password on %s', (dialect) => {
     await baton?.stop();
   });
 
+  it('tells the sign-in page, without a session, that passwords work and OIDC is off', async () => {
+    const response = await baton.http.inject({ method: 'GET', url: '/api/v1/sign-in/methods' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ password: true, oidc: null });
+  });
+
   it('sets an HttpOnly, SameSite session cookie that authenticates API requests', async () => {
     await createUser('alice', { password: PASSWORD, displayName: 'Alice' });
     const session = await signedIn('alice');

@@ -184,6 +184,16 @@ describe.each(DIALECTS)('job catalog and execution history on %s', (dialect) => 
       lastExecution: null,
       stats: { executions: 0, successRate: null, p50Ms: null, p95Ms: null },
     });
+
+    // The job page reads the same numbers, and what the caller may do with the job.
+    const detail = await baton.request('GET', '/api/v1/jobs/ops/restart-web', undefined, alice);
+    expect(detail.json().job).toMatchObject({
+      lastExecution: { id: running, state: 'running' },
+      stats: { executions: 5, successRate: 0.75, p50Ms: 2000, p95Ms: 4000 },
+      allowed: { run: false, readLogs: false },
+    });
+    const asAdmin = await baton.request('GET', '/api/v1/jobs/ops/restart-web');
+    expect(asAdmin.json().job.allowed).toEqual({ run: true, readLogs: true });
   });
 
   it('filters executions by user, time and states, paging through only what the caller may view', async () => {

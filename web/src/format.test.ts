@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { elapsedMs, formatAgo, formatBytes, formatDuration, formatRate, formatState } from './format';
+
+describe('how numbers read on the page', () => {
+  it('writes durations in the unit a person would use', () => {
+    expect(formatDuration(850)).toBe('850 ms');
+    expect(formatDuration(1234)).toBe('1.23 s');
+    expect(formatDuration(12_345)).toBe('12.3 s');
+    expect(formatDuration(245_000)).toBe('4 min 05 s');
+    expect(formatDuration(7_800_000)).toBe('2 h 10 min');
+    expect(formatDuration(null)).toBe('—');
+  });
+
+  it('writes success rates as percentages, and nothing when nothing finished', () => {
+    expect(formatRate(1)).toBe('100%');
+    expect(formatRate(0)).toBe('0%');
+    expect(formatRate(0.97314)).toBe('97.3%');
+    expect(formatRate(null)).toBe('—');
+  });
+
+  it('writes times relative to now, and old ones as dates', () => {
+    const now = Date.parse('2026-11-23T12:00:00Z');
+    expect(formatAgo('2026-11-23T11:59:30Z', now)).toBe('just now');
+    expect(formatAgo('2026-11-23T11:55:00Z', now)).toBe('5 min ago');
+    expect(formatAgo('2026-11-23T09:00:00Z', now)).toBe('3 h ago');
+    expect(formatAgo('2026-11-20T12:00:00Z', now)).toBe('3 d ago');
+    expect(formatAgo('2026-01-02T12:00:00Z', now)).toBe('2026-01-02');
+    expect(formatAgo(null, now)).toBe('—');
+  });
+
+  it('measures running executions up to now', () => {
+    const now = Date.parse('2026-11-23T12:00:10Z');
+    expect(elapsedMs('2026-11-23T12:00:00Z', null, now)).toBe(10_000);
+    expect(elapsedMs('2026-11-23T12:00:00Z', '2026-11-23T12:00:02Z', now)).toBe(2000);
+    expect(elapsedMs(null, null, now)).toBeNull();
+  });
+
+  it('writes sizes and states', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatState('awaiting_approval')).toBe('awaiting approval');
+  });
+});
