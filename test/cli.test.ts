@@ -193,6 +193,31 @@ describe('baton run', () => {
     expect(result.stdout).toContain('tags: ["a","b c"]\n');
   });
 
+  it('rerun repeats an execution with the same options and exits with its outcome', async () => {
+    const first = await server.cli(['run', 'cli/hello', '-o', 'name=again', '-o', 'tags=x', '--follow']);
+    const firstId = executionId(first.stderr);
+    const result = await server.cli(['rerun', String(firstId), '--follow']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(new RegExp(`^execution \\d+ (queued|running) \\(a rerun of ${firstId}\\)$`, 'm'));
+    expect(result.stdout).toContain('hi there, again\n');
+    expect(result.stdout).toContain('tags: ["x"]\n');
+    expect(executionId(result.stderr)).toBeGreaterThan(firstId);
+  });
+
+  it('job shows the options, steps and numbers of one job, and --yaml the definition as applied', async () => {
+    const shown = await server.cli(['job', 'cli/typed']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^cli\/typed {2}revision \d+, applied by admin$/m);
+    expect(shown.stdout).toMatch(/^OPTION +TYPE +REQUIRED +DEFAULT +DESCRIPTION$/m);
+    expect(shown.stdout).toMatch(/^count +integer +yes$/m);
+    expect(shown.stdout).toContain('steps: echo\n');
+    const yaml = await server.cli(['job', 'cli/typed', '--yaml']);
+    expect(yaml.stdout).toBe(await fs.readFile(path.join(server.work, 'jobs/typed.yaml'), 'utf8'));
+    const missing = await server.cli(['job', 'cli/nope']);
+    expect(missing.code).toBe(4);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('exits 1 when the execution fails', async () => {
     const result = await server.cli(['run', 'cli/fail', '--follow']);
     expect(result.code).toBe(1);

@@ -41,7 +41,10 @@ describe('the first start of baton server', () => {
         body: JSON.stringify({ name: 'admin', password }),
       });
       expect(signIn.status).toBe(200);
-      expect((await signIn.json()).user).toMatchObject({ name: 'admin', isAdmin: true });
+      expect(((await signIn.json()) as { user: unknown }).user).toMatchObject({
+        name: 'admin',
+        isAdmin: true,
+      });
       const whoami = await fetch(`${url}/api/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });
       expect(await whoami.json()).toEqual({ user: { name: 'admin', isAdmin: true } });
       const page = await fetch(`${url}/jobs`);

@@ -55,7 +55,14 @@ export interface JobSummary {
   revision: number;
   updatedAt: string;
   updatedBy: string;
-  options: { name: string; type: string; required?: boolean; default?: unknown }[];
+  options: {
+    name: string;
+    type: string;
+    description?: string;
+    required?: boolean;
+    default?: unknown;
+    values?: (string | number)[];
+  }[];
   steps: string[];
 }
 
@@ -67,6 +74,14 @@ export interface JobCatalogEntry extends JobSummary {
 
 export interface JobsResponse {
   jobs: JobCatalogEntry[];
+}
+
+/** One job (`GET /api/v1/jobs/PROJECT/NAME`): the catalog entry, its YAML and what the caller may do. */
+export interface JobDetailResponse {
+  job: JobCatalogEntry & {
+    source: string;
+    allowed: { run: boolean; readLogs: boolean };
+  };
 }
 
 export interface ExecutionView {

@@ -2,7 +2,7 @@
  * The shell: navigation, theme, keyboard shortcuts and the routes. Pages that carry heavy code
  * (the log view, the charts) load on first visit, so the first page stays small.
  */
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { Fragment, lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { Loading } from './components/common';
 import { CatalogPage } from './pages/catalog';
@@ -74,7 +74,9 @@ function Shell({ children }: { children: React.ReactNode }) {
   const [theme, setTheme] = useState<Theme>(initialTheme);
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => applyTheme(theme, false), [theme]);
-  useKeyboardShortcuts(navigate);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const showHelp = useCallback(() => setHelpOpen(true), []);
+  useKeyboardShortcuts(navigate, showHelp);
   useEffect(() => setMenuOpen(false), [location]);
 
   const links = [...NAVIGATION, ...(user?.isAdmin ? [{ path: '/audit', label: 'Audit', key: 't' }] : [])];
@@ -134,12 +136,53 @@ function Shell({ children }: { children: React.ReactNode }) {
       <main id="main" tabIndex={-1}>
         {children}
       </main>
+      {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
     </div>
   );
 }
 
-/** `g` then a letter goes to a page (as in GitHub and Gmail); `/` focuses the page's search. */
-function useKeyboardShortcuts(navigate: (to: string) => void) {
+const SHORTCUTS: [string, string][] = [
+  ['/', 'search on this page'],
+  ...NAVIGATION.map((item): [string, string] => [`g ${item.key}`, item.label]),
+  ['g t', 'Audit (admins)'],
+  ['g m', 'Your account and tokens'],
+  ['?', 'this help'],
+];
+
+function ShortcutHelp({ onClose }: { onClose: () => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    dialog?.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog ref={ref} className="shortcuts" aria-labelledby="shortcuts-title" onClose={onClose}>
+      <h2 id="shortcuts-title">Keyboard shortcuts</h2>
+      <dl className="facts">
+        {SHORTCUTS.map(([keys, what]) => (
+          <Fragment key={keys}>
+            <dt>
+              <kbd>{keys}</kbd>
+            </dt>
+            <dd>{what}</dd>
+          </Fragment>
+        ))}
+      </dl>
+      <form method="dialog">
+        <button type="submit" autoFocus>
+          Close
+        </button>
+      </form>
+    </dialog>
+  );
+}
+
+/**
+ * `g` then a letter goes to a page (as in GitHub and Gmail), `/` focuses the page's search,
+ * `?` lists the shortcuts. Keys typed into a field are the field's.
+ */
+function useKeyboardShortcuts(navigate: (to: string) => void, showHelp: () => void) {
   useEffect(() => {
     let pendingG = false;
     const onKey = (event: KeyboardEvent) => {
@@ -162,9 +205,10 @@ function useKeyboardShortcuts(navigate: (to: string) => void) {
         if (link) navigate(link.path);
         return;
       }
+      if (event.key === '?') showHelp();
       if (event.key === 'g') pendingG = true;
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [navigate]);
+  }, [navigate, showHelp]);
 }

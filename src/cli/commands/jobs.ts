@@ -1,9 +1,10 @@
-/** `baton jobs`: the jobs the caller may see, with how each has been doing lately. */
+/** `baton jobs` and `baton job`: the jobs the caller may see, with how each has been doing lately. */
 import type { Command } from 'commander';
-import type { JobCatalogEntry, JobsResponse } from '../api.js';
-import { collectOption } from '../arguments.js';
+import type { JobCatalogEntry, JobDetailResponse, JobsResponse } from '../api.js';
+import { collectOption, parseJobReference } from '../arguments.js';
 import {
   formatDuration,
+  formatTable,
   OUTPUT_HELP,
   parseOutputFormat,
   printJson,
@@ -68,6 +69,62 @@ export function registerJobsCommand(program: Command): void {
             successText(job),
           ]),
         );
+      },
+    );
+}
+
+/** The text `baton job` prints: what the job is, its options, steps and recent numbers. */
+export function describeJob(job: JobDetailResponse['job'], now = Date.now()): string {
+  const lines = [`${job.project}/${job.name}  revision ${job.revision}, applied by ${job.updatedBy}`];
+  if (job.description) lines.push(job.description);
+  const labels = Object.entries(job.labels).map(([key, value]) => `${key}=${value}`);
+  if (labels.length) lines.push(`labels: ${labels.join(' ')}`);
+  const { stats } = job;
+  lines.push(
+    `last 30 days: ${stats.executions} finished, success ${successText(job)}` +
+      (stats.p50Ms === null
+        ? ''
+        : `, p50 ${formatDuration(stats.p50Ms)}, p95 ${formatDuration(stats.p95Ms ?? 0)}`),
+  );
+  if (job.lastExecution) lines.push(`last execution: ${job.lastExecution.id} ${lastText(job, now)}`);
+  if (!job.allowed.run) lines.push('you may not run this job');
+  let text = `${lines.join('\n')}\n`;
+  if (job.options.length) {
+    text += `\n${formatTable(
+      ['OPTION', 'TYPE', 'REQUIRED', 'DEFAULT', 'DESCRIPTION'],
+      job.options.map((option) => [
+        option.name,
+        option.values ? `${option.type} (${option.values.join('|')})` : option.type,
+        option.required ? 'yes' : '',
+        option.default === undefined ? '' : JSON.stringify(option.default),
+        option.description ?? '',
+      ]),
+    )}`;
+  }
+  text += `\nsteps: ${job.steps.join(', ')}\n`;
+  return text;
+}
+
+export function registerJobCommand(program: Command): void {
+  program
+    .command('job')
+    .description('show one job: its options, steps, last execution and 30-day numbers')
+    .argument('<project/job>', 'the job, e.g. examples/hello', parseJobReference)
+    .option('--yaml', 'print the job as it was applied (YAML), nothing else')
+    .option('--output <format>', OUTPUT_HELP, parseOutputFormat, 'text')
+    .action(
+      async (
+        job: { project: string; name: string },
+        options: { yaml?: boolean; output: OutputFormat },
+        command: Command,
+      ) => {
+        const client = await connect(command);
+        const answer = await client.get<JobDetailResponse>(
+          `/api/v1/jobs/${encodeURIComponent(job.project)}/${encodeURIComponent(job.name)}`,
+        );
+        if (options.output === 'json') return printJson(answer);
+        if (options.yaml) return void process.stdout.write(answer.job.source);
+        process.stdout.write(describeJob(answer.job));
       },
     );
 }

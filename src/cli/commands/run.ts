@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { ExecutionDetailResponse, ExecutionResponse } from '../api.js';
 import type { BatonClient } from '../client.js';
-import { collectOption, optionValues, parseJobReference } from '../arguments.js';
+import { collectOption, optionValues, parseExecutionId, parseJobReference } from '../arguments.js';
 import { usageError } from '../errors.js';
 import { followToExitCode, OUTCOME_HELP } from '../follow.js';
 import { OUTPUT_HELP, parseOutputFormat, printJson, type OutputFormat } from '../output.js';
@@ -62,6 +62,41 @@ ${OUTCOME_HELP}`,
         }
       },
     );
+}
+
+export function registerRerunCommand(program: Command): void {
+  program
+    .command('rerun')
+    .description('run the job of an execution again, with the same options')
+    .argument('<id>', 'the execution to repeat', parseExecutionId)
+    .option('-f, --follow', 'print the log as it is written, and exit with the outcome')
+    .option('--output <format>', OUTPUT_HELP, parseOutputFormat, 'text')
+    .addHelpText(
+      'after',
+      `
+The new execution runs the job's current revision with the options the earlier one was given
+(a secret option keeps its secret path; the value is looked up again). Approval, if the job
+requires it, is asked again.
+${OUTCOME_HELP}`,
+    )
+    .action(async (id: number, options: { follow?: boolean; output: OutputFormat }, command: Command) => {
+      if (options.follow && options.output === 'json') {
+        throw usageError('--output json prints the execution; it cannot be combined with --follow');
+      }
+      const client = await connect(command);
+      const { execution: earlier } = await client.get<ExecutionResponse>(`/api/v1/executions/${id}`);
+      const answer = await client.post<ExecutionResponse>(
+        `/api/v1/jobs/${encodeURIComponent(earlier.project)}/${encodeURIComponent(earlier.job)}/executions`,
+        { options: earlier.options },
+      );
+      if (options.output === 'json') return printJson(answer);
+      const { execution } = answer;
+      (options.follow ? process.stderr : process.stdout).write(
+        `execution ${execution.id} ${execution.state} (a rerun of ${id})\n`,
+      );
+      if (execution.state === 'awaiting_approval') await explainApproval(client, execution.id);
+      if (options.follow) await followToExitCode(client, execution.id, 0);
+    });
 }
 
 /** Says what an execution awaiting approval waits for, and how an approver decides. */
