@@ -198,7 +198,9 @@ describe('baton run', () => {
     const firstId = executionId(first.stderr);
     const result = await server.cli(['rerun', String(firstId), '--follow']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(new RegExp(`^execution \\d+ (queued|running) \\(a rerun of ${firstId}\\)$`, 'm'));
+    expect(result.stderr).toMatch(
+      new RegExp(`^execution \\d+ (queued|running) \\(a rerun of ${firstId}\\)$`, 'm'),
+    );
     expect(result.stdout).toContain('hi there, again\n');
     expect(result.stdout).toContain('tags: ["x"]\n');
     expect(executionId(result.stderr)).toBeGreaterThan(firstId);
@@ -474,3 +476,23 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+describe('baton usage', () => {
+  it('prints runs, success and run times by job and person for the jobs the caller may see', async () => {
+    const result = await server.cli(['usage', '--job', 'cli/hello']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d: \d+ executions, success \d+%/);
+    expect(result.stdout).toMatch(/^JOB +RUNS +SUCCESS +P50 +P95$/m);
+    expect(result.stdout).toMatch(/^cli\/hello +\d+ +100% +\S+ +\S+$/m);
+    expect(result.stdout).toMatch(/^admin +\d+ +100%/m);
+    expect(result.stdout).not.toContain('cli/fail');
+  });
+
+  it('refuses a time it cannot read with exit 2, naming the field', async () => {
+    const result = await server.cli(['usage', '--since', 'last tuesday']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^baton: /);
+    expect(result.stderr).toMatch(/since/);
+  });
+});

@@ -313,3 +313,32 @@ export interface KeyRotationResponse {
   resealed: number;
   unchanged: number;
 }
+
+/** `GET /api/v1/usage`: how operations were used in a window (see src/insights/usage/model.ts). */
+export interface UsageResponse {
+  window: { since: string; until: string };
+  truncated: boolean;
+  days: { day: string; executions: number; succeeded: number; failed: number; other: number }[];
+  byJob: {
+    project: string;
+    job: string;
+    executions: number;
+    succeeded: number;
+    failed: number;
+    successRate: number | null;
+    durationMs: { p50: number; p95: number; max: number } | null;
+  }[];
+  byUser: { user: string; executions: number; successRate: number | null; onBehalfOf: string[] }[];
+  byTeam: { team: string; executions: number; successRate: number | null }[];
+  timeSaved: {
+    totalMinutes: number;
+    byJob: {
+      project: string;
+      job: string;
+      executions: number;
+      manualMinutes: number;
+      runMinutes: number;
+      minutes: number;
+    }[];
+  };
+}

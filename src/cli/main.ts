@@ -11,6 +11,7 @@ import { registerJobCommand, registerJobsCommand } from './commands/jobs.js';
 import { registerLoginCommand } from './commands/login.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerRerunCommand, registerRunCommand } from './commands/run.js';
+import { registerUsageCommand } from './commands/usage.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTokensCommand } from './commands/tokens.js';
 import { registerWorkerCommand } from './commands/worker.js';
@@ -58,6 +59,7 @@ export function createProgram(): Command {
   registerRerunCommand(program);
   registerJobsCommand(program);
   registerJobCommand(program);
+  registerUsageCommand(program);
   registerExecutionCommands(program);
   registerApprovalCommands(program);
   registerLogsCommand(program);

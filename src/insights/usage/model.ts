@@ -96,7 +96,16 @@ export interface DayUsage {
 export interface TimeSaved {
   /** Manual minutes minus actual run time, over succeeded executions of jobs with `manualMinutes`. */
   totalMinutes: number;
-  byJob: (JobRef & { executions: number; minutes: number })[];
+  byJob: (JobRef & {
+    /** Succeeded executions whose job declared `manualMinutes`. */
+    executions: number;
+    /** Their declared manual minutes, summed (a job's value may change between revisions). */
+    manualMinutes: number;
+    /** Their run time, summed. */
+    runMinutes: number;
+    /** manualMinutes - runMinutes */
+    minutes: number;
+  })[];
 }
 
 export interface UsageReport {

@@ -250,8 +250,8 @@ describe.each(DIALECTS)('usage statistics on %s', (dialect) => {
     expect(report.timeSaved).toEqual({
       totalMinutes: 32,
       byJob: [
-        { project: 'shop', job: 'deploy', executions: 2, minutes: 30 },
-        { project: 'ops', job: 'restart', executions: 1, minutes: 2 },
+        { project: 'shop', job: 'deploy', executions: 2, manualMinutes: 60, runMinutes: 30, minutes: 30 },
+        { project: 'ops', job: 'restart', executions: 1, manualMinutes: 5, runMinutes: 3, minutes: 2 },
       ],
     });
   });

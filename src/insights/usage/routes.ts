@@ -57,7 +57,14 @@ const usageView = z.object({
   timeSaved: z.object({
     totalMinutes: z.number(),
     byJob: z.array(
-      z.object({ project: z.string(), job: z.string(), executions: z.number(), minutes: z.number() }),
+      z.object({
+        project: z.string(),
+        job: z.string(),
+        executions: z.number().describe('succeeded executions whose job declared manualMinutes'),
+        manualMinutes: z.number().describe('the manual minutes those executions declared, summed'),
+        runMinutes: z.number().describe('the time those executions ran, summed'),
+        minutes: z.number().describe('manualMinutes - runMinutes'),
+      }),
     ),
   }),
 });

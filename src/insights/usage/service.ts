@@ -114,7 +114,9 @@ export class UsageService {
         project: row.project,
         job: row.job,
         executions: row.executions,
-        minutes: row.savedMs / 60_000,
+        manualMinutes: row.manualMinutes,
+        runMinutes: row.runMs / 60_000,
+        minutes: row.manualMinutes - row.runMs / 60_000,
       }))
       .sort((a, b) => b.minutes - a.minutes || jobKey(a).localeCompare(jobKey(b)));
 

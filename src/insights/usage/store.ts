@@ -179,14 +179,14 @@ export async function listDurations(
 }
 
 /**
- * Per job: succeeded executions whose spec snapshot declares `manualMinutes`, and the sum of
- * manual time minus run time in milliseconds. Summed in SQL, so no row limit applies.
+ * Per job: succeeded executions whose spec snapshot declares `manualMinutes`, the manual minutes
+ * they declare and their run time in milliseconds, summed. Summed in SQL, so no row limit applies.
  */
 export async function sumTimeSaved(
   db: Db,
   caps: DialectCapabilities,
   scope: UsageScope,
-): Promise<(JobRef & { executions: number; savedMs: number })[]> {
+): Promise<(JobRef & { executions: number; manualMinutes: number; runMs: number })[]> {
   const manualMinutes = caps.jsonNumber('executions.spec', 'manualMinutes');
   const runTime = sql<number>`coalesce(${column('finished_at')} - ${column('started_at')}, 0)`;
   const rows = await db
@@ -195,7 +195,8 @@ export async function sumTimeSaved(
       'project',
       'job_name',
       eb.fn.countAll().as('executions'),
-      sql<number>`sum(${manualMinutes} * 60000 - ${runTime})`.as('saved'),
+      sql<number>`sum(${manualMinutes})`.as('manual_minutes'),
+      sql<number>`sum(${runTime})`.as('run_ms'),
     ])
     .where(scopeCondition(scope))
     .where('state', '=', 'succeeded')
@@ -206,6 +207,7 @@ export async function sumTimeSaved(
     project: row.project,
     job: row.job_name,
     executions: Number(row.executions),
-    savedMs: Number(row.saved),
+    manualMinutes: Number(row.manual_minutes),
+    runMs: Number(row.run_ms),
   }));
 }
