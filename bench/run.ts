@@ -14,6 +14,10 @@
  *
  * `access` lists executions as a user whose view policies decide against the same listing as the
  * admin (SQLite, in-process); BENCH_ACCESS_EXECUTIONS and BENCH_ACCESS_SAMPLES size it.
+ *
+ * `ui` drives the web UI in Chromium (installed by scripts/install-browser.sh when missing): the
+ * initial JavaScript size, the time to the first line of a 1,000,000-line log, and the longest
+ * main-thread task while scrolling it; BENCH_UI_LINES and BENCH_UI_ROUNDS size it.
  */
 import os from 'node:os';
 import { benchAccess } from './access.js';
@@ -23,6 +27,7 @@ import { benchLogIngestion } from './log-ingestion.js';
 import { benchQueue } from './queue.js';
 import { benchRemoteLatency } from './remote-latency.js';
 import { benchThroughput } from './throughput.js';
+import { benchUi } from './ui.js';
 import { benchWorkerRss } from './worker-rss.js';
 import { collectGarbage, progress, type Comparison } from './harness.js';
 
@@ -35,6 +40,7 @@ const BENCHMARKS: Record<string, () => Promise<{ comparisons: Comparison[] }>> =
   backlog: benchBacklog,
   'worker-rss': benchWorkerRss,
   access: benchAccess,
+  ui: benchUi,
 };
 
 function selected(): string[] {

@@ -9,11 +9,16 @@ import { fileURLToPath } from 'node:url';
 
 export default function setup(): void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const run = (script: string, args: string[]) =>
+  const run = (script: string, args: string[], env: Record<string, string> = {}) =>
     execFileSync(process.execPath, [path.join(root, 'node_modules', script), ...args], {
       cwd: root,
       stdio: 'inherit',
+      env: { ...process.env, ...env },
     });
   run('typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
-  run('vite/bin/vite.js', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
+  // Vitest sets NODE_ENV=test, which would make Vite build React's development bundle: slower,
+  // effects run twice, and not what `npm start` serves. The browser tests test the real thing.
+  run('vite/bin/vite.js', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
+    NODE_ENV: 'production',
+  });
 }

@@ -88,6 +88,7 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/executions/:id/log': { status: 403 },
   'GET /api/v1/executions/:id/log/download': { status: 403 },
   'GET /api/v1/executions/:id/log/stream': { status: 403 },
+  'GET /api/v1/executions/:id/log/search': { status: 403 },
   'GET /api/v1/workers': { status: 403 },
   'GET /api/v1/secrets': { status: 200, check: empty('secrets') },
   'PUT /api/v1/secrets/*': { body: { value: 'overwritten' }, status: 403 },

@@ -11,13 +11,38 @@ import { SignInPage } from './pages/sign-in';
 import { useSession } from './session';
 import { applyTheme, initialTheme, type Theme } from './theme';
 
-const ExecutionPage = lazy(() => import('./pages/execution'));
-const HistoryPage = lazy(() => import('./pages/history'));
-const ApprovalsPage = lazy(() => import('./pages/approvals'));
-const WorkersPage = lazy(() => import('./pages/workers'));
-const AuditPage = lazy(() => import('./pages/audit'));
-const UsagePage = lazy(() => import('./pages/usage'));
-const AccountPage = lazy(() => import('./pages/account'));
+/** Pages loaded on first visit, keyed by the first segment of their path. */
+const PAGE_LOADERS = {
+  executions: () => import('./pages/execution'),
+  history: () => import('./pages/history'),
+  approvals: () => import('./pages/approvals'),
+  workers: () => import('./pages/workers'),
+  audit: () => import('./pages/audit'),
+  usage: () => import('./pages/usage'),
+  account: () => import('./pages/account'),
+};
+const ExecutionPage = lazy(PAGE_LOADERS.executions);
+const HistoryPage = lazy(PAGE_LOADERS.history);
+const ApprovalsPage = lazy(PAGE_LOADERS.approvals);
+const WorkersPage = lazy(PAGE_LOADERS.workers);
+const AuditPage = lazy(PAGE_LOADERS.audit);
+const UsagePage = lazy(PAGE_LOADERS.usage);
+const AccountPage = lazy(PAGE_LOADERS.account);
+
+/**
+ * Fetches the opened page's code while the session is still being asked for, instead of after:
+ * a link to an execution shows its log sooner (React also holds a lazy page's reveal back for a
+ * moment once its fallback is showing). The execution page, where every run lands, is fetched
+ * when the browser is idle.
+ */
+function preloadPages(pathname: string): void {
+  const [, first, second] = pathname.split('/');
+  const key = first === 'executions' && second === undefined ? 'history' : first;
+  if (key && key in PAGE_LOADERS) void PAGE_LOADERS[key as keyof typeof PAGE_LOADERS]();
+  const idle = window.requestIdleCallback ?? ((callback: () => void) => setTimeout(callback, 1000));
+  idle(() => void PAGE_LOADERS.executions());
+}
+preloadPages(window.location.pathname);
 
 const NAVIGATION = [
   { path: '/jobs', label: 'Jobs', key: 'j' },

@@ -1,18 +1,20 @@
 /**
- * Execution logs over HTTP: ranges as JSON, the whole log as text for download, and a live
- * follow as Server-Sent Events (each event carries the last line number as its id, so a client
- * that reconnects with Last-Event-ID resumes without gaps or repeats).
+ * Execution logs over HTTP: ranges as JSON, searches by the page, the whole log as text for
+ * download, and a live follow as Server-Sent Events (each event carries the last line number as
+ * its id, so a client that reconnects with Last-Event-ID resumes without gaps or repeats).
  */
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Baton } from '../../app.js';
 import { resources, type Principal } from '../../access/model.js';
+import { InputError } from '../../platform/errors.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { TERMINAL_STATES } from '../executions/model.js';
 import { getExecutionState } from '../executions/store.js';
 import type { LogLine } from './model.js';
 import { followLog, readLog } from './reader.js';
+import { MAX_QUERY_LENGTH, MAX_SCAN_LINES, searchLog } from './search.js';
 
 const lineView = z.object({
   n: z.number().describe('line number, from 0'),
@@ -69,6 +71,44 @@ export function registerLogRoutes(
       const lines = await readLog(context, id, from, limit);
       const next = lines.length ? lines[lines.length - 1]!.n + 1 : from;
       return { lines, next, complete: finished && lines.length < limit };
+    },
+  );
+
+  app.get(
+    '/api/v1/executions/:id/log/search',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description:
+          "Finds the lines that show `q` (ignoring case; escape sequences such as colours are not part of a line's text). Each request scans at most `scan` lines from `from`; ask again from `next` until `done`.",
+        params: idParams,
+        querystring: z.object({
+          q: z.string().max(MAX_QUERY_LENGTH).default('').describe('the text to find, taken literally'),
+          from: z.coerce.number().int().min(0).default(0),
+          limit: z.coerce.number().int().min(1).max(10_000).default(1000).describe('most matches to return'),
+          scan: z.coerce.number().int().min(1).max(MAX_SCAN_LINES).default(MAX_SCAN_LINES),
+        }),
+        response: {
+          200: z.object({
+            matches: z.array(z.number()).describe('numbers of the matching lines, ascending'),
+            next: z.number().describe('the line number to continue from'),
+            done: z.boolean().describe('the scan reached the last line written so far'),
+            scanned: z.number().describe('lines scanned by this request'),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const { q, from, limit, scan } = request.query;
+      // Who may read the log is decided before what was asked is looked at.
+      await authorizeLog(principalOf(request), id);
+      if (q === '') {
+        throw new InputError('invalid request: querystring.q: is required', [
+          { path: 'querystring.q', message: 'is required', expected: 'the text to find' },
+        ]);
+      }
+      return searchLog(context, id, { query: q, from, limit, scan });
     },
   );
 

@@ -6,6 +6,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gzipSync } from 'node:zlib';
 import fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpApp } from './app.js';
@@ -29,6 +30,9 @@ describe('web UI serving', () => {
     mkdirSync(path.join(root, 'assets'));
     writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>Baton</title><div id="root"></div>');
     writeFileSync(path.join(root, 'assets', 'index-abc123.js'), 'console.log("app")');
+    writeFileSync(path.join(root, 'assets', 'index-abc123.js.br'), brotliCompressSync('console.log("app")'));
+    writeFileSync(path.join(root, 'assets', 'index-abc123.js.gz'), gzipSync('console.log("app")'));
+    writeFileSync(path.join(root, 'assets', 'plain-1.css'), 'body{}');
     writeFileSync(path.join(root, 'secret.txt'), 'outside assets');
     app = await appServing(root);
   });
@@ -83,6 +87,33 @@ describe('web UI serving', () => {
       expect(response.body, url).not.toContain('outside assets');
       expect(response.body, url).not.toContain('root:');
     }
+  });
+
+  it('sends the compressed asset the build wrote to a browser that accepts it, the plain one otherwise', async () => {
+    const brotli = await app.inject({
+      method: 'GET',
+      url: '/assets/index-abc123.js',
+      headers: { 'accept-encoding': 'gzip, deflate, br' },
+    });
+    expect(brotli.statusCode).toBe(200);
+    expect(brotli.headers['content-encoding']).toBe('br');
+    expect(brotli.headers.vary).toBe('accept-encoding');
+    expect(brotli.headers['content-type']).toMatch(/javascript/);
+    expect(brotliDecompressSync(brotli.rawPayload).toString()).toBe('console.log("app")');
+    const gzip = await app.inject({
+      method: 'GET',
+      url: '/assets/index-abc123.js',
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    // Without a compressed copy, the file itself.
+    const css = await app.inject({
+      method: 'GET',
+      url: '/assets/plain-1.css',
+      headers: { 'accept-encoding': 'br' },
+    });
+    expect(css.headers['content-encoding']).toBeUndefined();
+    expect(css.body).toBe('body{}');
   });
 
   it('says how to build the UI when it has not been built', async () => {

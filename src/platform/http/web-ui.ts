@@ -35,7 +35,8 @@ function securityHeaders(reply: FastifyReply): void {
 
 export async function registerWebUi(app: HttpApp, webRoot: string): Promise<void> {
   const built = existsSync(path.join(webRoot, 'index.html'));
-  if (built) await app.register(fastifyStatic, { root: webRoot, serve: false });
+  // The build writes .br and .gz beside each asset; a browser that accepts them gets those.
+  if (built) await app.register(fastifyStatic, { root: webRoot, serve: false, preCompressed: true });
 
   const sendPage = (reply: FastifyReply) => {
     securityHeaders(reply);
@@ -53,6 +54,8 @@ export async function registerWebUi(app: HttpApp, webRoot: string): Promise<void
     if (!built) throw new NotFoundError(`no asset ${request.url}`);
     const file = (request.params as { '*': string })['*'];
     securityHeaders(reply);
+    // A shared cache must not hand the brotli copy to a browser that asked for none.
+    reply.header('vary', 'accept-encoding');
     // File names carry a content hash: a changed file is a new name.
     return reply.sendFile(path.posix.join('assets', file), { immutable: true, maxAge: '365d' });
   });
