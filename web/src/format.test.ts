@@ -15,6 +15,9 @@ describe('how numbers read on the page', () => {
     expect(formatRate(1)).toBe('100%');
     expect(formatRate(0)).toBe('0%');
     expect(formatRate(0.97314)).toBe('97.3%');
+    expect(formatRate(0.6)).toBe('60%');
+    expect(formatRate(0.9999)).toBe('>99.9%');
+    expect(formatRate(0.0001)).toBe('<0.1%');
     expect(formatRate(null)).toBe('—');
   });
 

@@ -17,8 +17,12 @@ export function formatDuration(ms: number | null | undefined): string {
 /** 0.9731 → "97.3%"; null (nothing finished yet) → "—". */
 export function formatRate(rate: number | null | undefined): string {
   if (rate === null || rate === undefined) return '—';
-  const percent = rate * 100;
-  return `${percent === 100 || percent === 0 ? percent.toFixed(0) : percent.toFixed(1)}%`;
+  // Rounded to a tenth first: 0.6 * 100 is 60.00000000000001, which must read "60%".
+  const percent = Math.round(rate * 1000) / 10;
+  // One failure in 10,000 runs is not 100%.
+  if (percent === 100 && rate < 1) return '>99.9%';
+  if (percent === 0 && rate > 0) return '<0.1%';
+  return `${Number.isInteger(percent) ? percent : percent.toFixed(1)}%`;
 }
 
 /** "just now", "5 min ago", "3 h ago", "2 d ago", or the date for older times. */

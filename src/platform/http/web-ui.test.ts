@@ -116,12 +116,19 @@ describe('web UI serving', () => {
     expect(css.body).toBe('body{}');
   });
 
-  it('says how to build the UI when it has not been built', async () => {
-    const empty = await appServing(mkdtempSync(path.join(tmpdir(), 'baton-web-empty-')));
-    const response = await empty.inject({ method: 'GET', url: '/jobs' });
+  it('says how to build the UI until it is built, then serves it without a restart', async () => {
+    const later = path.join(mkdtempSync(path.join(tmpdir(), 'baton-web-later-')), 'web');
+    const server = await appServing(later);
+    const response = await server.inject({ method: 'GET', url: '/jobs' });
     expect(response.statusCode).toBe(503);
     expect(response.body).toContain('npm run build');
-    expect((await empty.inject({ method: 'GET', url: '/assets/index.js' })).statusCode).toBe(404);
-    await empty.close();
+    expect((await server.inject({ method: 'GET', url: '/assets/index.js' })).statusCode).toBe(404);
+
+    mkdirSync(path.join(later, 'assets'), { recursive: true });
+    writeFileSync(path.join(later, 'index.html'), '<div id="root"></div>');
+    writeFileSync(path.join(later, 'assets', 'index.js'), 'built later');
+    expect((await server.inject({ method: 'GET', url: '/jobs' })).body).toContain('<div id="root">');
+    expect((await server.inject({ method: 'GET', url: '/assets/index.js' })).body).toBe('built later');
+    await server.close();
   });
 });

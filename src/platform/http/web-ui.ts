@@ -3,7 +3,7 @@
  * index.html is never cached, so a new version reaches browsers on the next load. Any other GET
  * outside /api answers with index.html, so every page of the app can be linked to directly.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
@@ -34,13 +34,21 @@ function securityHeaders(reply: FastifyReply): void {
 }
 
 export async function registerWebUi(app: HttpApp, webRoot: string): Promise<void> {
-  const built = existsSync(path.join(webRoot, 'index.html'));
+  // Asked per request, not once at start: a server started before (or during) a build serves
+  // the UI as soon as the build is there.
+  const built = () => existsSync(path.join(webRoot, 'index.html'));
+  try {
+    // The plugin warns about a root that does not exist yet; an empty one is quiet.
+    mkdirSync(webRoot, { recursive: true });
+  } catch {
+    // A read-only installation without a build: the pages say how to build it.
+  }
   // The build writes .br and .gz beside each asset; a browser that accepts them gets those.
-  if (built) await app.register(fastifyStatic, { root: webRoot, serve: false, preCompressed: true });
+  await app.register(fastifyStatic, { root: webRoot, serve: false, preCompressed: true });
 
   const sendPage = (reply: FastifyReply) => {
     securityHeaders(reply);
-    if (!built) {
+    if (!built()) {
       return reply
         .status(503)
         .type('text/plain; charset=utf-8')
@@ -51,7 +59,7 @@ export async function registerWebUi(app: HttpApp, webRoot: string): Promise<void
   };
 
   app.get('/assets/*', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
-    if (!built) throw new NotFoundError(`no asset ${request.url}`);
+    if (!built()) throw new NotFoundError(`no asset ${request.url}`);
     const file = (request.params as { '*': string })['*'];
     securityHeaders(reply);
     // A shared cache must not hand the brotli copy to a browser that asked for none.
