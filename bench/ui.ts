@@ -380,7 +380,7 @@ export async function benchUi(): Promise<UiResult> {
       }),
     ];
     printTable('Web UI (Chromium): first load, a 1,000,000-line log opened and scrolled', comparisons, [
-      `initial JS ${kb(bundle.initialRaw).toFixed(0)} KB before gzip (the server sends it uncompressed); React and ReactDOM's own production files are ${kb(bundle.frameworkGzip).toFixed(0)} KB gzipped`,
+      `initial JS ${kb(bundle.initialRaw).toFixed(0)} KB before compression (the server sends the brotli or gzip copy the build wrote); React and ReactDOM's own production files are ${kb(bundle.frameworkGzip).toFixed(0)} KB gzipped`,
       `the execution page loads ${kb(bundle.executionGzip).toFixed(1)} KB gzip more (its code and styles) on first visit`,
       `first log line: median of ${ROUNDS} cold loads each, ${(firstLineMs / bareFirstLineMs).toFixed(1)}x the baseline, a bare page fetching 1,000 lines as JSON (samples ${firstLine.a.map((ms) => ms.toFixed(0)).join(', ')} vs ${firstLine.b.map((ms) => ms.toFixed(0)).join(', ')} ms)`,
       `scrolling: ${scrolling.longTasks} task(s) of 50 ms or more; longest gap between frames ${scrolling.longestGap.toFixed(0)} ms (idle page: ${scrolling.idle.longestGap.toFixed(0)} ms); baseline: longest task of the idle page (0: none of 50 ms or more)`,
