@@ -5,7 +5,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.baton/', 'coverage/', 'test-output/'] },
+  { ignores: ['dist/', 'node_modules/', '.baton/', 'coverage/', 'test-output/', '.scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -15,6 +15,9 @@
  * `access` lists executions as a user whose view policies decide against the same listing as the
  * admin (SQLite, in-process); BENCH_ACCESS_EXECUTIONS and BENCH_ACCESS_SAMPLES size it.
  *
+ * `schedules` fires 1,000 schedules due in the same second on SQLite and PostgreSQL and reports
+ * p50/p99/max lateness against one schedule alone; BENCH_SCHEDULES and BENCH_SCHEDULE_ROUNDS size it.
+ *
  * `ui` drives the web UI in Chromium (installed by scripts/install-browser.sh when missing): the
  * initial JavaScript size, the time to the first line of a 1,000,000-line log, and the longest
  * main-thread task while scrolling it; BENCH_UI_LINES and BENCH_UI_ROUNDS size it.
@@ -26,6 +29,7 @@ import { benchLatency } from './latency.js';
 import { benchLogIngestion } from './log-ingestion.js';
 import { benchQueue } from './queue.js';
 import { benchRemoteLatency } from './remote-latency.js';
+import { benchSchedules } from './schedules.js';
 import { benchThroughput } from './throughput.js';
 import { benchUi } from './ui.js';
 import { benchWorkerRss } from './worker-rss.js';
@@ -40,6 +44,7 @@ const BENCHMARKS: Record<string, () => Promise<{ comparisons: Comparison[] }>> =
   backlog: benchBacklog,
   'worker-rss': benchWorkerRss,
   access: benchAccess,
+  schedules: benchSchedules,
   ui: benchUi,
 };
 

@@ -19,6 +19,9 @@ import { countByState } from './automation/executions/store.js';
 import { jobKind } from './automation/jobs/kind.js';
 import { registerJobRoutes } from './automation/jobs/routes.js';
 import { registerLogRoutes } from './automation/logs/routes.js';
+import { scheduleKind } from './automation/schedules/kind.js';
+import { registerScheduleRoutes } from './automation/schedules/routes.js';
+import { Scheduler } from './automation/schedules/scheduler.js';
 import type { Worker } from './automation/worker/worker.js';
 import { registerWorkerRoutes } from './automation/worker/routes.js';
 import { projectKind } from './access/projects.js';
@@ -51,6 +54,8 @@ export interface Baton extends Runtime {
   secrets: SecretService;
   http: HttpApp;
   worker: Worker | undefined;
+  /** Fires due schedules; every server runs one (standalone workers do not). */
+  scheduler: Scheduler;
   /** Stops accepting requests, drains the embedded worker (up to `drainMs`), closes the database. */
   close(drainMs?: number): Promise<void>;
 }
@@ -74,8 +79,14 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
           summary: { changes: changes.map((change) => `${changeTarget(change)} ${change.action}`) },
         });
       },
-      // Teams, policies, owners and job labels all feed authorization decisions.
-      committed: () => access.changed(),
+      committed: async (results) => {
+        // Schedules (and jobs, which may define them) change when schedulers should wake.
+        if (results.some((result) => result.kind === 'Schedule' || result.kind === 'Job')) {
+          events.publish('schedules');
+        }
+        // Teams, policies, owners and job labels all feed authorization decisions.
+        await access.changed();
+      },
     },
   );
   apply.register(teamKind);
@@ -83,9 +94,11 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   apply.register(serviceKind);
   apply.register(policyKind);
   apply.register(jobKind);
+  apply.register(scheduleKind);
   const executions = new ExecutionService(db, events, access);
   const approvals = new ApprovalService(db, events, access);
   const secrets = new SecretService(db, access, runtime.keyring);
+  const scheduler = new Scheduler({ db, caps: runtime.caps, events, access, metrics, logger });
 
   metrics.gaugeFromCollector(
     'baton_executions',
@@ -114,8 +127,10 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
     secrets,
     http,
     worker: undefined,
+    scheduler,
     close: async (drainMs = 0) => {
       await http.close();
+      await scheduler.stop();
       await baton.worker?.stop(drainMs);
       await runtime.duties.stop();
       access.close();
@@ -139,8 +154,10 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   registerWorkerRoutes(http, baton);
   registerSecretRoutes(http, baton);
   registerUsageRoutes(http, baton);
+  registerScheduleRoutes(http, baton);
   await registerWebUi(http, path.join(PACKAGE_ROOT, 'dist', 'web'));
   await http.ready();
+  scheduler.start();
 
   if (config.embeddedWorker) {
     baton.worker = createWorker(runtime, {

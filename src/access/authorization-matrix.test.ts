@@ -90,6 +90,8 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/executions/:id/log/stream': { status: 403 },
   'GET /api/v1/executions/:id/log/search': { status: 403 },
   'GET /api/v1/workers': { status: 403 },
+  'GET /api/v1/schedules': { status: 200, check: empty('schedules') },
+  'GET /api/v1/schedules/:project/:name': { status: 403 },
   'GET /api/v1/secrets': { status: 200, check: empty('secrets') },
   'PUT /api/v1/secrets/*': { body: { value: 'overwritten' }, status: 403 },
   'DELETE /api/v1/secrets/*': { status: 403 },
@@ -152,6 +154,11 @@ metadata: {name: risky, project: api}
 spec:
   approval: {approvers: team/sre}
   steps: [{name: hello, script: "echo risky"}]
+---
+apiVersion: baton/v1
+kind: Schedule
+metadata: {name: greet, project: api}
+spec: {job: greet, cron: "@yearly", enabled: false}
 `;
 
 describe.each(DIALECTS)('authorization matrix on %s', (dialect) => {
@@ -247,5 +254,7 @@ spec:
         .jobs.map((job: { name: string }) => job.name)
         .sort(),
     ).toEqual(['greet', 'risky']);
+    const schedules = await baton.request('GET', '/api/v1/schedules', undefined, other.headers);
+    expect(schedules.json().schedules.map((schedule: { name: string }) => schedule.name)).toEqual(['greet']);
   });
 });

@@ -36,7 +36,7 @@ export type Action = (typeof ACTIONS)[number];
 
 /**
  * Resources are named as paths: `project/ops`, `job/ops/disk-report`, `secret/db/prod/password`,
- * `team/payments`, `policy/NAME`, `workergroup/NAME`, `system`. A job also carries its labels, for label selectors.
+ * `team/payments`, `policy/NAME`, `workergroup/NAME`, `schedule/ops/nightly`, `system`. A job also carries its labels, for label selectors.
  */
 export type Resource = string | { path: string; labels?: Readonly<Record<string, string>> };
 
@@ -54,6 +54,8 @@ export const resources = {
   policy: (name: string): Resource => `policy/${name}`,
   service: (name: string): Resource => `service/${name}`,
   workerGroup: (name: string): Resource => `workergroup/${name}`,
+  /** A schedule; its project contains it, like a job. */
+  schedule: (project: string, name: string): Resource => `schedule/${project}/${name}`,
 };
 
 /** A rule that took part in a decision, for explanations. */

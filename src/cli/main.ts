@@ -11,6 +11,7 @@ import { registerJobCommand, registerJobsCommand } from './commands/jobs.js';
 import { registerLoginCommand } from './commands/login.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerRerunCommand, registerRunCommand } from './commands/run.js';
+import { registerSchedulesCommand } from './commands/schedules.js';
 import { registerUsageCommand } from './commands/usage.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTokensCommand } from './commands/tokens.js';
@@ -60,6 +61,7 @@ export function createProgram(): Command {
   registerJobsCommand(program);
   registerJobCommand(program);
   registerUsageCommand(program);
+  registerSchedulesCommand(program);
   registerExecutionCommands(program);
   registerApprovalCommands(program);
   registerLogsCommand(program);

@@ -17,7 +17,9 @@ export type Topic =
   /** Cancel was requested; payload is the execution id. */
   | 'cancel'
   /** Teams, policies or project owners changed: reload what authorization decides from. */
-  | 'access';
+  | 'access'
+  /** Schedules were applied: schedulers look again at when to wake. */
+  | 'schedules';
 
 export interface EventBus {
   publish(topic: Topic, id?: number): void;

@@ -73,6 +73,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly scheduleFireLateness = new Histogram({
+    name: 'baton_schedule_fire_lateness_seconds',
+    help: 'Time from the moment a schedule was due to its execution being queued, for fires by this server.',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly scheduleFires = new Counter({
+    name: 'baton_schedule_fires_total',
+    help: 'Due schedules handled by this server, by outcome: queued, skipped_misfire or refused.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly workerSlotsBusy = new Gauge({
     name: 'baton_worker_busy_slots',
     help: 'Executions this process is running now.',

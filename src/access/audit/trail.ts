@@ -20,6 +20,7 @@ export type AuditAction =
   | 'execution.approve'
   | 'execution.reject'
   | 'execution.approval-expired'
+  | 'schedule.fire'
   | 'token.create'
   | 'token.revoke'
   | 'user.create'

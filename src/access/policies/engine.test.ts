@@ -45,6 +45,10 @@ describe('globs', () => {
     expect(resourceMatches('project/ops', 'job/ops/restart')).toBe(true);
     expect(resourceMatches('project/ops', 'job/opsx/restart')).toBe(false);
     expect(resourceMatches('project/ops', 'secret/ops/x')).toBe(false);
+    // …and its schedules, including those a job's spec.schedules defines.
+    expect(resourceMatches('project/ops', 'schedule/ops/nightly')).toBe(true);
+    expect(resourceMatches('project/o*', 'schedule/ops/backup.nightly')).toBe(true);
+    expect(resourceMatches('project/ops', 'schedule/opsx/nightly')).toBe(false);
     const selector = { job: 'ops/*', labels: { tier: 'web' } };
     expect(resourceMatches(selector, { path: 'job/ops/restart', labels: { tier: 'web', x: 'y' } })).toBe(
       true,

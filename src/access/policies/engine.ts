@@ -77,12 +77,10 @@ export function resourceMatches(pattern: string | LabelSelector, resource: Resou
     return Object.entries(pattern.labels).every(([key, value]) => labels[key] === value);
   }
   if (pattern === '*' || globMatches(pattern, path)) return true;
-  // A project contains its jobs: `project/ops` covers `job/ops/restart`.
-  if (pattern.startsWith('project/') && path.startsWith('job/')) {
-    const project = path.slice('job/'.length, path.indexOf('/', 'job/'.length));
-    return globMatches(pattern, `project/${project}`);
-  }
-  return false;
+  // A project contains its jobs and schedules: `project/ops` covers `job/ops/restart`.
+  if (!pattern.startsWith('project/')) return false;
+  const contained = /^(?:job|schedule)\/([^/]+)\//.exec(path);
+  return contained !== null && globMatches(pattern, `project/${contained[1]}`);
 }
 
 /** An allow of `granted` also allows `requested`: admin includes all, every action includes view. */

@@ -90,49 +90,72 @@ function initialState(execution: NewExecution): ExecutionState {
   return execution.approvalExpiresAt === undefined ? 'queued' : 'awaiting_approval';
 }
 
+/** The row of a new execution. */
+function executionRow(execution: NewExecution) {
+  const claimed = execution.claimedBy;
+  return {
+    job_id: execution.jobId,
+    project: execution.project,
+    job_name: execution.job,
+    job_revision: execution.jobRevision,
+    spec: JSON.stringify(execution.spec),
+    options: JSON.stringify(execution.options),
+    requested_by: execution.requestedBy,
+    state: initialState(execution),
+    attempt: execution.attempt ?? 1,
+    retry_of: execution.retryOf ?? null,
+    parent_id: execution.parentId ?? null,
+    depth: execution.depth ?? 0,
+    concurrency_key: execution.concurrencyKey,
+    concurrency_limit: execution.concurrencyLimit,
+    worker_group: execution.spec.workerGroup ?? null,
+    retry_on_worker_loss: execution.spec.retryOnWorkerLoss ? 1 : 0,
+    queued_at: execution.now,
+    run_after: execution.runAfter ?? execution.now,
+    started_at: claimed ? execution.now : null,
+    lease_owner: claimed?.owner ?? null,
+    lease_expires_at: claimed?.leaseExpiresAt ?? null,
+    approval_expires_at: execution.approvalExpiresAt ?? null,
+  };
+}
+
 /** Inserts an execution and its pending steps; returns the new id. */
 export async function insertExecution(db: Db, execution: NewExecution): Promise<number> {
-  const claimed = execution.claimedBy;
-  const row = await db
-    .insertInto('executions')
-    .values({
-      job_id: execution.jobId,
-      project: execution.project,
-      job_name: execution.job,
-      job_revision: execution.jobRevision,
-      spec: JSON.stringify(execution.spec),
-      options: JSON.stringify(execution.options),
-      requested_by: execution.requestedBy,
-      state: initialState(execution),
-      attempt: execution.attempt ?? 1,
-      retry_of: execution.retryOf ?? null,
-      parent_id: execution.parentId ?? null,
-      depth: execution.depth ?? 0,
-      concurrency_key: execution.concurrencyKey,
-      concurrency_limit: execution.concurrencyLimit,
-      worker_group: execution.spec.workerGroup ?? null,
-      retry_on_worker_loss: execution.spec.retryOnWorkerLoss ? 1 : 0,
-      queued_at: execution.now,
-      run_after: execution.runAfter ?? execution.now,
-      started_at: claimed ? execution.now : null,
-      lease_owner: claimed?.owner ?? null,
-      lease_expires_at: claimed?.leaseExpiresAt ?? null,
-      approval_expires_at: execution.approvalExpiresAt ?? null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await db
-    .insertInto('execution_steps')
-    .values(
-      execution.spec.steps.map((step, idx) => ({
-        execution_id: row.id,
-        idx,
-        name: step.name,
-        state: 'pending',
-      })),
-    )
-    .execute();
-  return row.id;
+  return (await insertExecutions(db, [execution]))[0]!;
+}
+
+/** Rows per INSERT statement: well under SQLite's 32,766 parameters (executions have 22 columns, steps 4). */
+const EXECUTIONS_PER_INSERT = 200;
+const STEPS_PER_INSERT = 2000;
+
+/**
+ * Inserts executions and their pending steps, a few statements for the lot (the scheduler queues
+ * hundreds at once); returns the new ids in the order given.
+ */
+export async function insertExecutions(db: Db, executions: readonly NewExecution[]): Promise<number[]> {
+  const ids: number[] = [];
+  for (let start = 0; start < executions.length; start += EXECUTIONS_PER_INSERT) {
+    const chunk = executions.slice(start, start + EXECUTIONS_PER_INSERT);
+    const rows = await db.insertInto('executions').values(chunk.map(executionRow)).returning('id').execute();
+    // One statement takes ids in the order of its rows on both databases, but RETURNING does
+    // not promise that order: sorting the ids recovers which row got which.
+    ids.push(...rows.map((row) => row.id).sort((a, b) => a - b));
+  }
+  const steps = executions.flatMap((execution, index) =>
+    execution.spec.steps.map((step, idx) => ({
+      execution_id: ids[index]!,
+      idx,
+      name: step.name,
+      state: 'pending',
+    })),
+  );
+  for (let start = 0; start < steps.length; start += STEPS_PER_INSERT) {
+    await db
+      .insertInto('execution_steps')
+      .values(steps.slice(start, start + STEPS_PER_INSERT))
+      .execute();
+  }
+  return ids;
 }
 
 export async function getExecution(db: Db, id: number): Promise<Execution | undefined> {

@@ -12,6 +12,12 @@ import type {
 } from '../../platform/documents/apply.js';
 import { jobDocument, parseJobReference, type Job, type JobDocument, type JobSpec } from './model.js';
 import { deleteJob, ensureProject, getJobDigest, listJobNames, listJobSpecs, upsertJob } from './store.js';
+import {
+  jobSchedulePermissions,
+  jobScheduleProblems,
+  removeJobSchedules,
+  saveJobSchedules,
+} from '../schedules/kind.js';
 
 /** The document form of a stored job, as `baton apply` would have received it. */
 export function jobToDocument(job: Job): JobDocument {
@@ -227,11 +233,14 @@ export const jobKind: DocumentKind<JobDocument> = {
     ...(await checkServices(db, plan)),
     ...(await checkApprovals(db, plan)),
     ...(await missingSecretProblems(db, plan.documents)),
+    ...(await jobScheduleProblems(db, plan)),
   ],
   // Using a secret in a job needs `run` on it: `edit` on a project must not be a way to read one.
-  requires: async (db, document) => [
+  requires: async (db, document, _stored, actor) => [
     ...placementPermissions(document.spec),
     ...(await secretPermissions(db, document.spec)),
+    // Its schedules run it as someone: whoever applies them must be allowed to run it.
+    ...jobSchedulePermissions(document, actor),
   ],
   save: async (db, document, context) => {
     await ensureProject(db, document.metadata.project, context.now);
@@ -246,6 +255,10 @@ export const jobKind: DocumentKind<JobDocument> = {
       actor: context.actor,
       now: context.now,
     });
+    await saveJobSchedules(db, document, context);
   },
-  remove: (db, project, name) => deleteJob(db, project, name),
+  remove: async (db, project, name) => {
+    await removeJobSchedules(db, project, name);
+    await deleteJob(db, project, name);
+  },
 };

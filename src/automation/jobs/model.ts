@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { duration, resourceName } from '../../platform/documents/fields.js';
 import { secretDeliveries } from '../../access/secrets/model.js';
 import { checkOptionValue } from './options.js';
+import { jobScheduleSpec } from '../schedules/model.js';
 
 const OPTION_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -175,6 +176,8 @@ export const jobSpec = z
     approval: approvalSpec.optional(),
     /** Minutes the manual procedure takes; usage statistics report the time saved by running the job. */
     manualMinutes: z.number().min(0).optional(),
+    /** Schedules this job owns (sugar for `kind: Schedule` documents): applying the job creates, updates and removes them. */
+    schedules: z.array(jobScheduleSpec).optional(),
     steps: z.array(stepSpec).min(1),
   })
   .superRefine((spec, ctx) => {

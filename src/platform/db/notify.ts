@@ -10,7 +10,14 @@ import pg from 'pg';
 import { LocalEventBus, type EventBus, type Topic } from '../events.js';
 import type { Logger } from '../logging.js';
 
-const TOPICS: ReadonlySet<string> = new Set<Topic>(['queue', 'execution', 'log', 'cancel', 'access']);
+const TOPICS: ReadonlySet<string> = new Set<Topic>([
+  'queue',
+  'execution',
+  'log',
+  'cancel',
+  'access',
+  'schedules',
+]);
 
 export class PostgresEventBus implements EventBus {
   private readonly local = new LocalEventBus();

@@ -276,6 +276,39 @@ export interface DutyLeasesTable {
   expires_at: number;
 }
 
+export interface SchedulesTable {
+  id: Generated<number>;
+  project: string;
+  name: string;
+  job_name: string;
+  /** The job whose `spec.schedules` defines it; null for a Schedule document. */
+  defined_by_job: string | null;
+  description: string | null;
+  cron: string;
+  timezone: string;
+  options: JsonColumn;
+  enabled: number;
+  /** 'skip' or 'runOnce'. */
+  misfire: string;
+  /** `spec.runAs` as written. */
+  run_as: string | null;
+  /** The user or service account its executions run as: `run_as`, or whoever applied it. */
+  owner: string;
+  /** Null while disabled. */
+  next_fire_at: number | null;
+  /** The time the last fire was for, when a server handled it, what it did and why. */
+  last_scheduled_at: number | null;
+  last_fired_at: number | null;
+  last_outcome: string | null;
+  last_reason: string | null;
+  last_execution_id: number | null;
+  source: string;
+  digest: string;
+  created_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
 export interface Schema {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -297,4 +330,5 @@ export interface Schema {
   approvals: ApprovalsTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
+  schedules: SchedulesTable;
 }

@@ -51,8 +51,8 @@ export interface KindPlan<T> {
   documents: PlannedDocument<T>[];
   /** `scope/name` of documents that prune will delete. */
   deletions: { scope: string; name: string }[];
-  /** Names of the documents of another kind in the same apply (a Policy may name a Team applied with it). */
-  planned(kind: string): { scope: string; name: string }[];
+  /** The documents of another kind in the same apply (a Policy may name a Team applied with it). */
+  planned(kind: string): { scope: string; name: string; value: unknown }[];
 }
 
 /** A permission an apply needs beyond `edit` on the document itself. */
@@ -85,9 +85,10 @@ export interface DocumentKind<T> {
   check?(db: Db, plan: KindPlan<T>): Promise<PlanProblem[]>;
   /**
    * Further permissions the applier needs for this document, e.g. `run` on each secret a job
-   * uses, or `admin` on a project to change its owner. `stored` is the current stored form.
+   * uses, or `admin` on a project to change its owner. `stored` is the current stored form;
+   * `actor` is who applies it (a schedule that runs as someone else needs more).
    */
-  requires?(db: Db, document: T, stored: unknown): Promise<RequiredPermission[]>;
+  requires?(db: Db, document: T, stored: unknown, actor: Principal): Promise<RequiredPermission[]>;
   save(
     db: Db,
     document: T,
@@ -176,7 +177,9 @@ export class ApplyService {
         deletions,
         planned: (other) =>
           [...byKind].flatMap(([candidate, documents]) =>
-            candidate.kind === other ? documents.map(({ scope, name }) => ({ scope, name })) : [],
+            candidate.kind === other
+              ? documents.map(({ scope, name, value }) => ({ scope, name, value }))
+              : [],
           ),
       };
       plans.set(kind, plan);
@@ -192,7 +195,7 @@ export class ApplyService {
         this.authorize(actor, 'edit', kind.resource(document.scope, document.name));
         if (kind.requires) {
           const stored = await kind.load(this.db, document.scope, document.name);
-          for (const need of await kind.requires(this.db, document.value, stored?.document)) {
+          for (const need of await kind.requires(this.db, document.value, stored?.document, actor)) {
             this.authorizeNeed(actor, need, document.source);
           }
         }
