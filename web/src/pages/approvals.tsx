@@ -2,10 +2,10 @@
  * The approvals inbox: executions awaiting the caller's decision, with what they would run and
  * how long is left; and the caller's own requests, which wait on others (nobody approves their own).
  */
-import { useId, useState } from 'react';
-import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
-import { get, post } from '../api/client';
+import { get } from '../api/client';
 import type {
   ApprovalDecision,
   ApprovalRequirement,
@@ -14,6 +14,7 @@ import type {
 } from '../api/approvals';
 import type { Execution, ExecutionPage } from '../api/types';
 import { Empty, ErrorMessage, Loading, PageHeader, StateBadge } from '../components/common';
+import { DecisionForm, type Verdict } from '../components/decision-form';
 import { useNow } from '../components/use-now';
 import { formatAgo, formatTime } from '../format';
 import { useUser } from '../session';
@@ -84,7 +85,9 @@ export default function ApprovalsPage() {
                 >
                   <DecisionForm
                     executionId={pending.execution.id}
-                    onDecided={(outcome) => setOutcomes((earlier) => [outcome, ...earlier].slice(0, 5))}
+                    onDecided={(verdict, execution) =>
+                      setOutcomes((earlier) => [decisionOutcome(verdict, execution), ...earlier].slice(0, 5))
+                    }
                   />
                 </ApprovalCard>
               </li>
@@ -225,94 +228,10 @@ function ApprovalCard({
   );
 }
 
-/** Approve or reject with a comment; rejecting needs one (the API says why a run never happened). */
-function DecisionForm({
-  executionId,
-  onDecided,
-}: {
-  executionId: number;
-  /** Told what happened, in words; the card leaves the inbox once the list is read again. */
-  onDecided: (outcome: string) => void;
-}) {
-  const queryClient = useQueryClient();
-  const [comment, setComment] = useState('');
-  const [busy, setBusy] = useState<'approve' | 'reject' | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [missingReason, setMissingReason] = useState(false);
-  const commentId = useId();
-  const hintId = useId();
-
-  const decide = async (verdict: 'approve' | 'reject') => {
-    setError(null);
-    if (verdict === 'reject' && comment.trim() === '') {
-      setMissingReason(true);
-      document.getElementById(commentId)?.focus();
-      return;
-    }
-    setBusy(verdict);
-    try {
-      const { execution } = await post<{ execution: Execution }>(
-        `/api/v1/executions/${executionId}/${verdict}`,
-        comment.trim() ? { comment: comment.trim() } : {},
-      );
-      onDecided(
-        verdict === 'reject'
-          ? `Rejected: #${executionId} will not run.`
-          : execution.state === 'awaiting_approval'
-            ? `Approved; #${executionId} still needs more approvals.`
-            : `Approved; #${executionId} is ${execution.state.replace(/_/g, ' ')}.`,
-      );
-      await Promise.all([
-        queryClient.invalidateQueries({ queryKey: ['approvals'] }),
-        queryClient.invalidateQueries({ queryKey: ['executions'] }),
-        queryClient.invalidateQueries({ queryKey: ['execution', executionId] }),
-      ]);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(null);
-    }
-  };
-
-  return (
-    <form className="decision" onSubmit={(event) => event.preventDefault()}>
-      <label htmlFor={commentId}>Comment (optional to approve, required to reject)</label>
-      <textarea
-        id={commentId}
-        rows={2}
-        maxLength={2000}
-        value={comment}
-        aria-invalid={missingReason && comment.trim() === ''}
-        aria-describedby={missingReason ? hintId : undefined}
-        onChange={(event) => {
-          setComment(event.target.value);
-          if (event.target.value.trim()) setMissingReason(false);
-        }}
-      />
-      {missingReason && (
-        <p id={hintId} className="field-error">
-          Say why you reject it: the requester sees this comment.
-        </p>
-      )}
-      <div className="decision-buttons">
-        <button
-          type="button"
-          className="primary"
-          disabled={busy !== null}
-          onClick={() => void decide('approve')}
-        >
-          {busy === 'approve' ? 'Approving…' : 'Approve'}
-        </button>
-        <button
-          type="button"
-          className="danger"
-          disabled={busy !== null}
-          onClick={() => void decide('reject')}
-        >
-          {busy === 'reject' ? 'Rejecting…' : 'Reject'}
-        </button>
-      </div>
-      <ErrorMessage error={error} />
-    </form>
-  );
+/** What the inbox says after a decision. */
+function decisionOutcome(verdict: Verdict, execution: Execution): string {
+  if (verdict === 'reject') return `Rejected: #${execution.id} will not run.`;
+  return execution.state === 'awaiting_approval'
+    ? `Approved; #${execution.id} still needs more approvals.`
+    : `Approved; #${execution.id} is ${execution.state.replace(/_/g, ' ')}.`;
 }

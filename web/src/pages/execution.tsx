@@ -4,7 +4,7 @@
  * approved or rejected when it waits for that. Secret options hold a secret's path, never its
  * value (the API never has the value to give), so they are shown and re-used as they are.
  */
-import { useId, useRef, useState, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useLocation } from 'wouter';
 import { ApiError, get, post } from '../api/client';
@@ -12,6 +12,7 @@ import type { PendingApprovals } from '../api/approvals';
 import { executionPath, type ExecutionDetail, type ExecutionStep } from '../api/executions';
 import { FINISHED_STATES, type Execution, type JobDetail } from '../api/types';
 import { ErrorMessage, Loading, PageHeader, StateBadge } from '../components/common';
+import { DecisionForm } from '../components/decision-form';
 import { LogView, type LogViewHandle } from '../components/log-view/log-view';
 import { prefetchLogLines } from '../components/log-view/use-log-source';
 import { useNow } from '../components/use-now';
@@ -643,84 +644,12 @@ function ApprovalPanel({
         <ErrorMessage error={inbox.error} />
       )}
       {awaiting && standing.kind === 'may-decide' && (
-        <DecisionForm executionId={execution.id} onDecided={onDecided} />
+        <DecisionForm
+          executionId={execution.id}
+          onDecided={onDecided}
+          renderError={(error) => <ActionError error={error} />}
+        />
       )}
     </section>
-  );
-}
-
-/** Approve with an optional comment, or reject with a required one (the requester reads why). */
-function DecisionForm({ executionId, onDecided }: { executionId: number; onDecided: () => Promise<void> }) {
-  const queryClient = useQueryClient();
-  const [comment, setComment] = useState('');
-  const [busy, setBusy] = useState<'approve' | 'reject' | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [missingReason, setMissingReason] = useState(false);
-  const commentId = useId();
-  const hintId = useId();
-
-  const decide = async (verdict: 'approve' | 'reject') => {
-    setError(null);
-    const text = comment.trim();
-    if (verdict === 'reject' && text === '') {
-      setMissingReason(true);
-      document.getElementById(commentId)?.focus();
-      return;
-    }
-    setBusy(verdict);
-    try {
-      await post(`${executionPath(executionId)}/${verdict}`, text ? { comment: text } : {});
-      await Promise.all([
-        onDecided(),
-        queryClient.invalidateQueries({ queryKey: ['approvals'] }),
-        queryClient.invalidateQueries({ queryKey: ['executions'] }),
-      ]);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(null);
-    }
-  };
-
-  return (
-    <form className="decision-form" onSubmit={(event) => event.preventDefault()}>
-      <label htmlFor={commentId}>Comment (optional to approve, required to reject)</label>
-      <textarea
-        id={commentId}
-        rows={2}
-        maxLength={2000}
-        value={comment}
-        aria-invalid={missingReason && comment.trim() === ''}
-        aria-describedby={missingReason ? hintId : undefined}
-        onChange={(event) => {
-          setComment(event.target.value);
-          if (event.target.value.trim()) setMissingReason(false);
-        }}
-      />
-      {missingReason && (
-        <p id={hintId} className="field-error">
-          Say why you reject it: the requester sees this comment.
-        </p>
-      )}
-      <div className="decision-buttons">
-        <button
-          type="button"
-          className="primary"
-          disabled={busy !== null}
-          onClick={() => void decide('approve')}
-        >
-          {busy === 'approve' ? 'Approving…' : 'Approve'}
-        </button>
-        <button
-          type="button"
-          className="danger"
-          disabled={busy !== null}
-          onClick={() => void decide('reject')}
-        >
-          {busy === 'reject' ? 'Rejecting…' : 'Reject'}
-        </button>
-      </div>
-      <ActionError error={error} />
-    </form>
   );
 }
