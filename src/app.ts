@@ -33,6 +33,8 @@ import { registerPolicyRoutes } from './access/policies/routes.js';
 import { registerTeamRoutes } from './access/teams/routes.js';
 import { registerServiceRoutes } from './reliability/services/routes.js';
 import { registerUsageRoutes } from './insights/usage/routes.js';
+import { NotificationDispatcher } from './automation/notifications/dispatcher.js';
+import { registerNotificationRoutes } from './automation/notifications/routes.js';
 import { teamKind } from './access/teams/kind.js';
 import { serviceKind } from './reliability/services/kind.js';
 import type { Config } from './platform/config.js';
@@ -56,6 +58,8 @@ export interface Baton extends Runtime {
   worker: Worker | undefined;
   /** Fires due schedules; every server runs one (standalone workers do not). */
   scheduler: Scheduler;
+  /** Sends notification deliveries; every server runs one (standalone workers do not). */
+  notifications: NotificationDispatcher;
   /** Stops accepting requests, drains the embedded worker (up to `drainMs`), closes the database. */
   close(drainMs?: number): Promise<void>;
 }
@@ -99,6 +103,16 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   const approvals = new ApprovalService(db, events, access);
   const secrets = new SecretService(db, access, runtime.keyring);
   const scheduler = new Scheduler({ db, caps: runtime.caps, events, access, metrics, logger });
+  const notifications = new NotificationDispatcher({
+    db,
+    keyring: runtime.keyring,
+    events,
+    logger,
+    metrics,
+    owner: name,
+    publicUrl: config.publicUrl,
+    ...config.notifications,
+  });
 
   metrics.gaugeFromCollector(
     'baton_executions',
@@ -128,10 +142,12 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
     http,
     worker: undefined,
     scheduler,
+    notifications,
     close: async (drainMs = 0) => {
       await http.close();
       await scheduler.stop();
       await baton.worker?.stop(drainMs);
+      await notifications.stop();
       await runtime.duties.stop();
       access.close();
       await runtime.database.close();
@@ -155,9 +171,11 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   registerSecretRoutes(http, baton);
   registerUsageRoutes(http, baton);
   registerScheduleRoutes(http, baton);
+  registerNotificationRoutes(http, baton);
   await registerWebUi(http, path.join(PACKAGE_ROOT, 'dist', 'web'));
   await http.ready();
   scheduler.start();
+  notifications.start();
 
   if (config.embeddedWorker) {
     baton.worker = createWorker(runtime, {

@@ -81,6 +81,7 @@ const MATRIX: Record<string, Expectation> = {
   'POST /api/v1/jobs/:project/:name/executions': { body: {}, status: 403 },
   'GET /api/v1/executions': { status: 200, check: empty('executions') },
   'GET /api/v1/executions/:id': { status: 403 },
+  'GET /api/v1/executions/:id/notifications': { status: 403 },
   'POST /api/v1/executions/:id/cancel': { status: 403 },
   'POST /api/v1/executions/:id/approve': { body: {}, status: 403 },
   'POST /api/v1/executions/:id/reject': { body: { comment: 'no' }, status: 403 },

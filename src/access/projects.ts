@@ -12,6 +12,13 @@ import { digestOf, type DocumentKind } from '../platform/documents/apply.js';
 import { duration, resourceName } from '../platform/documents/fields.js';
 import { resources } from './model.js';
 import { checkPlannedSubjects } from './subjects.js';
+import { readJson } from '../platform/db/capabilities.js';
+import {
+  notificationSecrets,
+  notificationsSpec,
+  type NotificationSpec,
+} from '../automation/notifications/model.js';
+import { existingSecretPaths } from './secrets/store.js';
 
 export const projectDocument = z.strictObject({
   apiVersion: z.literal('baton/v1'),
@@ -23,6 +30,8 @@ export const projectDocument = z.strictObject({
       owner: resourceName.optional(),
       /** Executions and logs of this project are deleted this long after they finish. */
       retention: duration.optional(),
+      /** Notifications sent for executions of every job in the project. */
+      notifications: notificationsSpec.optional(),
     })
     .default({}),
 });
@@ -43,12 +52,15 @@ export const projectKind: DocumentKind<ProjectDocument> = {
       spec: {
         ...(row.owner_team === null ? {} : { owner: row.owner_team }),
         ...(row.retention_ms === null ? {} : { retention: formatDuration(row.retention_ms) }),
+        ...(row.notifications === null
+          ? {}
+          : { notifications: readJson<NotificationSpec[]>(row.notifications) }),
       },
     };
     return { digest: digestOf(document), document };
   },
-  check: (db, plan) =>
-    checkPlannedSubjects(
+  check: async (db, plan) => {
+    const subjectProblems = await checkPlannedSubjects(
       db,
       plan,
       plan.documents.flatMap(({ source, value }) =>
@@ -56,11 +68,37 @@ export const projectKind: DocumentKind<ProjectDocument> = {
           ? []
           : [{ subject: `team/${value.spec.owner}`, document: source, path: ['spec', 'owner'] }],
       ),
-    ),
-  requires: async (_db, document, stored) => {
-    const before = (stored as ProjectDocument | undefined)?.spec.owner;
-    if (before === document.spec.owner) return [];
+    );
+    // Every secret a notification names must exist, like the secrets of jobs.
+    const named = plan.documents.flatMap(({ source, value }) =>
+      notificationSecrets(value.spec.notifications, ['spec', 'notifications']).map((secret) => ({
+        ...secret,
+        source,
+      })),
+    );
+    const existing = await existingSecretPaths(db, [...new Set(named.map((secret) => secret.path))]);
     return [
+      ...subjectProblems,
+      ...named
+        .filter((secret) => !existing.has(secret.path))
+        .map((secret) => ({
+          document: secret.source,
+          path: secret.field,
+          message: `unknown secret "${secret.path}"`,
+          expected: 'a secret that exists (baton secrets set PATH)',
+        })),
+    ];
+  },
+  requires: async (_db, document, stored) => {
+    // Naming a secret in a notification needs `run` on it, as in a job: `edit` on a project
+    // must not be a way to send a secret's value to a receiver of one's choosing.
+    const secrets = notificationSecrets(document.spec.notifications, ['spec', 'notifications']).map(
+      ({ path, field }) => ({ action: 'run' as const, resource: resources.secret(path), path: field }),
+    );
+    const before = (stored as ProjectDocument | undefined)?.spec.owner;
+    if (before === document.spec.owner) return secrets;
+    return [
+      ...secrets,
       { action: 'admin', resource: resources.project(document.metadata.name), path: ['spec', 'owner'] },
     ];
   },
@@ -71,6 +109,8 @@ export const projectKind: DocumentKind<ProjectDocument> = {
       owner_team: document.spec.owner ?? null,
       description: document.metadata.description ?? null,
       retention_ms: document.spec.retention ? parseDuration(document.spec.retention)! : null,
+      notifications:
+        document.spec.notifications === undefined ? null : JSON.stringify(document.spec.notifications),
     };
     await db
       .insertInto('projects')

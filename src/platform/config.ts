@@ -55,6 +55,8 @@ export interface Config {
    * addresses/CIDRs separated by commas; absent: none.
    */
   trustProxy: boolean | string | undefined;
+  /** Notification deliveries: waits before each retry (its length + 1 is the number of attempts), and the per-attempt timeout. */
+  notifications: { backoffMs: number[]; timeoutMs: number; pollMs: number };
 }
 
 export interface OidcConfig {
@@ -134,6 +136,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     publicUrl: overrides.publicUrl ?? (env.BATON_PUBLIC_URL || undefined),
     oidc: overrides.oidc ?? oidcFromEnv(env),
     trustProxy: overrides.trustProxy ?? trustProxyFromEnv(env.BATON_TRUST_PROXY),
+    notifications: overrides.notifications ?? {
+      backoffMs: [10_000, 60_000, 300_000, 1_800_000],
+      timeoutMs: 10_000,
+      pollMs: 1_000,
+    },
   };
 }
 

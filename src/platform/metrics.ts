@@ -87,6 +87,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly notificationAttempts = new Counter({
+    name: 'baton_notification_attempts_total',
+    help: 'Notification delivery attempts by this server, by channel and outcome: delivered, retry or gave_up.',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly workerSlotsBusy = new Gauge({
     name: 'baton_worker_busy_slots',
     help: 'Executions this process is running now.',

@@ -13,6 +13,7 @@ import type { FieldPath } from '../../platform/documents/source.js';
 import { InputError } from '../../platform/errors.js';
 import { checkSecretPath } from './model.js';
 import { existingSecretPaths } from './store.js';
+import { notificationSecrets } from '../../automation/notifications/model.js';
 
 /** Every secret path a job document names itself, with where it names it. */
 export function secretsNamedBy(spec: JobSpec): { path: string; field: FieldPath }[] {
@@ -26,6 +27,7 @@ export function secretsNamedBy(spec: JobSpec): { path: string; field: FieldPath 
       named.push({ path: option.default, field: ['spec', 'options', index, 'default'] });
     }
   });
+  named.push(...notificationSecrets(spec.notifications, ['spec', 'notifications']));
   return named;
 }
 

@@ -22,6 +22,7 @@ import { authorizeSecretOptions } from '../../access/secrets/references.js';
 import { getJob, listJobs } from '../jobs/store.js';
 import { TERMINAL_STATES, type Execution, type ExecutionStep } from './model.js';
 import { isAlive, listWorkers } from '../worker/registry.js';
+import { enqueueForExecution } from '../notifications/store.js';
 import {
   countAhead,
   getExecution,
@@ -120,6 +121,8 @@ export class ExecutionService {
         },
         now,
       );
+      // In the same transaction: an execution awaiting approval is never without its notice.
+      if (approval) await enqueueForExecution(trx, inserted, 'approval_needed', { now });
       return inserted;
     });
     // An execution awaiting approval is not claimable yet; approving it wakes the workers.

@@ -8,6 +8,7 @@ import { duration, resourceName } from '../../platform/documents/fields.js';
 import { secretDeliveries } from '../../access/secrets/model.js';
 import { checkOptionValue } from './options.js';
 import { jobScheduleSpec } from '../schedules/model.js';
+import { notificationsSpec } from '../notifications/model.js';
 
 const OPTION_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -178,6 +179,8 @@ export const jobSpec = z
     manualMinutes: z.number().min(0).optional(),
     /** Schedules this job owns (sugar for `kind: Schedule` documents): applying the job creates, updates and removes them. */
     schedules: z.array(jobScheduleSpec).optional(),
+    /** Webhooks, Slack messages or emails sent on this job's execution events (see also the project's). */
+    notifications: notificationsSpec.optional(),
     steps: z.array(stepSpec).min(1),
   })
   .superRefine((spec, ctx) => {

@@ -16,6 +16,7 @@
  * runs for its own time, and each missed time within the grace runs too, in order: a server that
  * stalls for three seconds still queues one execution per second of an every-second schedule.
  */
+import { queueNotifications } from '../notifications/outbox.js';
 import { approvalRequirement } from '../../access/approvals/model.js';
 import { appendAudit } from '../../access/audit/trail.js';
 import type { AccessControl } from '../../access/authorize.js';
@@ -195,6 +196,7 @@ export class Scheduler {
         report.queued.push({ ...entry, executionId: executionId! });
         metrics.scheduleFireLateness.observe((firedAt - fire.dueAt) / 1000);
         if (execution?.approvalExpiresAt === undefined) claimable = true;
+        else await queueNotifications({ db, logger }, { id: executionId! }, 'approval_needed');
         events.publish('execution', executionId);
         if (fire.reason) logger.info({ schedule: entry.schedule, execution: executionId }, fire.reason);
       } else if (fire.outcome === 'skipped_misfire') {

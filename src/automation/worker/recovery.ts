@@ -9,6 +9,7 @@ import type { Metrics } from '../../platform/metrics.js';
 import type { Duty } from '../../platform/duties.js';
 import { recoverExpiredLeases } from '../executions/store.js';
 import { deleteGoneWorkers } from './registry.js';
+import { queueNotifications } from '../notifications/outbox.js';
 
 /** Re-queues (retryOnWorkerLoss) or fails the executions whose lease expired. */
 export function leaseRecoveryDuty(ctx: { db: Db; events: EventBus; logger: Logger; metrics: Metrics }): Duty {
@@ -21,6 +22,7 @@ export function leaseRecoveryDuty(ctx: { db: Db; events: EventBus; logger: Logge
         ctx.logger.warn({ execution: execution.id }, 'failed an execution whose worker was lost');
         ctx.metrics.recovered.inc({ outcome: 'failed' });
         ctx.metrics.executionsFinished.inc({ state: 'failed' });
+        await queueNotifications(ctx, execution, 'failed');
         ctx.events.publish('execution', execution.id);
       }
       for (const id of requeued) {

@@ -3,6 +3,7 @@
  * handlers, continueOnError, step and execution timeouts, cancel, nested jobs, and the retry
  * that a failed attempt schedules.
  */
+import { finishEvent, queueNotifications } from '../notifications/outbox.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -490,6 +491,8 @@ async function complete(
     );
     return;
   }
+  const event = finishEvent(outcome.state);
+  if (event) await queueNotifications(ctx, execution, event);
   ctx.metrics.executionsFinished.inc({ state: outcome.state });
   ctx.metrics.logBytes.inc(log.bytes);
   ctx.metrics.logDiscardedBytes.inc(log.discardedBytes);

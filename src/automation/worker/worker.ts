@@ -7,6 +7,7 @@
  * its machine or network is gone) loses its executions to lease recovery (see recovery.ts); if
  * it comes back, it notices the lost lease and ends the process tree it still runs.
  */
+import { queueNotifications } from '../notifications/outbox.js';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
@@ -192,6 +193,8 @@ export class Worker {
 
   private launch(execution: Execution): void {
     this.options.events.publish('execution', execution.id);
+    // Not awaited: queueing a notification must not delay the run.
+    void queueNotifications(this.options, execution, 'started');
     const context: RunContext = {
       ...this.options,
       owner: this.name,

@@ -8,6 +8,7 @@ import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_scale_out.js';
 import * as m0003 from './migrations/0003_delegation.js';
 import * as m0004 from './migrations/0004_schedules.js';
+import * as m0005 from './migrations/0005_notifications.js';
 
 /** A migration receives the capability record so column types can follow the dialect. */
 export interface BatonMigration {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, BatonMigration> = {
   '0002_scale_out': m0002,
   '0003_delegation': m0003,
   '0004_schedules': m0004,
+  '0005_notifications': m0005,
 };
 
 /** Applies every migration not applied yet; throws with the failing migration's name. */

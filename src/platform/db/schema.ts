@@ -163,6 +163,42 @@ export interface ProjectsTable {
   retention_ms: number | null;
   /** The team that owns the project: its members may work in it without a policy. */
   owner_team: string | null;
+  /** spec.notifications of the Project document: they apply to every job of the project. */
+  notifications: JsonColumn | null;
+}
+
+export interface NotificationDeliveriesTable {
+  id: Generated<number>;
+  execution_id: number;
+  project: string;
+  job_name: string;
+  event: string;
+  channel: string;
+  /** 'job' or 'project': whose spec.notifications, and which entry of it. */
+  source: string;
+  source_index: number;
+  /** The notification as written: secret paths, never secret values. */
+  target: JsonColumn;
+  payload: JsonColumn;
+  /** 'pending', 'delivered' or 'failed' (gave up after the last attempt). */
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export interface NotificationAttemptsTable {
+  delivery_id: number;
+  attempt: number;
+  at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
 }
 
 export interface JobsTable {
@@ -331,4 +367,6 @@ export interface Schema {
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   schedules: SchedulesTable;
+  notification_deliveries: NotificationDeliveriesTable;
+  notification_attempts: NotificationAttemptsTable;
 }
