@@ -59,10 +59,10 @@ describe('baton schedules', () => {
     expect(header).toMatch(/^SCHEDULE\s+JOB\s+CRON\s+TIMEZONE\s+NEXT FIRE\s+LAST FIRE\s+OWNER$/);
     const rows = rest.slice(0, 3);
     expect(rows[0]).toMatch(
-      /^ops\/as-carol\s+backup\s+\* \* \* \* \*\s+UTC\s+\d{4}-\d\d-\d\d \d\d:\d\d:00 \(in \S+\)\s+refused \S+ ago\s+carol$/,
+      /^ops\/as-carol\s+backup\s+\* \* \* \* \*\s+UTC\s+\d{4}-\d\d-\d\d \d\d:\d\d:00 \((in \S+|due now)\)\s+refused \S+ ago\s+carol$/,
     );
     expect(rows[1]).toMatch(
-      /^ops\/backup\.nightly\s+backup\s+0 30 2 \* \* \*\s+Europe\/Paris\s+\d{4}-\S+ \S+ \(in \S+\)\s+-\s+admin$/,
+      /^ops\/backup\.nightly\s+backup\s+0 30 2 \* \* \*\s+Europe\/Paris\s+\d{4}-\S+ \S+ \((in \S+|due now)\)\s+-\s+admin$/,
     );
     expect(rows[2]).toMatch(/^ops\/paused\s+backup\s+\*\/5 \* \* \* \*\s+UTC\s+disabled\s+-\s+admin$/);
     expect(result.stdout).toContain(
