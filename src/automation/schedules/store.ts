@@ -47,24 +47,22 @@ export function toSchedule(row: ScheduleRow): Schedule {
   };
 }
 
-export interface ScheduleWrite {
-  project: string;
-  name: string;
-  job: string;
-  definedByJob: string | null;
-  description: string | null;
-  cron: string;
-  timezone: string;
-  options: Record<string, unknown>;
-  enabled: boolean;
-  misfire: MisfirePolicy;
-  runAs: string | null;
-  owner: string;
-  source: string;
-  digest: string;
-  actor: string;
-  now: number;
-}
+/** What an apply writes: the definition fields of a Schedule, and who applied which source when. */
+export type ScheduleWrite = Pick<
+  Schedule,
+  | 'project'
+  | 'name'
+  | 'job'
+  | 'definedByJob'
+  | 'description'
+  | 'cron'
+  | 'timezone'
+  | 'options'
+  | 'enabled'
+  | 'misfire'
+  | 'runAs'
+  | 'owner'
+> & { source: string; digest: string; actor: string; now: number };
 
 /**
  * Creates or updates a schedule. The next fire time is kept when neither the expression, the

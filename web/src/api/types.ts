@@ -1,23 +1,11 @@
 /** The API's answers as the UI reads them (see GET /api/openapi.json for the full description). */
 
-export const EXECUTION_STATES = [
-  'awaiting_approval',
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'timed_out',
-  'rejected',
-] as const;
-export type ExecutionState = (typeof EXECUTION_STATES)[number];
-export const FINISHED_STATES: ReadonlySet<string> = new Set([
-  'succeeded',
-  'failed',
-  'cancelled',
-  'timed_out',
-  'rejected',
-]);
+// The states are the server's own list (src/ is imported as the run form imports option checks),
+// so a state added there reaches the badges and filters here.
+export { EXECUTION_STATES, type ExecutionState } from '../../../src/automation/executions/model.js';
+import { TERMINAL_STATES, type ExecutionState } from '../../../src/automation/executions/model.js';
+/** States an execution never leaves. */
+export const FINISHED_STATES: ReadonlySet<string> = TERMINAL_STATES;
 
 export interface SessionUser {
   name: string;
