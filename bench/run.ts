@@ -18,7 +18,7 @@
  * `schedules` fires 1,000 schedules due in the same second on SQLite and PostgreSQL and reports
  * p50/p99/max lateness against one schedule alone; BENCH_SCHEDULES and BENCH_SCHEDULE_ROUNDS size it.
  *
- * `ui` drives the web UI in Chromium (installed by scripts/install-browser.sh when missing): the
+ * `ui` drives the web UI in Chromium (installed by scripts/install-test-deps.sh when missing): the
  * initial JavaScript size, the time to the first line of a 1,000,000-line log, and the longest
  * main-thread task while scrolling it; BENCH_UI_LINES and BENCH_UI_ROUNDS size it.
  */

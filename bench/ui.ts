@@ -15,7 +15,7 @@
  *    longer than 100 ms. The baseline is the same page left idle as long.
  *
  * BENCH_UI_ROUNDS (default 5) sets the rounds of (2). Chromium is installed with
- * scripts/install-browser.sh when missing; without it the benchmark reports itself skipped.
+ * scripts/install-test-deps.sh when missing; without it the benchmark reports itself skipped.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -134,10 +134,10 @@ function measureBundle() {
 function browserProblem(): string | undefined {
   if (!fs.existsSync(path.join(WEB_ROOT, 'index.html'))) return 'the web UI is not built (npm run build)';
   if (fs.existsSync(CHROMIUM)) return undefined;
-  progress('ui: Chromium is missing; installing it with scripts/install-browser.sh');
+  progress('ui: Chromium is missing; installing it with scripts/install-test-deps.sh');
   const install = spawnSync('bash', [path.join(ROOT, 'scripts', 'install-browser.sh')], { stdio: 'inherit' });
   if (install.status !== 0 || !fs.existsSync(CHROMIUM)) {
-    return `Chromium is missing at ${CHROMIUM} and scripts/install-browser.sh could not install it`;
+    return `Chromium is missing at ${CHROMIUM} and scripts/install-test-deps.sh could not install it`;
   }
   return undefined;
 }

@@ -23,7 +23,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 /** Where the tests leave pictures of the main pages for a person to look at (git-ignored). */
 export const SCREENSHOT_DIR = path.join(ROOT, 'test-output', 'screenshots');
 
-/** Debian's Chromium, installed by scripts/install-browser.sh before `npm test` runs. */
+/** Debian's Chromium, installed by scripts/install-test-deps.sh before `npm test` runs. */
 const CHROMIUM = process.env.BATON_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
