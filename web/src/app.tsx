@@ -16,6 +16,7 @@ const PAGE_LOADERS = {
   executions: () => import('./pages/execution'),
   history: () => import('./pages/history'),
   approvals: () => import('./pages/approvals'),
+  schedules: () => import('./pages/schedules'),
   workers: () => import('./pages/workers'),
   audit: () => import('./pages/audit'),
   usage: () => import('./pages/usage'),
@@ -24,6 +25,7 @@ const PAGE_LOADERS = {
 const ExecutionPage = lazy(PAGE_LOADERS.executions);
 const HistoryPage = lazy(PAGE_LOADERS.history);
 const ApprovalsPage = lazy(PAGE_LOADERS.approvals);
+const SchedulesPage = lazy(PAGE_LOADERS.schedules);
 const WorkersPage = lazy(PAGE_LOADERS.workers);
 const AuditPage = lazy(PAGE_LOADERS.audit);
 const UsagePage = lazy(PAGE_LOADERS.usage);
@@ -48,6 +50,7 @@ const NAVIGATION = [
   { path: '/jobs', label: 'Jobs', key: 'j' },
   { path: '/executions', label: 'History', key: 'h' },
   { path: '/approvals', label: 'Approvals', key: 'a' },
+  { path: '/schedules', label: 'Schedules', key: 's' },
   { path: '/usage', label: 'Usage', key: 'u' },
   { path: '/workers', label: 'Workers', key: 'w' },
 ] as const;
@@ -80,6 +83,7 @@ export function App() {
           <Route path="/executions" component={HistoryPage} />
           <Route path="/executions/:id">{(params) => <ExecutionPage id={Number(params.id)} />}</Route>
           <Route path="/approvals" component={ApprovalsPage} />
+          <Route path="/schedules" component={SchedulesPage} />
           <Route path="/workers" component={WorkersPage} />
           <Route path="/audit" component={AuditPage} />
           <Route path="/usage" component={UsagePage} />

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { elapsedMs, formatAgo, formatBytes, formatDuration, formatRate, formatState } from './format';
+import {
+  elapsedMs,
+  formatAgo,
+  formatBytes,
+  formatDuration,
+  formatIn,
+  formatRate,
+  formatState,
+} from './format';
 
 describe('how numbers read on the page', () => {
   it('writes durations in the unit a person would use', () => {
@@ -19,6 +27,16 @@ describe('how numbers read on the page', () => {
     expect(formatRate(0.9999)).toBe('>99.9%');
     expect(formatRate(0.0001)).toBe('<0.1%');
     expect(formatRate(null)).toBe('—');
+  });
+
+  it('writes times to come as a countdown, and a past one as due', () => {
+    const now = Date.parse('2026-11-23T12:00:00Z');
+    expect(formatIn('2026-11-23T12:00:40Z', now)).toBe('in 40 s');
+    expect(formatIn('2026-11-23T12:05:00Z', now)).toBe('in 5 min');
+    expect(formatIn('2026-11-23T15:00:00Z', now)).toBe('in 3 h');
+    expect(formatIn('2026-11-25T12:00:00Z', now)).toBe('in 2 d');
+    expect(formatIn('2026-11-23T11:59:59Z', now)).toBe('due now');
+    expect(formatIn(null, now)).toBe('—');
   });
 
   it('writes times relative to now, and old ones as dates', () => {

@@ -36,6 +36,17 @@ export function formatAgo(iso: string | null | undefined, now = Date.now()): str
   return iso.slice(0, 10);
 }
 
+/** "due now", "in 40 s", "in 5 min", "in 3 h", "in 2 d": how long until a time to come. */
+export function formatIn(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '—';
+  const seconds = Math.round((Date.parse(iso) - now) / 1000);
+  if (seconds <= 0) return 'due now';
+  if (seconds < 60) return `in ${seconds} s`;
+  if (seconds < 3600) return `in ${Math.round(seconds / 60)} min`;
+  if (seconds < 86_400) return `in ${Math.round(seconds / 3600)} h`;
+  return `in ${Math.round(seconds / 86_400)} d`;
+}
+
 /** Local date and time to the second, for tooltips and detail pages. */
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';

@@ -13,6 +13,7 @@ import { executionPath, type ExecutionDetail, type ExecutionStep } from '../api/
 import { FINISHED_STATES, type Execution, type JobDetail } from '../api/types';
 import { ErrorMessage, Loading, PageHeader, StateBadge } from '../components/common';
 import { DecisionForm } from '../components/decision-form';
+import { NotificationDeliveries } from '../components/notification-deliveries';
 import { LogView, type LogViewHandle } from '../components/log-view/log-view';
 import { prefetchLogLines } from '../components/log-view/use-log-source';
 import { useNow } from '../components/use-now';
@@ -134,6 +135,7 @@ function ExecutionView({ id }: { id: number }) {
           onJump={(line) => logHandle.current?.scrollToLine(line)}
         />
       )}
+      <NotificationDeliveries executionId={current.id} live={running} />
       <section aria-labelledby="log-heading" className="execution-log">
         <h2 id="log-heading">Log</h2>
         <LogView

@@ -5,6 +5,9 @@ import { get, post } from '../api/client';
 import { FINISHED_STATES, type Execution, type ExecutionPage, type JobDetail } from '../api/types';
 import { ErrorMessage, Loading, PageHeader, Stat, StateBadge } from '../components/common';
 import { RunForm } from '../components/run-form';
+import { ScheduleTable } from '../components/schedule-table';
+import { useNow } from '../components/use-now';
+import type { ScheduleList } from '../api/schedules';
 import { elapsedMs, formatAgo, formatDuration, formatRate, formatTime } from '../format';
 
 export function JobPage({ project, name }: { project: string; name: string }) {
@@ -110,6 +113,7 @@ export function JobPage({ project, name }: { project: string; name: string }) {
           </ul>
         </section>
       </div>
+      <JobSchedules project={project} name={name} />
       <section aria-labelledby="steps-heading">
         <h2 id="steps-heading">Steps</h2>
         <ol className="steps">
@@ -139,5 +143,23 @@ export function JobPage({ project, name }: { project: string; name: string }) {
         </div>
       </section>
     </>
+  );
+}
+
+/** The job's schedules, when it has any: when it runs next on its own, and how its last fire went. */
+function JobSchedules({ project, name }: { project: string; name: string }) {
+  const now = useNow(1000);
+  const schedules = useQuery({
+    queryKey: ['schedules', { project, job: name }],
+    queryFn: ({ signal }) => get<ScheduleList>('/api/v1/schedules', { project, job: name }, signal),
+    refetchInterval: 15_000,
+  });
+  if (!schedules.data?.schedules.length && !schedules.error) return null;
+  return (
+    <section aria-labelledby="schedules-heading">
+      <h2 id="schedules-heading">Schedules</h2>
+      <ErrorMessage error={schedules.error} />
+      {schedules.data && <ScheduleTable schedules={schedules.data.schedules} now={now} showJob={false} />}
+    </section>
   );
 }
