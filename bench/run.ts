@@ -18,6 +18,9 @@
  * `schedules` fires 1,000 schedules due in the same second on SQLite and PostgreSQL and reports
  * p50/p99/max lateness against one schedule alone; BENCH_SCHEDULES and BENCH_SCHEDULE_ROUNDS size it.
  *
+ * `nodes` fans a trivial step out to 20 real sshd nodes (parallelism 20) and compares it with 20
+ * runs one after another on one node; BENCH_NODES and BENCH_NODES_ROUNDS size it.
+ *
  * `ui` drives the web UI in Chromium (installed by scripts/install-test-deps.sh when missing): the
  * initial JavaScript size, the time to the first line of a 1,000,000-line log, and the longest
  * main-thread task while scrolling it; BENCH_UI_LINES and BENCH_UI_ROUNDS size it.
@@ -30,6 +33,7 @@ import { benchLogIngestion } from './log-ingestion.js';
 import { benchQueue } from './queue.js';
 import { benchRemoteLatency } from './remote-latency.js';
 import { benchSchedules } from './schedules.js';
+import { benchNodes } from './nodes.js';
 import { benchThroughput } from './throughput.js';
 import { benchUi } from './ui.js';
 import { benchWorkerRss } from './worker-rss.js';
@@ -45,6 +49,7 @@ const BENCHMARKS: Record<string, () => Promise<{ comparisons: Comparison[] }>> =
   'worker-rss': benchWorkerRss,
   access: benchAccess,
   schedules: benchSchedules,
+  nodes: benchNodes,
   ui: benchUi,
 };
 

@@ -35,8 +35,15 @@ import { registerServiceRoutes } from './reliability/services/routes.js';
 import { registerUsageRoutes } from './insights/usage/routes.js';
 import { NotificationDispatcher } from './automation/notifications/dispatcher.js';
 import { registerNotificationRoutes } from './automation/notifications/routes.js';
+import { ChainLoop } from './automation/events/chain.js';
+import { hookKind, ruleKind } from './automation/events/kind.js';
+import { registerEventRoutes } from './automation/events/routes.js';
+import { EventService } from './automation/events/service.js';
 import { teamKind } from './access/teams/kind.js';
 import { serviceKind } from './reliability/services/kind.js';
+import { nodeKind, nodeSourceKind } from './automation/nodes/kind.js';
+import { registerNodeRoutes } from './automation/nodes/routes.js';
+import { NodeSourceRefresher } from './automation/nodes/sources.js';
 import type { Config } from './platform/config.js';
 import { ApplyService, type ApplyResult } from './platform/documents/apply.js';
 import { registerApplyRoutes } from './platform/documents/routes.js';
@@ -60,6 +67,12 @@ export interface Baton extends Runtime {
   scheduler: Scheduler;
   /** Sends notification deliveries; every server runs one (standalone workers do not). */
   notifications: NotificationDispatcher;
+  /** Receives hook events and fires rules. */
+  eventService: EventService;
+  /** Fires rules on finished executions; every server runs one (standalone workers do not). */
+  chain: ChainLoop;
+  /** Refreshes due node sources; every server runs one (standalone workers do not). */
+  nodeSources: NodeSourceRefresher;
   /** Stops accepting requests, drains the embedded worker (up to `drainMs`), closes the database. */
   close(drainMs?: number): Promise<void>;
 }
@@ -99,10 +112,24 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   apply.register(policyKind);
   apply.register(jobKind);
   apply.register(scheduleKind);
+  apply.register(hookKind);
+  apply.register(ruleKind);
+  apply.register(nodeKind);
+  apply.register(nodeSourceKind);
   const executions = new ExecutionService(db, events, access);
   const approvals = new ApprovalService(db, events, access);
+  const eventService = new EventService({
+    db,
+    access,
+    executions,
+    keyring: runtime.keyring,
+    metrics,
+    logger,
+  });
+  const chain = new ChainLoop({ db, events, service: eventService, logger });
   const secrets = new SecretService(db, access, runtime.keyring);
   const scheduler = new Scheduler({ db, caps: runtime.caps, events, access, metrics, logger });
+  const nodeSources = new NodeSourceRefresher({ db, keyring: runtime.keyring, logger });
   const notifications = new NotificationDispatcher({
     db,
     keyring: runtime.keyring,
@@ -143,9 +170,14 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
     worker: undefined,
     scheduler,
     notifications,
+    eventService,
+    chain,
+    nodeSources,
     close: async (drainMs = 0) => {
       await http.close();
       await scheduler.stop();
+      await nodeSources.stop();
+      await chain.stop();
       await baton.worker?.stop(drainMs);
       await notifications.stop();
       await runtime.duties.stop();
@@ -172,10 +204,14 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   registerUsageRoutes(http, baton);
   registerScheduleRoutes(http, baton);
   registerNotificationRoutes(http, baton);
+  registerNodeRoutes(http, baton);
+  registerEventRoutes(http, baton);
   await registerWebUi(http, path.join(PACKAGE_ROOT, 'dist', 'web'));
   await http.ready();
   scheduler.start();
   notifications.start();
+  nodeSources.start();
+  chain.start();
 
   if (config.embeddedWorker) {
     baton.worker = createWorker(runtime, {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { approvalExpiryDuty } from './access/approvals/expiry.js';
 import { auditRetentionDuty } from './access/audit/retention.js';
 import { retentionDuty } from './automation/executions/retention.js';
+import { eventRetentionDuty } from './automation/events/retention.js';
 import { LogRegistry } from './automation/logs/registry.js';
 import { leaseRecoveryDuty, workerCleanupDuty } from './automation/worker/recovery.js';
 import { signInCleanupDuty } from './access/sign-in/cleanup.js';
@@ -53,6 +54,7 @@ export async function openRuntime(config: Config, logger: Logger, owner: string)
   const duties = new Duties({ db: database.db, owner, logger, metrics });
   duties.add(leaseRecoveryDuty({ db: database.db, events, logger, metrics }));
   duties.add(retentionDuty({ db: database.db, metrics }, { defaultMs: config.retentionMs }));
+  duties.add(eventRetentionDuty({ db: database.db, metrics }, { defaultMs: config.retentionMs }));
   duties.add(approvalExpiryDuty({ db: database.db, events }));
   duties.add(auditRetentionDuty({ db: database.db, metrics }, config.auditRetentionMs));
   duties.add(workerCleanupDuty(database.db));

@@ -36,7 +36,8 @@ export type Action = (typeof ACTIONS)[number];
 
 /**
  * Resources are named as paths: `project/ops`, `job/ops/disk-report`, `secret/db/prod/password`,
- * `team/payments`, `policy/NAME`, `workergroup/NAME`, `schedule/ops/nightly`, `system`. A job also carries its labels, for label selectors.
+ * `team/payments`, `policy/NAME`, `workergroup/NAME`, `schedule/ops/nightly`, `node/web-1`,
+ * `nodesource/NAME`, `system`. A job also carries its labels, for label selectors.
  */
 export type Resource = string | { path: string; labels?: Readonly<Record<string, string>> };
 
@@ -56,6 +57,14 @@ export const resources = {
   workerGroup: (name: string): Resource => `workergroup/${name}`,
   /** A schedule; its project contains it, like a job. */
   schedule: (project: string, name: string): Resource => `schedule/${project}/${name}`,
+  /** An inbound webhook; its project contains it, like a job. */
+  hook: (project: string, name: string): Resource => `hook/${project}/${name}`,
+  /** A rule that fires jobs on events; its project contains it, like a job. */
+  rule: (project: string, name: string): Resource => `rule/${project}/${name}`,
+  /** A machine steps reach over SSH; running a job on it needs `run` on it. */
+  node: (name: string): Resource => `node/${name}`,
+  /** A file or URL listing nodes. */
+  nodeSource: (name: string): Resource => `nodesource/${name}`,
 };
 
 /** A rule that took part in a decision, for explanations. */

@@ -102,6 +102,11 @@ export interface ExecutionView {
   reason: string | null;
   cancelRequestedAt: string | null;
   log: { lines: number; bytes: number; discardedBytes: number };
+  /** What the steps wrote to $BATON_OUTPUT (servers before events omit it). */
+  output?: Record<string, unknown> | null;
+  outputError?: string | null;
+  /** The event and rule that fired it. */
+  cause?: { eventId: number; rule: string } | null;
 }
 
 export interface StepView {
@@ -371,4 +376,63 @@ export interface ScheduleView {
 
 export interface SchedulesResponse {
   schedules: ScheduleView[];
+}
+
+/** What one rule did with an event (`GET /api/v1/events`). */
+export interface RuleMatchView {
+  rule: string;
+  outcome: string;
+  executionId: number | null;
+  reason: string | null;
+  triggerExecutionId: number | null;
+  at: string;
+}
+
+export interface EventView {
+  id: number;
+  project: string;
+  hook: string | null;
+  format: string;
+  receivedAt: string;
+  fingerprint: string;
+  payloadBytes: number;
+  matches: RuleMatchView[];
+}
+
+export interface EventsResponse {
+  events: EventView[];
+  next: number | null;
+}
+
+/** One link of an event's chain: a rule's outcome and the execution it started, and what that caused. */
+export interface ChainNodeView {
+  rule: string;
+  outcome: string;
+  reason: string | null;
+  at: string;
+  execution: { id: number; job: string; state: string; exitCode: number | null; output: unknown } | null;
+  next: ChainNodeView[];
+}
+
+export interface EventDetailResponse {
+  event: Omit<EventView, 'matches'> & { payload: Record<string, unknown> };
+  chain: ChainNodeView[];
+}
+
+export interface RuleView {
+  project: string;
+  name: string;
+  description: string | null;
+  on: string;
+  when: string | null;
+  job: string;
+  options: Record<string, unknown>;
+  dedup: { key?: string; window: string } | null;
+  throttle: { max: number; per: string } | null;
+  owner: string;
+  enabled: boolean;
+}
+
+export interface RulesResponse {
+  rules: RuleView[];
 }

@@ -12,6 +12,8 @@ import { registerLoginCommand } from './commands/login.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerRerunCommand, registerRunCommand } from './commands/run.js';
 import { registerSchedulesCommand } from './commands/schedules.js';
+import { registerNodesCommand } from './commands/nodes.js';
+import { registerEventsCommands } from './commands/events.js';
 import { registerUsageCommand } from './commands/usage.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTokensCommand } from './commands/tokens.js';
@@ -62,6 +64,8 @@ export function createProgram(): Command {
   registerJobCommand(program);
   registerUsageCommand(program);
   registerSchedulesCommand(program);
+  registerNodesCommand(program);
+  registerEventsCommands(program);
   registerExecutionCommands(program);
   registerApprovalCommands(program);
   registerLogsCommand(program);

@@ -73,6 +73,35 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly sshConnectDuration = new Histogram({
+    name: 'baton_ssh_connect_seconds',
+    help: 'Time to connect and authenticate to a node over SSH, by outcome (ok, refused, auth, hostkey, timeout, error).',
+    labelNames: ['outcome'] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly nodeOutcomes = new Counter({
+    name: 'baton_node_executions_total',
+    help: 'Per-node child executions of fan-out runs that finished, by state.',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly eventsReceived = new Counter({
+    name: 'baton_events_received_total',
+    help: 'Webhook requests to hooks, by hook (project/name; empty when unknown) and outcome: accepted, unauthorized, too_large or invalid.',
+    labelNames: ['hook', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ruleFirings = new Counter({
+    name: 'baton_rule_firings_total',
+    help: 'Rules that matched an event or a finished execution, by outcome: triggered, deduplicated, throttled, refused or error.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly scheduleFireLateness = new Histogram({
     name: 'baton_schedule_fire_lateness_seconds',
     help: 'Time from the moment a schedule was due to its execution being queued, for fires by this server.',

@@ -49,6 +49,10 @@ describe('globs', () => {
     expect(resourceMatches('project/ops', 'schedule/ops/nightly')).toBe(true);
     expect(resourceMatches('project/o*', 'schedule/ops/backup.nightly')).toBe(true);
     expect(resourceMatches('project/ops', 'schedule/opsx/nightly')).toBe(false);
+    // …and its hooks and rules.
+    expect(resourceMatches('project/ops', 'hook/ops/alerts')).toBe(true);
+    expect(resourceMatches('project/ops', 'rule/ops/disk-full')).toBe(true);
+    expect(resourceMatches('project/ops', 'rule/opsx/disk-full')).toBe(false);
     const selector = { job: 'ops/*', labels: { tier: 'web' } };
     expect(resourceMatches(selector, { path: 'job/ops/restart', labels: { tier: 'web', x: 'y' } })).toBe(
       true,

@@ -77,9 +77,9 @@ export function resourceMatches(pattern: string | LabelSelector, resource: Resou
     return Object.entries(pattern.labels).every(([key, value]) => labels[key] === value);
   }
   if (pattern === '*' || globMatches(pattern, path)) return true;
-  // A project contains its jobs and schedules: `project/ops` covers `job/ops/restart`.
+  // A project contains its jobs, schedules, hooks and rules: `project/ops` covers `job/ops/restart`.
   if (!pattern.startsWith('project/')) return false;
-  const contained = /^(?:job|schedule)\/([^/]+)\//.exec(path);
+  const contained = /^(?:job|schedule|hook|rule)\/([^/]+)\//.exec(path);
   return contained !== null && globMatches(pattern, `project/${contained[1]}`);
 }
 

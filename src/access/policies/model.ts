@@ -11,13 +11,13 @@ export const SUBJECT_PATTERN = /^(user|serviceaccount|team)\/([a-z0-9*][a-z0-9*-
 
 /** Kinds of resource a rule can name, and the shape of the rest of the path. */
 const RESOURCE_PATTERN =
-  /^(\*|system|project\/[a-z0-9*][a-z0-9*-]*|job\/[a-z0-9*][a-z0-9*-]*\/[a-z0-9*][a-z0-9*-]*|schedule\/[a-z0-9*][a-z0-9*-]*\/[a-z0-9*][a-z0-9*.-]*|secret\/[A-Za-z0-9_.*-]+(\/[A-Za-z0-9_.*-]+)*|(team|policy|service|workergroup)\/[a-z0-9*][a-z0-9*-]*)$/;
+  /^(\*|system|project\/[a-z0-9*][a-z0-9*-]*|job\/[a-z0-9*][a-z0-9*-]*\/[a-z0-9*][a-z0-9*-]*|schedule\/[a-z0-9*][a-z0-9*-]*\/[a-z0-9*][a-z0-9*.-]*|(hook|rule)\/[a-z0-9*][a-z0-9*-]*\/[a-z0-9*][a-z0-9*-]*|secret\/[A-Za-z0-9_.*-]+(\/[A-Za-z0-9_.*-]+)*|(team|policy|service|workergroup|node|nodesource)\/[a-z0-9*][a-z0-9*-]*)$/;
 
 const resourceString = z
   .string()
   .refine((text) => RESOURCE_PATTERN.test(text) && !/(^|\/)\.\.?(\/|$)/.test(text), {
     message:
-      'must be project/P, job/P/NAME, schedule/P/NAME, secret/PATH, team/T, policy/NAME, service/S, workergroup/G or system (globs with *, no . or .. segments)',
+      'must be project/P, job/P/NAME, schedule/P/NAME, hook/P/NAME, rule/P/NAME, secret/PATH, team/T, policy/NAME, service/S, workergroup/G, node/N, nodesource/S or system (globs with *, no . or .. segments)',
   });
 
 /** Jobs chosen by labels: `{job: "ops/*", labels: {tier: web}}`. */

@@ -52,6 +52,12 @@ export interface ExecutionStep {
   logFirstLine: number | null;
 }
 
+/** What fired an execution: an event, through a rule (`project/name`). */
+export interface ExecutionCause {
+  eventId: number;
+  rule: string;
+}
+
 export interface Execution {
   id: number;
   jobId: number | null;
@@ -83,4 +89,14 @@ export interface Execution {
   /** While awaiting approval: when the request is rejected unless approved first. */
   approvalExpiresAt: Date | null;
   log: { lines: number; bytes: number; discardedBytes: number };
+  /** The event and rule that fired it; null when a person, schedule or parent job did. */
+  cause: ExecutionCause | null;
+  /** The JSON object its steps wrote to $BATON_OUTPUT (secrets masked); null when none. */
+  output: Record<string, unknown> | null;
+  /** Why the output was not kept: invalid JSON, not an object, too large. */
+  outputError: string | null;
+  /** The node this fan-out child runs its steps on (over SSH); null otherwise. */
+  node: string | null;
+  /** The nodes a fan-out parent matched when it was requested; null when it runs on the worker. */
+  nodes: string[] | null;
 }

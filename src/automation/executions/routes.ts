@@ -13,6 +13,7 @@ import {
 import { parseTimeBound, timeBound } from '../../access/audit/model.js';
 import { EXECUTION_STATES, STEP_STATES, type Execution } from './model.js';
 import type { ExecutionDetail } from './service.js';
+import { nodeFilter } from '../nodes/model.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -35,6 +36,17 @@ export const executionView = z.object({
   workerGroup: z.string().nullable(),
   cancelRequestedAt: z.string().nullable(),
   log: z.object({ lines: z.number(), bytes: z.number(), discardedBytes: z.number() }),
+  output: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('the JSON object the steps wrote to $BATON_OUTPUT, secrets masked'),
+  outputError: z.string().nullable().describe('why the output was not kept (invalid JSON, too large)'),
+  cause: z
+    .object({ eventId: z.number(), rule: z.string() })
+    .nullable()
+    .describe('the event and rule that fired it; null when a person, schedule or parent job did'),
+  node: z.string().nullable().describe('the node a fan-out child runs its steps on'),
+  nodes: z.array(z.string()).nullable().describe('the nodes a fan-out parent matched when it was requested'),
 });
 
 const stepView = z.object({
@@ -58,6 +70,17 @@ const executionDetailView = executionView.extend({
     .nullable()
     .describe('when the job required approval: who must approve, and who decided'),
   steps: z.array(stepView),
+  nodeRuns: z
+    .array(
+      z.object({
+        node: z.string(),
+        executionId: z.number(),
+        state: z.enum(EXECUTION_STATES),
+        exitCode: z.number().nullable(),
+        reason: z.string().nullable(),
+      }),
+    )
+    .describe("a fan-out parent's child execution on each node that started"),
   attempts: z.array(
     z.object({
       id: z.number(),
@@ -90,6 +113,11 @@ export function viewExecution(execution: Execution): z.infer<typeof executionVie
     workerGroup: execution.workerGroup,
     cancelRequestedAt: iso(execution.cancelRequestedAt),
     log: execution.log,
+    output: execution.output,
+    outputError: execution.outputError,
+    cause: execution.cause,
+    node: execution.node,
+    nodes: execution.nodes,
   };
 }
 
@@ -106,6 +134,7 @@ function viewDetail(detail: ExecutionDetail): z.infer<typeof executionDetailView
       startedAt: iso(step.startedAt),
       finishedAt: iso(step.finishedAt),
     })),
+    nodeRuns: detail.nodeRuns,
     attempts: detail.attempts,
   };
 }
@@ -142,14 +171,30 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
           'Queues an execution. Options are checked first; every violation is reported, per option.',
         params: z.object({ project: z.string(), name: z.string() }),
         body: z
-          .strictObject({ options: z.record(z.string(), optionInput).default({}) })
+          .strictObject({
+            options: z.record(z.string(), optionInput).default({}),
+            nodes: z
+              .union([z.string(), nodeFilter])
+              .optional()
+              .describe(
+                "run on these nodes instead of the job's spec.nodes: 'tags=web name=web-* attr.env=prod' or the structured form",
+              ),
+          })
           .default({ options: {} }),
         response: { 201: z.object({ execution: executionView }) },
       },
     },
     async (request, reply) => {
       const { project, name } = request.params;
-      const execution = await baton.executions.run(principalOf(request), project, name, request.body.options);
+      const execution = await baton.executions.run(
+        principalOf(request),
+        project,
+        name,
+        request.body.options,
+        {
+          nodes: request.body.nodes,
+        },
+      );
       return reply.status(201).send({ execution: viewExecution(execution) });
     },
   );

@@ -20,9 +20,11 @@ import type { Job } from '../jobs/model.js';
 import { resolveOptions, type OptionValues } from '../jobs/options.js';
 import { authorizeSecretOptions } from '../../access/secrets/references.js';
 import { getJob, listJobs } from '../jobs/store.js';
-import { TERMINAL_STATES, type Execution, type ExecutionStep } from './model.js';
+import { TERMINAL_STATES, type Execution, type ExecutionCause, type ExecutionStep } from './model.js';
 import { isAlive, listWorkers } from '../worker/registry.js';
 import { enqueueForExecution } from '../notifications/store.js';
+import { resolveNodes, type NodeOverride } from '../nodes/resolve.js';
+import { listNodeRuns, type NodeRun } from '../nodes/store.js';
 import {
   countAhead,
   getExecution,
@@ -43,11 +45,20 @@ export interface ExecutionDetail extends Execution {
   attempts: Pick<Execution, 'id' | 'attempt' | 'state' | 'exitCode' | 'reason'>[];
   /** When the job required approval: who must approve, and who decided (for a retry, on its first attempt). */
   approval: ExecutionApproval | null;
+  /** A fan-out parent's child execution on each node that started. */
+  nodeRuns: NodeRun[];
 }
 
 export interface ExecutionApproval {
   required: ApprovalRequirement & { expiresAt: Date | null };
   decisions: ApprovalDecision[];
+}
+
+/** An execution checked for its requester and ready to insert (see ExecutionService.prepare). */
+export interface PreparedExecution {
+  execution: Omit<NewExecution, 'now' | 'approvalExpiresAt'>;
+  /** How long it may wait for approval; null when the job needs none. */
+  approvalExpiresMs: number | null;
 }
 
 /** The concurrency key of a run: the value of the job's key option, or '' for a job-wide limit. */
@@ -91,44 +102,94 @@ export class ExecutionService {
     project: string,
     name: string,
     options: Record<string, unknown>,
+    placement: { nodes?: NodeOverride | undefined } = {},
   ): Promise<Execution> {
+    const prepared = await this.prepare(caller, project, name, options, placement);
+    const id = await this.db.transaction().execute((trx) => this.insertPrepared(trx, caller, prepared));
+    this.announce(id, prepared);
+    return (await getExecution(this.db, id))!;
+  }
+
+  /**
+   * Every check `run` makes for a caller, storing nothing: the job exists and the caller may run
+   * it, the options fit, secrets and nodes are allowed. Rules fire through this too, as their
+   * owner, so their executions pass exactly the checks a person's would.
+   */
+  async prepare(
+    caller: Principal,
+    project: string,
+    name: string,
+    options: Record<string, unknown>,
+    placement: { nodes?: NodeOverride | undefined } = {},
+  ): Promise<PreparedExecution> {
     const job = await this.findJob(caller, project, name);
     this.access.require(caller, 'run', resources.job(project, name));
     const values = resolveOptions(job.spec.options ?? [], options);
     await authorizeSecretOptions(this.db, this.access, caller, job.spec, options);
+    // Matched and authorized now, and the names kept: the run goes where its requester was allowed.
+    const onNodes = await resolveNodes(this.db, this.access, caller, job.spec, placement.nodes);
     const approval = approvalRequirement(job.spec);
-    const now = Date.now();
-    const id = await this.db.transaction().execute(async (trx) => {
-      const inserted = await insertExecution(trx, {
+    return {
+      execution: {
         jobId: job.id,
         project,
         job: name,
         jobRevision: job.revision,
-        spec: job.spec,
+        spec: onNodes?.spec ?? job.spec,
         options: values,
         requestedBy: caller.name,
         ...concurrencyOf(job, values),
-        now,
-        ...(approval && { approvalExpiresAt: now + approval.expiresMs }),
-      });
-      await appendAudit(
-        trx,
-        {
-          ...auditActor(caller),
-          action: 'execution.run',
-          target: `execution/${inserted}`,
-          summary: { job: `${project}/${name}`, options: values },
-        },
-        now,
-      );
-      // In the same transaction: an execution awaiting approval is never without its notice.
-      if (approval) await enqueueForExecution(trx, inserted, 'approval_needed', { now });
-      return inserted;
+        ...(onNodes && { nodes: onNodes.names }),
+      },
+      approvalExpiresMs: approval ? approval.expiresMs : null,
+    };
+  }
+
+  /**
+   * Inserts a prepared execution with its audit record (and its approval notice) in the caller's
+   * transaction; `cause` records the event and rule that fired it. Call `announce` after commit.
+   */
+  async insertPrepared(
+    trx: Db,
+    caller: Principal,
+    prepared: PreparedExecution,
+    cause?: ExecutionCause,
+  ): Promise<number> {
+    const now = Date.now();
+    const { execution } = prepared;
+    const inserted = await insertExecution(trx, {
+      ...execution,
+      now,
+      ...(prepared.approvalExpiresMs !== null && { approvalExpiresAt: now + prepared.approvalExpiresMs }),
+      ...(cause && { cause }),
     });
+    await appendAudit(
+      trx,
+      {
+        ...auditActor(caller),
+        action: 'execution.run',
+        target: `execution/${inserted}`,
+        summary: {
+          job: `${execution.project}/${execution.job}`,
+          options: execution.options,
+          ...(execution.nodes && { nodes: execution.nodes }),
+          ...(cause && { cause: { event: cause.eventId, rule: cause.rule } }),
+        },
+      },
+      now,
+    );
+    // In the same transaction: an execution awaiting approval is never without its notice.
+    if (prepared.approvalExpiresMs !== null) {
+      await enqueueForExecution(trx, inserted, 'approval_needed', { now });
+    }
+    return inserted;
+  }
+
+  /** Wakes workers and followers for an inserted execution (after its transaction committed). */
+  announce(id: number, prepared: PreparedExecution): void {
     // An execution awaiting approval is not claimable yet; approving it wakes the workers.
-    if (!approval) this.events.publish('queue');
+    if (prepared.approvalExpiresMs === null) this.events.publish('queue');
     this.events.publish('execution', id);
-    return (await getExecution(this.db, id))!;
   }
 
   /** An execution the caller may view, or NotFoundError. */
@@ -142,15 +203,17 @@ export class ExecutionService {
   /** An execution with its steps and its retry chain. */
   async detail(caller: Principal, id: number): Promise<ExecutionDetail> {
     const execution = await this.get(caller, id);
-    const [steps, attempts, approval] = await Promise.all([
+    const [steps, attempts, approval, nodeRuns] = await Promise.all([
       listSteps(this.db, id),
       listAttempts(this.db, execution),
       this.approvalOf(execution),
+      execution.nodes === null ? [] : listNodeRuns(this.db, id),
     ]);
     return {
       ...execution,
       waitingFor: await this.waitingReason(execution, approval),
       approval,
+      nodeRuns,
       steps,
       attempts: attempts.map(({ id, attempt, state, exitCode, reason }) => ({
         id,

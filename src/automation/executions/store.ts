@@ -8,7 +8,7 @@ import type { Db } from '../../platform/db/database.js';
 import type { ExecutionStepsTable, ExecutionsTable } from '../../platform/db/schema.js';
 import type { JobSpec } from '../jobs/model.js';
 import type { OptionValues } from '../jobs/options.js';
-import type { Execution, ExecutionState, ExecutionStep, StepState } from './model.js';
+import type { Execution, ExecutionCause, ExecutionState, ExecutionStep, StepState } from './model.js';
 
 type ExecutionRow = Selectable<ExecutionsTable>;
 type StepRow = Selectable<ExecutionStepsTable>;
@@ -44,6 +44,11 @@ export function toExecution(row: ExecutionRow): Execution {
     cancelRequestedBy: row.cancel_requested_by,
     approvalExpiresAt: date(row.approval_expires_at),
     log: { lines: row.log_lines, bytes: row.log_bytes, discardedBytes: row.log_discarded_bytes },
+    cause: row.cause_event_id === null ? null : { eventId: row.cause_event_id, rule: row.cause_rule ?? '' },
+    output: row.output === null ? null : readJson<Record<string, unknown>>(row.output),
+    outputError: row.output_error,
+    node: row.node,
+    nodes: row.nodes === null ? null : readJson<string[]>(row.nodes),
   };
 }
 
@@ -83,6 +88,12 @@ export interface NewExecution {
   claimedBy?: { owner: string; leaseExpiresAt: number };
   /** Insert awaiting approval until this deadline instead of queued. */
   approvalExpiresAt?: number;
+  /** The event and rule that fired it. */
+  cause?: ExecutionCause;
+  /** A fan-out child: the node its steps run on. */
+  node?: string;
+  /** A fan-out parent: the node names matched at request time. */
+  nodes?: string[];
 }
 
 function initialState(execution: NewExecution): ExecutionState {
@@ -116,6 +127,10 @@ function executionRow(execution: NewExecution) {
     lease_owner: claimed?.owner ?? null,
     lease_expires_at: claimed?.leaseExpiresAt ?? null,
     approval_expires_at: execution.approvalExpiresAt ?? null,
+    cause_event_id: execution.cause?.eventId ?? null,
+    cause_rule: execution.cause?.rule ?? null,
+    node: execution.node ?? null,
+    nodes: execution.nodes === undefined ? null : JSON.stringify(execution.nodes),
   };
 }
 
@@ -124,7 +139,7 @@ export async function insertExecution(db: Db, execution: NewExecution): Promise<
   return (await insertExecutions(db, [execution]))[0]!;
 }
 
-/** Rows per INSERT statement: well under SQLite's 32,766 parameters (executions have 22 columns, steps 4). */
+/** Rows per INSERT statement: well under SQLite's 32,766 parameters (executions have 24 columns, steps 4). */
 const EXECUTIONS_PER_INSERT = 200;
 const STEPS_PER_INSERT = 2000;
 
@@ -474,6 +489,10 @@ export interface Completion {
   reason: string | null;
   now: number;
   log: { lines: number; bytes: number; discardedBytes: number };
+  /** What the steps wrote to $BATON_OUTPUT (masked JSON text), or why it was not kept. */
+  output?: { json: string | null; error: string | null };
+  /** Rules on finished executions look at this one (set with the finish, in the same statement). */
+  chain?: boolean;
 }
 
 /**
@@ -498,6 +517,8 @@ export async function finishExecution(
       log_lines: completion.log.lines,
       log_bytes: completion.log.bytes,
       log_discarded_bytes: completion.log.discardedBytes,
+      ...(completion.output && { output: completion.output.json, output_error: completion.output.error }),
+      ...(completion.chain && { chain_pending: 1 }),
     })
     .where('id', '=', id)
     .where('state', '=', 'running')
@@ -621,7 +642,15 @@ export async function recoverExpiredLeases(
   }
   const rows = await db
     .updateTable('executions')
-    .set({ state: 'failed', reason, finished_at: now, lease_owner: null, lease_expires_at: null })
+    .set({
+      state: 'failed',
+      reason,
+      finished_at: now,
+      lease_owner: null,
+      lease_expires_at: null,
+      // A lost worker's run is final: rules on finished executions see it like any failure.
+      chain_pending: sql<number>`CASE WHEN parent_id IS NULL THEN 1 ELSE 0 END`,
+    })
     .where('state', '=', 'running')
     .where('retry_on_worker_loss', '=', 0)
     .where('lease_expires_at', '<', now)

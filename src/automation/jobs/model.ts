@@ -9,6 +9,7 @@ import { secretDeliveries } from '../../access/secrets/model.js';
 import { checkOptionValue } from './options.js';
 import { jobScheduleSpec } from '../schedules/model.js';
 import { notificationsSpec } from '../notifications/model.js';
+import { nodeFilter } from '../nodes/model.js';
 
 const OPTION_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -181,6 +182,8 @@ export const jobSpec = z
     schedules: z.array(jobScheduleSpec).optional(),
     /** Webhooks, Slack messages or emails sent on this job's execution events (see also the project's). */
     notifications: notificationsSpec.optional(),
+    /** Run the steps on every matching node over SSH, one child execution per node. */
+    nodes: nodeFilter.optional(),
     steps: z.array(stepSpec).min(1),
   })
   .superRefine((spec, ctx) => {
@@ -206,6 +209,19 @@ export const jobSpec = z
       }
       stepNames.add(step.name);
     });
+    // A node's child execution runs its steps over SSH; a nested job would run on the worker
+    // instead, which is never what a step on a node means.
+    if (spec.nodes) {
+      spec.steps.forEach((step, index) => {
+        if (step.job !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', index, 'job'],
+            message: 'a job that runs on nodes (spec.nodes) cannot have job: steps',
+          });
+        }
+      });
+    }
     const key = spec.concurrency?.key;
     if (key !== undefined && !optionNames.has(key)) {
       ctx.addIssue({

@@ -22,6 +22,7 @@ import { appendAudit } from '../../access/audit/trail.js';
 import type { AccessControl } from '../../access/authorize.js';
 import { resources, type Principal } from '../../access/model.js';
 import { authorizeSecretOptions } from '../../access/secrets/references.js';
+import { resolveNodes } from '../nodes/resolve.js';
 import type { DialectCapabilities } from '../../platform/db/capabilities.js';
 import type { Db } from '../../platform/db/database.js';
 import { BatonError, coerceError, formatProblem, InputError } from '../../platform/errors.js';
@@ -292,9 +293,12 @@ export class Scheduler {
     );
     if (!decision.allowed) return { refused: `its owner may not run ${jobName}: ${decision.reason}` };
     let values;
+    let onNodes;
     try {
       values = resolveOptions(job.spec.options ?? [], schedule.options);
       await authorizeSecretOptions(db, this.options.access, principal, job.spec, schedule.options);
+      // The owner must be allowed on every node the job's filter matches at this fire.
+      onNodes = await resolveNodes(db, this.options.access, principal, job.spec);
     } catch (error) {
       if (!(error instanceof BatonError)) throw error;
       const details = error instanceof InputError ? error.problems.map(formatProblem).join('; ') : '';
@@ -308,11 +312,12 @@ export class Scheduler {
         project: job.project,
         job: job.name,
         jobRevision: job.revision,
-        spec: job.spec,
+        spec: onNodes?.spec ?? job.spec,
         options: values,
         requestedBy: schedule.owner,
         ...concurrencyOf(job, values),
         ...(approval && { approvalExpiresAt: now + approval.expiresMs }),
+        ...(onNodes && { nodes: onNodes.names }),
       },
     };
   }

@@ -4,6 +4,7 @@
  * that a failed attempt schedules.
  */
 import { finishEvent, queueNotifications } from '../notifications/outbox.js';
+import { outputFile, readExecutionOutput, type ExecutionOutput } from '../events/output.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,6 +43,9 @@ import { withReconnect } from '../../platform/db/reconnect.js';
 import { countStoredLines } from '../logs/store.js';
 import type { LogRegistry } from '../logs/registry.js';
 import { LogWriter } from '../logs/writer.js';
+import { isFanOutParent, openChildSession, runOnNodes } from '../nodes/fan-out.js';
+import type { NodeSession } from '../nodes/ssh-session.js';
+import type { StepCommand } from '../runner/command.js';
 import {
   describeStop,
   runProcessStep,
@@ -98,7 +102,8 @@ function stepEnvironment(
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
-    ...baseEnvironment(),
+    // A step on a node keeps the node's own login environment (PATH, HOME…), not the worker's.
+    ...(execution.node === null ? baseEnvironment() : {}),
     ...execution.spec.env,
     ...step.env,
     ...extra,
@@ -111,7 +116,66 @@ function stepEnvironment(
     BATON_USER: execution.requestedBy,
     BATON_STEP: step.name,
     BATON_ATTEMPT: String(execution.attempt),
+    ...outputVariable(execution),
+    ...(execution.node === null ? {} : { BATON_NODE: execution.node }),
   };
+}
+
+/**
+ * The output file of each running execution, by the Execution object its steps are handed (the
+ * work dir that holds it is made per run). A step on a node has none: the file is on the worker.
+ */
+const outputFiles = new WeakMap<Execution, string>();
+
+function outputVariable(execution: Execution): Record<string, string> {
+  const file = execution.node === null ? outputFiles.get(execution) : undefined;
+  return file === undefined ? {} : { BATON_OUTPUT: file };
+}
+
+/** Where a step's process runs: on the worker, or on a node over the child's SSH session. */
+interface StepPlacement {
+  command: StepCommand;
+  env: Record<string, string>;
+  secrets: ExecutionSecrets;
+  workDir: string;
+  fileStem: string;
+  writer: LogWriter;
+  timeoutMs: number | undefined;
+  signal: AbortSignal;
+  index: number;
+}
+
+function runStepProcess(
+  ctx: RunContext,
+  execution: Execution,
+  session: NodeSession | undefined,
+  step: StepPlacement,
+): Promise<StepOutcome> {
+  if (session) {
+    return session.runStep({
+      command: step.command,
+      env: { ...step.env, BATON_NODE_HOSTNAME: session.node.spec.hostname },
+      secretFiles: step.secrets.files,
+      writer: step.writer,
+      timeoutMs: step.timeoutMs,
+      graceMs: ctx.config.killGraceMs,
+      signal: step.signal,
+    });
+  }
+  return withSecretFiles(step.secrets.files, (secretsDir) =>
+    runProcessStep({
+      command: step.command,
+      env: secretsDir === undefined ? step.env : { ...step.env, BATON_SECRETS_DIR: secretsDir },
+      workDir: step.workDir,
+      fileStem: step.fileStem,
+      writer: step.writer,
+      timeoutMs: step.timeoutMs,
+      graceMs: ctx.config.killGraceMs,
+      signal: step.signal,
+      onProcess: (process) =>
+        recordStep(ctx, execution.id, step.index, { process: process && { host: HOST, ...process } }),
+    }),
+  );
 }
 
 interface Outcome {
@@ -186,9 +250,14 @@ async function runTracked(
   try {
     ctx.metrics.queueLatency.observe((Date.now() - execution.runAfter.getTime()) / 1000);
     workDir = await fs.mkdtemp(path.join(os.tmpdir(), `baton-${execution.id}-`));
+    outputFiles.set(execution, outputFile(workDir));
     if (secrets.paths.length > 0)
       await withReconnect(() => recordSecretUse(ctx.db, execution, secrets.paths));
-    outcome = await runSteps(ctx, execution, writer, workDir, controller.signal, secrets, secretProblem);
+    outcome = isFanOutParent(execution)
+      ? await runOnNodes(ctx, execution, writer, controller.signal, (child, signal) =>
+          runExecution(ctx, child, signal),
+        )
+      : await runOnWorkerOrNode(ctx, execution, writer, workDir, controller.signal, secrets, secretProblem);
   } catch (error) {
     const message = coerceError(error).message;
     ctx.logger.error({ err: error, execution: execution.id }, 'execution failed inside Baton');
@@ -198,9 +267,42 @@ async function runTracked(
     clearTimeout(timer);
     parentSignal?.removeEventListener('abort', forwardParent);
   }
-  await complete(ctx, execution, writer, outcome, controller.signal);
+  // Read before the work dir goes, masked with the same secrets as the log.
+  const output = workDir ? await readExecutionOutput(outputFile(workDir), secrets.values) : undefined;
+  await complete(ctx, execution, writer, outcome, controller.signal, output);
   if (workDir) await fs.rm(workDir, { recursive: true, force: true }).catch(() => {});
   return outcome;
+}
+
+/** Runs the steps on the worker, or on a node child's node over one SSH connection. */
+async function runOnWorkerOrNode(
+  ctx: RunContext,
+  execution: Execution,
+  writer: LogWriter,
+  workDir: string,
+  signal: AbortSignal,
+  secrets: ExecutionSecrets,
+  secretProblem: string | undefined,
+): Promise<Outcome> {
+  if (execution.node === null) {
+    return runSteps(ctx, execution, writer, workDir, signal, secrets, secretProblem, undefined);
+  }
+  let session: NodeSession;
+  try {
+    session = await openChildSession(ctx, execution);
+  } catch (error) {
+    const reason = coerceError(error).message;
+    writer.system(`[baton] ${reason}`);
+    return { state: 'failed', exitCode: null, reason };
+  }
+  writer.system(
+    `[baton] connected to ${execution.node} (${session.node.spec.user}@${session.node.spec.hostname}:${session.node.spec.port})`,
+  );
+  try {
+    return await runSteps(ctx, execution, writer, workDir, signal, secrets, secretProblem, session);
+  } finally {
+    session.close();
+  }
 }
 
 /** Records a step's progress, riding out a lost database connection. */
@@ -216,6 +318,7 @@ async function runSteps(
   signal: AbortSignal,
   secrets: ExecutionSecrets,
   secretProblem: string | undefined,
+  session: NodeSession | undefined,
 ): Promise<Outcome> {
   const { steps } = execution.spec;
   // A run that a lost or stopped worker handed back says so at the top of its new part of the log.
@@ -243,20 +346,17 @@ async function runSteps(
 
     const result = step.job
       ? await runNestedJob(ctx, execution, index, step, writer, signal)
-      : await withSecretFiles(secrets.files, (secretsDir) =>
-          runProcessStep({
-            command: step,
-            env: stepEnvironment(execution, step, secrets, secretsDir),
-            workDir,
-            fileStem: `step-${index}`,
-            writer,
-            timeoutMs: step.timeout ? parseDuration(step.timeout) : undefined,
-            graceMs: ctx.config.killGraceMs,
-            signal,
-            onProcess: (process) =>
-              recordStep(ctx, execution.id, index, { process: process && { host: HOST, ...process } }),
-          }),
-        );
+      : await runStepProcess(ctx, execution, session, {
+          command: step,
+          env: stepEnvironment(execution, step, secrets, undefined),
+          secrets,
+          workDir,
+          fileStem: `step-${index}`,
+          writer,
+          timeoutMs: step.timeout ? parseDuration(step.timeout) : undefined,
+          signal,
+          index,
+        });
     const finishedAt = Date.now();
     writer.system(
       `[baton] step "${step.name}" ${result.state.replace('_', ' ')}${result.reason ? `: ${result.reason}` : ''} (${formatDuration(finishedAt - startedAt)})`,
@@ -281,6 +381,7 @@ async function runSteps(
         workDir,
         signal,
         secrets,
+        session,
       );
       if (handled) continue;
     } else if (step.continueOnError) {
@@ -314,32 +415,24 @@ async function runErrorHandler(
   workDir: string,
   signal: AbortSignal,
   secrets: ExecutionSecrets,
+  session: NodeSession | undefined,
 ): Promise<boolean> {
   const handler = step.errorHandler!;
   writer.system(`[baton] running the error handler of step "${step.name}"`);
-  const result = await withSecretFiles(secrets.files, (secretsDir) =>
-    runProcessStep({
-      command: handler,
-      env: stepEnvironment(
-        execution,
-        { ...step, env: { ...step.env, ...handler.env } },
-        secrets,
-        secretsDir,
-        {
-          BATON_FAILED_STEP: step.name,
-          BATON_FAILED_EXIT_CODE: failure.exitCode === null ? '' : String(failure.exitCode),
-        },
-      ),
-      workDir,
-      fileStem: `step-${index}-handler`,
-      writer,
-      timeoutMs: handler.timeout ? parseDuration(handler.timeout) : undefined,
-      graceMs: ctx.config.killGraceMs,
-      signal,
-      onProcess: (process) =>
-        recordStep(ctx, execution.id, index, { process: process && { host: HOST, ...process } }),
+  const result = await runStepProcess(ctx, execution, session, {
+    command: handler,
+    env: stepEnvironment(execution, { ...step, env: { ...step.env, ...handler.env } }, secrets, undefined, {
+      BATON_FAILED_STEP: step.name,
+      BATON_FAILED_EXIT_CODE: failure.exitCode === null ? '' : String(failure.exitCode),
     }),
-  );
+    secrets,
+    workDir,
+    fileStem: `step-${index}-handler`,
+    writer,
+    timeoutMs: handler.timeout ? parseDuration(handler.timeout) : undefined,
+    signal,
+    index,
+  });
   await recordStep(ctx, execution.id, index, {
     handlerState: result.state,
     handlerExitCode: result.exitCode,
@@ -433,6 +526,7 @@ async function complete(
   writer: LogWriter,
   outcome: Outcome,
   signal: AbortSignal,
+  output?: ExecutionOutput,
 ): Promise<void> {
   const stop = signal.aborted ? (signal.reason as StopReason) : undefined;
   if (stop?.kind === 'lease-lost') {
@@ -479,7 +573,14 @@ async function complete(
   }
   const now = Date.now();
   const recorded = await withReconnect(() =>
-    finishExecution(ctx.db, execution.id, ctx.owner, { ...outcome, now, log }),
+    finishExecution(ctx.db, execution.id, ctx.owner, {
+      ...outcome,
+      now,
+      log,
+      ...(output && { output }),
+      // Rules on finished executions look at the last attempt of a top-level run, once.
+      chain: execution.parentId === null && !willRetry,
+    }),
   );
   if (recorded) {
     const why = outcome.state === 'succeeded' ? 'not run' : 'an earlier step ended the run';
@@ -492,7 +593,8 @@ async function complete(
     return;
   }
   const event = finishEvent(outcome.state);
-  if (event) await queueNotifications(ctx, execution, event);
+  // A fan-out notifies once, for its parent, not once per node.
+  if (event && execution.node === null) await queueNotifications(ctx, execution, event);
   ctx.metrics.executionsFinished.inc({ state: outcome.state });
   ctx.metrics.logBytes.inc(log.bytes);
   ctx.metrics.logDiscardedBytes.inc(log.discardedBytes);
@@ -518,6 +620,7 @@ async function complete(
         concurrencyLimit: execution.spec.concurrency?.limit ?? null,
         now,
         runAfter: now + backoffMs,
+        ...(execution.nodes !== null && { nodes: execution.nodes }),
       }),
     );
     ctx.events.publish('execution', retryId);

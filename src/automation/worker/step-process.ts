@@ -61,8 +61,8 @@ export function stateForStop(stop: StopReason): 'cancelled' | 'timed_out' | 'fai
   return stop.kind === 'cancel' ? 'cancelled' : stop.kind === 'timeout' ? 'timed_out' : 'failed';
 }
 
-/** Pipes a child's stream into the log, pausing it only while storage catches up. */
-function pipeInto(
+/** Pipes a child's stream into the log, pausing it only while storage catches up (local and SSH steps). */
+export function pipeInto(
   stream: NodeJS.ReadableStream,
   name: 'stdout' | 'stderr',
   writer: LogWriter,

@@ -131,6 +131,8 @@ export function describeExecution(execution: ExecutionDetailView): string {
         : `${execution.attempt} (retry of ${execution.retryOf})`,
     ],
     ['parent', execution.parentId === null ? '' : `execution ${execution.parentId}`],
+    ['caused by', execution.cause ? `event ${execution.cause.eventId} (rule ${execution.cause.rule})` : ''],
+    ['output', execution.output ? JSON.stringify(execution.output) : (execution.outputError ?? '')],
     [
       'log',
       `${execution.log.lines} lines${execution.log.discardedBytes ? `, ${execution.log.discardedBytes} bytes discarded over the cap` : ''}`,

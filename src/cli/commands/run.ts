@@ -7,6 +7,7 @@ import { usageError } from '../errors.js';
 import { followToExitCode, OUTCOME_HELP } from '../follow.js';
 import { OUTPUT_HELP, parseOutputFormat, printJson, type OutputFormat } from '../output.js';
 import { connect } from '../session.js';
+import { checkNodeFilter } from './nodes.js';
 
 export function registerRunCommand(program: Command): void {
   program
@@ -20,6 +21,11 @@ export function registerRunCommand(program: Command): void {
       [],
     )
     .option('-f, --follow', 'print the log as it is written (stdout to stdout, the rest to stderr)')
+    .option(
+      '--nodes <filter>',
+      "run on these nodes instead of the job's spec.nodes: space-separated key=value terms, keys name, tags, hostname, attr.KEY, parallelism, keepGoing (e.g. 'tags=web,db name=web-* attr.env=prod')",
+      checkNodeFilter,
+    )
     .option('--output <format>', OUTPUT_HELP, parseOutputFormat, 'text')
     .addHelpText(
       'after',
@@ -31,7 +37,7 @@ ${OUTCOME_HELP}`,
     .action(
       async (
         job: { project: string; name: string },
-        options: { option: string[]; follow?: boolean; output: OutputFormat },
+        options: { option: string[]; follow?: boolean; nodes?: string; output: OutputFormat },
         command: Command,
       ) => {
         if (options.follow && options.output === 'json') {
@@ -40,7 +46,7 @@ ${OUTCOME_HELP}`,
         const client = await connect(command);
         const answer = await client.post<ExecutionResponse>(
           `/api/v1/jobs/${encodeURIComponent(job.project)}/${encodeURIComponent(job.name)}/executions`,
-          { options: optionValues(options.option) },
+          { options: optionValues(options.option), ...(options.nodes && { nodes: options.nodes }) },
         );
         if (options.output === 'json') return printJson(answer);
         const { execution } = answer;
@@ -51,6 +57,7 @@ ${OUTCOME_HELP}`,
         if (awaiting) await explainApproval(client, execution.id);
         if (!options.follow) return;
         await followToExitCode(client, execution.id, 0);
+        await printNodeOutcomes(client, execution.id);
         if (awaiting && process.exitCode !== 0) {
           // Say why it never ran: the log of a rejected execution is empty.
           const ended = await client.get<ExecutionResponse>(`/api/v1/executions/${execution.id}`);
@@ -97,6 +104,19 @@ ${OUTCOME_HELP}`,
       if (execution.state === 'awaiting_approval') await explainApproval(client, execution.id);
       if (options.follow) await followToExitCode(client, execution.id, 0);
     });
+}
+
+/** After a followed fan-out: each node's outcome and its execution, to read its own log. */
+async function printNodeOutcomes(client: BatonClient, id: number): Promise<void> {
+  const { execution } = await client.get<{
+    execution: { nodeRuns?: { node: string; executionId: number; state: string; reason: string | null }[] };
+  }>(`/api/v1/executions/${id}`);
+  for (const run of execution.nodeRuns ?? []) {
+    process.stderr.write(
+      `node ${run.node}: ${run.state}${run.reason ? ` (${run.reason})` : ''} - baton logs ${run.executionId}
+`,
+    );
+  }
 }
 
 /** Says what an execution awaiting approval waits for, and how an approver decides. */

@@ -9,6 +9,8 @@ import * as m0002 from './migrations/0002_scale_out.js';
 import * as m0003 from './migrations/0003_delegation.js';
 import * as m0004 from './migrations/0004_schedules.js';
 import * as m0005 from './migrations/0005_notifications.js';
+import * as m0006 from './migrations/0006_events.js';
+import * as m0007 from './migrations/0007_nodes.js';
 
 /** A migration receives the capability record so column types can follow the dialect. */
 export interface BatonMigration {
@@ -21,6 +23,8 @@ const MIGRATIONS: Record<string, BatonMigration> = {
   '0003_delegation': m0003,
   '0004_schedules': m0004,
   '0005_notifications': m0005,
+  '0006_events': m0006,
+  '0007_nodes': m0007,
 };
 
 /** Applies every migration not applied yet; throws with the failing migration's name. */

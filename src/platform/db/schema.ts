@@ -259,6 +259,19 @@ export interface ExecutionsTable {
   log_discarded_bytes: Generated<number>;
   /** While awaiting approval: when the request is rejected for lack of decisions. */
   approval_expires_at: number | null;
+  /** The JSON object the steps wrote to $BATON_OUTPUT, secrets masked; null when none. */
+  output: JsonColumn | null;
+  /** Why the output could not be kept (invalid JSON, too large). */
+  output_error: string | null;
+  /** The event (and the rule, `project/name`) that caused this execution. */
+  cause_event_id: number | null;
+  cause_rule: string | null;
+  /** 1 from the finish until rules on finished executions have been evaluated for it. */
+  chain_pending: Generated<number>;
+  /** The node a fan-out child runs its steps on (over SSH); null for every other execution. */
+  node: string | null;
+  /** The node names a fan-out parent matched when it was requested (JSON list); null when it runs locally. */
+  nodes: JsonColumn | null;
 }
 
 export interface ExecutionStepsTable {
@@ -345,6 +358,116 @@ export interface SchedulesTable {
   updated_by: string;
 }
 
+/** A node: a `kind: Node` document (source_name null) or one a node source brought. */
+export interface NodesTable {
+  name: string;
+  source_name: string | null;
+  labels: JsonColumn;
+  spec: JsonColumn;
+  source: string;
+  digest: string;
+  created_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface NodeSourcesTable {
+  name: string;
+  spec: JsonColumn;
+  source: string;
+  digest: string;
+  next_refresh_at: number;
+  last_refresh_at: number | null;
+  last_success_at: number | null;
+  last_error: string | null;
+  node_count: Generated<number>;
+  created_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+/** A host key pinned on first use (trustOnFirstUse), one per node. */
+export interface NodeHostKeysTable {
+  node: string;
+  host_key: string;
+  fingerprint: string;
+  pinned_at: number;
+}
+
+export interface HooksTable {
+  project: string;
+  name: string;
+  description: string | null;
+  /** 'alertmanager' or 'json'. */
+  format: string;
+  /** 'hmac' or 'token'. */
+  auth: string;
+  /** Where the key lives in the secret store; never the key. */
+  secret_path: string;
+  max_bytes: number;
+  source: string;
+  digest: string;
+  created_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface RulesTable {
+  id: Generated<number>;
+  project: string;
+  name: string;
+  description: string | null;
+  /** `hook:NAME` or `execution:PROJECT/JOB`. */
+  trigger: string;
+  spec: JsonColumn;
+  run_as: string | null;
+  owner: string;
+  enabled: number;
+  source: string;
+  digest: string;
+  created_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  project: string;
+  hook: string | null;
+  /** 'alertmanager', 'json' or 'execution'. */
+  format: string;
+  received_at: number;
+  fingerprint: string;
+  payload: JsonColumn;
+  payload_bytes: number;
+}
+
+export interface EventMatchesTable {
+  id: Generated<number>;
+  event_id: number;
+  rule_project: string;
+  rule_name: string;
+  /** The finished execution a chained rule matched; null when the event itself matched. */
+  trigger_execution_id: number | null;
+  outcome: string;
+  execution_id: number | null;
+  reason: string | null;
+  at: number;
+}
+
+export interface RuleDedupTable {
+  rule_id: number;
+  dedup_key: string;
+  until: number;
+  event_id: number | null;
+}
+
+export interface RuleThrottleTable {
+  rule_id: number;
+  window_start: number;
+  count: number;
+}
+
 export interface Schema {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -369,4 +492,13 @@ export interface Schema {
   schedules: SchedulesTable;
   notification_deliveries: NotificationDeliveriesTable;
   notification_attempts: NotificationAttemptsTable;
+  hooks: HooksTable;
+  rules: RulesTable;
+  events: EventsTable;
+  event_matches: EventMatchesTable;
+  rule_dedup: RuleDedupTable;
+  rule_throttle: RuleThrottleTable;
+  nodes: NodesTable;
+  node_sources: NodeSourcesTable;
+  node_host_keys: NodeHostKeysTable;
 }

@@ -16,6 +16,11 @@ import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 export type RouteAccess =
   /** Anyone, without a token: health, metrics, the API description. */
   | 'public'
+  /**
+   * Callers holding a hook's own key (an HMAC signature or a token in the hook's secret), not a
+   * Baton session or token: the handler checks the key before anything is stored.
+   */
+  | 'hook-key'
   /** Any signed-in caller; the handler's service checks the permission on the object it loads. */
   | 'authenticated'
   /** A permission checked before the handler runs. */
@@ -72,7 +77,7 @@ export function installAccessControl(app: FastifyInstance, db: Db, accessControl
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     // Unknown routes have no access declaration; they fall through to the 404 handler.
-    if (access === undefined || access === 'public') return;
+    if (access === undefined || access === 'public' || access === 'hook-key') return;
     const header = request.headers.authorization;
     const sessionId = header === undefined ? readCookie(request.headers.cookie, SESSION_COOKIE) : undefined;
     // A Bearer token wins over a cookie: programs are not subject to cross-site forgery.

@@ -1,0 +1,374 @@
+/**
+ * Nodes end to end against real OpenSSH servers: one sshd per node on a loopback port, each
+ * with its own host key. A job fans out to the nodes its filter matches, one child execution
+ * (log, steps, state) per node; unreachable nodes, wrong keys and changed host keys fail only
+ * their own node; cancel and timeout end the remote process tree; secrets reach the remote step
+ * but no argv; policies limit which nodes a requester may touch.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../../../test/databases.js';
+import { admin, startTestBaton, type TestBaton } from '../../../test/baton.js';
+import { startSshdFleet, type SshdFleet } from '../../../test/sshd.js';
+import { eventually } from '../../../test/processes.js';
+import { ForbiddenError, InputError } from '../../platform/errors.js';
+import { getExecution } from '../executions/store.js';
+import { listNodeRuns } from './store.js';
+import type { Execution } from '../executions/model.js';
+
+const exec = promisify(execFile);
+
+/** Whether any process on this machine has `text` in its command line. */
+async function processWith(text: string): Promise<boolean> {
+  const { stdout } = await exec('pgrep', ['-f', text]).catch(() => ({ stdout: '' }));
+  return stdout.trim().length > 0;
+}
+
+/** Command lines of every process, to look for a secret in them. */
+async function allCommandLines(): Promise<string> {
+  const lines: string[] = [];
+  for (const pid of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      lines.push((await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0/g, ' '));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return lines.join('\n');
+}
+
+function nodeYaml(name: string, spec: Record<string, unknown>): string {
+  return `---
+apiVersion: baton/v1
+kind: Node
+metadata: {name: ${name}}
+spec: ${JSON.stringify({ user: 'root', key: 'ssh/client', hostname: '127.0.0.1', ...spec })}
+`;
+}
+
+describe.each(DIALECTS)('nodes over SSH on %s', (dialect) => {
+  let baton: TestBaton;
+  let fleet: SshdFleet;
+  let work: string;
+
+  beforeAll(async () => {
+    fleet = await startSshdFleet(4);
+    baton = await startTestBaton(dialect, { killGraceMs: 1000 });
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-nodes-test-'));
+    await baton.secrets.set(admin, 'ssh/client', { value: fleet.clientKey });
+    await baton.secrets.set(admin, 'ssh/stranger', { value: fleet.strangerKey });
+    await baton.secrets.set(admin, 'app/token', { value: 'tok-9f8e7d6c5b4a' });
+    const [a, b, c, d] = fleet.servers;
+    await baton.applyYaml(
+      [
+        nodeYaml('web-1', { port: a!.port, hostKey: a!.hostKey, tags: ['web'], attributes: { env: 'prod' } }),
+        nodeYaml('web-2', {
+          port: b!.port,
+          hostKey: b!.hostKey,
+          tags: ['web'],
+          attributes: { env: 'staging' },
+        }),
+        nodeYaml('db-1', { port: c!.port, hostKey: c!.hostKey, tags: ['db'], attributes: { env: 'prod' } }),
+        nodeYaml('tofu-1', { port: d!.port, trustOnFirstUse: true, tags: ['tofu'] }),
+        nodeYaml('down-1', { port: fleet.closedPort, hostKey: a!.hostKey, tags: ['broken'] }),
+        nodeYaml('wrongkey-1', { port: a!.port, hostKey: a!.hostKey, tags: ['broken'], key: 'ssh/stranger' }),
+        nodeYaml('mismatch-1', { port: b!.port, hostKey: a!.hostKey, tags: ['mismatch'] }),
+        nodeYaml('unpinned-1', { port: b!.port, tags: ['unpinned'] }),
+      ].join(''),
+      'nodes.yaml',
+    );
+    await baton.applyYaml(`
+apiVersion: baton/v1
+kind: Job
+metadata: {name: hello, project: ops}
+spec:
+  options: [{name: greeting, type: string, default: hi}]
+  secrets: [{path: app/token, env: APP_TOKEN}, {path: app/token, file: token.txt}]
+  nodes: {tags: [web], parallelism: 2}
+  steps:
+    - {name: greet, script: 'echo "$BATON_OPTION_GREETING from $BATON_NODE at $BATON_NODE_HOSTNAME"; echo "token:$APP_TOKEN"; test "$(cat "$BATON_SECRETS_DIR/token.txt")" = "$APP_TOKEN" && echo file-ok'}
+    - {name: second, command: [sh, -c, 'echo second on $BATON_NODE']}
+---
+apiVersion: baton/v1
+kind: Job
+metadata: {name: adhoc, project: ops}
+spec:
+  options: [{name: marker, type: string, default: none}, {name: count, type: string, default: none}]
+  steps:
+    - name: main
+      script: |
+        # Record how many steps run at once across all nodes (the counter is on this machine).
+        if [ "$BATON_OPTION_COUNT" != none ]; then
+          ( flock 9; n=$(($(cat "$BATON_OPTION_COUNT/now" 2>/dev/null || echo 0)+1)); echo $n > "$BATON_OPTION_COUNT/now"; echo $n >> "$BATON_OPTION_COUNT/seen" ) 9>"$BATON_OPTION_COUNT/lock"
+          sleep 0.3
+          ( flock 9; n=$(($(cat "$BATON_OPTION_COUNT/now")-1)); echo $n > "$BATON_OPTION_COUNT/now" ) 9>"$BATON_OPTION_COUNT/lock"
+        fi
+        echo "ran on $BATON_NODE"
+        if [ "$BATON_OPTION_MARKER" = "fail-$BATON_NODE" ]; then exit 3; fi
+---
+apiVersion: baton/v1
+kind: Job
+metadata: {name: sleeper, project: ops}
+spec:
+  options: [{name: marker, type: string, required: true}]
+  steps:
+    - {name: sleep, script: 'sh -c "sleep 300 & sleep 300; : $BATON_OPTION_MARKER" & wait'}
+---
+apiVersion: baton/v1
+kind: Job
+metadata: {name: slow-step, project: ops}
+spec:
+  options: [{name: marker, type: string, required: true}]
+  nodes: {name: web-1}
+  steps:
+    - {name: sleep, timeout: 1s, script: 'sh -c "sleep 300 & sleep 300; : $BATON_OPTION_MARKER" & wait'}
+`);
+  }, 120_000);
+  afterAll(async () => {
+    await baton?.stop();
+    await fleet?.stop();
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  const children = async (parent: Execution) => listNodeRuns(baton.db, parent.id);
+
+  it('runs the steps on every node the job matches, each with its own log', async () => {
+    const queued = await baton.run('ops/hello', { greeting: 'hello' });
+    expect(queued.nodes).toEqual(['web-1', 'web-2']);
+    const parent = await baton.waitFor(queued.id);
+    expect(parent.state, parent.reason ?? '').toBe('succeeded');
+    const runs = await children(parent);
+    expect(runs.map((run) => [run.node, run.state])).toEqual([
+      ['web-1', 'succeeded'],
+      ['web-2', 'succeeded'],
+    ]);
+    for (const run of runs) {
+      const log = (await baton.logText(run.executionId)).join('\n');
+      expect(log).toContain(`hello from ${run.node} at 127.0.0.1`);
+      expect(log).toContain(`second on ${run.node}`);
+      expect(log).toContain('file-ok');
+      // The secret reached the step and was masked in its log.
+      expect(log).not.toContain('tok-9f8e7d6c5b4a');
+      expect(log).toContain('token:');
+    }
+    const other = runs[0]!.node === 'web-1' ? runs[1]! : runs[0]!;
+    expect((await baton.logText(runs[0]!.executionId)).join('\n')).not.toContain(`hello from ${other.node}`);
+    const parentLog = (await baton.logText(parent.id)).join('\n');
+    expect(parentLog).toContain('node web-1: succeeded');
+    expect(parentLog).toContain('node web-2: succeeded');
+    // The API shows each node's execution on the parent, and the node on each child.
+    const detail = (await baton.request('GET', `/api/v1/executions/${parent.id}`)).json();
+    expect(detail.execution.nodeRuns.map((run: { node: string }) => run.node)).toEqual(['web-1', 'web-2']);
+    expect(detail.execution.nodes).toEqual(['web-1', 'web-2']);
+    const child = (await baton.request('GET', `/api/v1/executions/${runs[0]!.executionId}`)).json();
+    expect(child.execution.node).toBe(runs[0]!.node);
+    expect(child.execution.parentId).toBe(parent.id);
+  });
+
+  it('keeps at most `parallelism` nodes running at once', async () => {
+    const counter = path.join(work, 'parallel');
+    await fs.mkdir(counter);
+    const queued = await baton.executions.run(
+      admin,
+      'ops',
+      'adhoc',
+      { count: counter },
+      { nodes: 'name=web-1,web-2,db-1,tofu-1 parallelism=2' },
+    );
+    const parent = await baton.waitFor(queued.id);
+    expect(parent.state, parent.reason ?? '').toBe('succeeded');
+    const seen = (await fs.readFile(path.join(counter, 'seen'), 'utf8')).trim().split('\n').map(Number);
+    expect(seen).toHaveLength(4);
+    expect(Math.max(...seen)).toBe(2);
+  });
+
+  it('fails only the unreachable node and the one whose key is refused (keepGoing)', async () => {
+    const queued = await baton.executions.run(
+      admin,
+      'ops',
+      'adhoc',
+      {},
+      { nodes: { name: ['web-1', 'down-1', 'wrongkey-1', 'db-1'], keepGoing: true } },
+    );
+    const parent = await baton.waitFor(queued.id);
+    expect(parent.state).toBe('failed');
+    const runs = Object.fromEntries((await children(parent)).map((run) => [run.node, run]));
+    expect(runs['web-1']!.state).toBe('succeeded');
+    expect(runs['db-1']!.state).toBe('succeeded');
+    expect(runs['down-1']!.state).toBe('failed');
+    expect(runs['down-1']!.reason).toBe(`ssh: connection refused to 127.0.0.1:${fleet.closedPort}`);
+    expect(runs['wrongkey-1']!.state).toBe('failed');
+    expect(runs['wrongkey-1']!.reason).toMatch(/^ssh: authentication failed for root@127\.0\.0\.1:\d+/);
+    expect(parent.reason).toMatch(
+      /^2 of 4 nodes failed: down-1 \(ssh: connection refused .*\), wrongkey-1 \(ssh: authentication failed/,
+    );
+  });
+
+  it('starts no further node after a failure without keepGoing', async () => {
+    const queued = await baton.executions.run(
+      admin,
+      'ops',
+      'adhoc',
+      { marker: 'fail-db-1' },
+      { nodes: 'name=web-*,db-1 parallelism=1' },
+    );
+    const parent = await baton.waitFor(queued.id);
+    expect(parent.state).toBe('failed');
+    // Nodes start in name order.
+    const runs = await children(parent);
+    expect(runs.map((run) => run.node)).toEqual(['db-1']);
+    expect(parent.reason).toBe(
+      '1 of 3 nodes failed: db-1 (step "main" failed: exit code 3); 2 not started (keepGoing is false): web-1, web-2',
+    );
+  });
+
+  it('refuses a node whose host key differs from the pinned one, or is not pinned at all', async () => {
+    const queued = await baton.executions.run(admin, 'ops', 'adhoc', {}, { nodes: 'tags=mismatch' });
+    const parent = await baton.waitFor(queued.id);
+    const [run] = await children(parent);
+    expect(run!.reason).toMatch(
+      /^ssh: host key mismatch for mismatch-1 \(127\.0\.0\.1:\d+\): expected SHA256:\S+, got ssh-ed25519 SHA256:\S+$/,
+    );
+    const unpinned = await baton.waitFor(
+      (await baton.executions.run(admin, 'ops', 'adhoc', {}, { nodes: 'tags=unpinned' })).id,
+    );
+    const [refused] = await children(unpinned);
+    expect(refused!.reason).toContain('is not pinned');
+    expect(refused!.reason).toContain(`ssh-keyscan -p ${fleet.servers[1]!.port} 127.0.0.1`);
+  });
+
+  it('pins the first host key of a trustOnFirstUse node, then refuses a changed one', async () => {
+    const first = await baton.waitFor(
+      (await baton.executions.run(admin, 'ops', 'adhoc', {}, { nodes: 'tags=tofu' })).id,
+    );
+    expect(first.state, first.reason ?? '').toBe('succeeded');
+    const pinned = await baton.db
+      .selectFrom('node_host_keys')
+      .selectAll()
+      .where('node', '=', 'tofu-1')
+      .executeTakeFirst();
+    expect(pinned?.host_key).toBe(fleet.servers[3]!.hostKey);
+    const again = await baton.waitFor(
+      (await baton.executions.run(admin, 'ops', 'adhoc', {}, { nodes: 'tags=tofu' })).id,
+    );
+    expect(again.state).toBe('succeeded');
+    await fleet.servers[3]!.rekey();
+    const changed = await baton.waitFor(
+      (await baton.executions.run(admin, 'ops', 'adhoc', {}, { nodes: 'tags=tofu' })).id,
+    );
+    expect(changed.state).toBe('failed');
+    const [run] = await children(changed);
+    expect(run!.reason).toContain(`expected ${pinned!.fingerprint} (pinned on first use)`);
+  });
+
+  it('cancel ends the whole remote process tree', async () => {
+    const marker = `baton-cancel-${process.pid}-${dialect}-${Date.now()}`;
+    const queued = await baton.executions.run(admin, 'ops', 'sleeper', { marker }, { nodes: 'name=web-1' });
+    await eventually('the remote step to run', async () => ((await processWith(marker)) ? true : undefined));
+    await baton.executions.cancel(admin, queued.id);
+    const parent = await baton.waitFor(queued.id);
+    expect(parent.state).toBe('cancelled');
+    await eventually('the remote tree to end', async () => ((await processWith(marker)) ? undefined : true));
+    const [run] = await children(parent);
+    expect(run!.state).toBe('cancelled');
+  });
+
+  it('a step timeout ends the whole remote process tree', async () => {
+    const marker = `baton-timeout-${process.pid}-${dialect}-${Date.now()}`;
+    const parent = await baton.waitFor(
+      (await baton.executions.run(admin, 'ops', 'slow-step', { marker })).id,
+    );
+    expect(parent.state).toBe('failed');
+    const [run] = await children(parent);
+    expect(run!.state).toBe('timed_out');
+    expect(run!.reason).toContain('step timed out after 1s');
+    await eventually('the remote tree to end', async () => ((await processWith(marker)) ? undefined : true));
+  });
+
+  it('hands secrets to the remote step without putting them in any argv', async () => {
+    await baton.applyYaml(`
+apiVersion: baton/v1
+kind: Job
+metadata: {name: secret-sleeper, project: ops}
+spec:
+  options: [{name: marker, type: string, required: true}]
+  secrets: [{path: app/token, env: APP_TOKEN}]
+  nodes: {name: web-1}
+  steps: [{name: main, script: 'echo "$APP_TOKEN" > /dev/null; sh -c "sleep 300; : $BATON_OPTION_MARKER"'}]
+`);
+    const marker = `baton-secret-${process.pid}-${dialect}-${Date.now()}`;
+    const queued = await baton.run('ops/secret-sleeper', { marker });
+    const child = await eventually('the node execution to run', async () => {
+      const [run] = await listNodeRuns(baton.db, queued.id);
+      return run && (await getExecution(baton.db, run.executionId))?.state === 'running' ? run : undefined;
+    });
+    await eventually('the remote step to sleep', async () =>
+      (await processWith(marker)) ? true : undefined,
+    );
+    expect(await allCommandLines()).not.toContain('tok-9f8e7d6c5b4a');
+    await baton.executions.cancel(admin, queued.id);
+    expect((await baton.waitFor(child.executionId)).state).toBe('cancelled');
+  });
+
+  it('refuses the whole run when the requester may not touch a matched node', async () => {
+    const carol = await baton.addUser('carol');
+    await baton.applyYaml(`
+apiVersion: baton/v1
+kind: Team
+metadata: {name: web-team}
+spec: {members: [carol]}
+---
+apiVersion: baton/v1
+kind: Policy
+metadata: {name: web-team-nodes}
+spec:
+  rules:
+    - {subjects: [team/web-team], actions: [run], resources: [job/ops/adhoc, node/web-*], effect: allow}
+`);
+    const before = await baton.db.selectFrom('executions').select('id').execute();
+    await expect(
+      baton.executions.run(carol.principal, 'ops', 'adhoc', {}, { nodes: 'attr.env=prod' }),
+    ).rejects.toThrow(
+      new ForbiddenError(
+        'forbidden: carol may not run on node db-1 (matched by attr.env=prod); nothing was queued',
+      ),
+    );
+    expect(await baton.db.selectFrom('executions').select('id').execute()).toHaveLength(before.length);
+    const allowed = await baton.executions.run(carol.principal, 'ops', 'adhoc', {}, { nodes: 'tags=web' });
+    expect(allowed.nodes).toEqual(['web-1', 'web-2']);
+    await baton.waitFor(allowed.id);
+    // Over HTTP: the filter string, and a filter that matches nothing.
+    const none = await baton.request('POST', '/api/v1/jobs/ops/adhoc/executions', { nodes: 'tags=nothing' });
+    expect(none.statusCode).toBe(400);
+    expect(none.json().error.message).toBe('no node matches tags=nothing (8 nodes known)');
+    const unknown = await baton.request('POST', '/api/v1/jobs/ops/adhoc/executions', { nodes: 'role=web' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.message).toContain(
+      'unknown node filter key "role" (allowed: name, tags, hostname, attr.KEY',
+    );
+  });
+
+  it('rejects unknown filter keys in a job at their line and column', async () => {
+    const yaml = `apiVersion: baton/v1
+kind: Job
+metadata: {name: bad-filter, project: ops}
+spec:
+  nodes:
+    tags: [web]
+    role: web
+  steps: [{name: main, command: ["true"]}]
+`;
+    const error = await baton.apply
+      .apply({ files: [{ name: 'bad.yaml', content: yaml }] }, admin)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    const problem = (error as InputError).problems[0]!;
+    expect(problem).toMatchObject({ file: 'bad.yaml', line: 7 });
+    expect(problem.message).toContain('role');
+  });
+});

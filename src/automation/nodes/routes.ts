@@ -1,0 +1,223 @@
+/**
+ * Nodes over HTTP: list (with the run-time filter), read, node sources with their last refresh,
+ * a refresh on demand, and forgetting a host key pinned on first use. Nodes and sources are
+ * written with POST /api/v1/apply.
+ */
+import { z } from 'zod';
+import type { Baton } from '../../app.js';
+import { resources } from '../../access/model.js';
+import type { HttpApp } from '../../platform/http/app.js';
+import { principalOf } from '../../platform/http/access.js';
+import { ConflictError, NotFoundError } from '../../platform/errors.js';
+import { didYouMean } from '../../platform/suggest.js';
+import { nodeMatches, parseNodeFilter } from './filter.js';
+import type { Node, NodeSource } from './model.js';
+import {
+  forgetHostKey,
+  getNode,
+  getNodeSource,
+  getPinnedHostKey,
+  listNodeSources,
+  listNodes,
+} from './store.js';
+
+const nodeView = z.object({
+  name: z.string(),
+  source: z.string().nullable().describe('the NodeSource that brought it; null for a kind: Node document'),
+  labels: z.record(z.string(), z.string()),
+  hostname: z.string(),
+  port: z.number(),
+  user: z.string(),
+  tags: z.array(z.string()),
+  attributes: z.record(z.string(), z.string()),
+  key: z.string().describe('path of the private key in the secret store (never its value)'),
+  hostKey: z.array(z.string()).describe('pinned host keys or fingerprints from the spec'),
+  trustOnFirstUse: z.boolean(),
+  learnedHostKey: z
+    .object({ hostKey: z.string(), fingerprint: z.string() })
+    .nullable()
+    .describe('the host key pinned on first use, when there is one'),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+});
+
+const sourceView = z.object({
+  name: z.string(),
+  file: z.string().nullable(),
+  url: z.string().nullable(),
+  refresh: z.string(),
+  nodeCount: z.number().describe('nodes it brought at the last good refresh'),
+  lastRefreshAt: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  lastError: z
+    .string()
+    .nullable()
+    .describe('why the last refresh failed (the last good nodes stay), or which names it skipped'),
+  nextRefreshAt: z.string(),
+});
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+function viewNode(
+  node: Node,
+  learned: { hostKey: string; fingerprint: string } | undefined,
+): z.infer<typeof nodeView> {
+  return {
+    name: node.name,
+    source: node.sourceName,
+    labels: node.labels,
+    hostname: node.spec.hostname,
+    port: node.spec.port,
+    user: node.spec.user,
+    tags: node.spec.tags,
+    attributes: node.spec.attributes,
+    key: node.spec.key,
+    hostKey: [node.spec.hostKey ?? []].flat(),
+    trustOnFirstUse: node.spec.trustOnFirstUse,
+    learnedHostKey: learned ?? null,
+    updatedAt: node.updatedAt.toISOString(),
+    updatedBy: node.updatedBy,
+  };
+}
+
+function viewSource(source: NodeSource): z.infer<typeof sourceView> {
+  return {
+    name: source.name,
+    file: source.spec.file ?? null,
+    url: source.spec.url ?? null,
+    refresh: source.spec.refresh,
+    nodeCount: source.nodeCount,
+    lastRefreshAt: iso(source.lastRefreshAt),
+    lastSuccessAt: iso(source.lastSuccessAt),
+    lastError: source.lastError,
+    nextRefreshAt: source.nextRefreshAt.toISOString(),
+  };
+}
+
+export function registerNodeRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'access' | 'nodeSources'>): void {
+  app.get(
+    '/api/v1/nodes',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description: 'Nodes the caller may view, optionally only those a run-time filter matches.',
+        querystring: z.object({
+          filter: z
+            .string()
+            .optional()
+            .describe("run-time node filter, e.g. 'tags=web name=web-* attr.env=prod'"),
+        }),
+        response: { 200: z.object({ nodes: z.array(nodeView) }) },
+      },
+    },
+    async (request) => {
+      const caller = principalOf(request);
+      const filter = request.query.filter === undefined ? undefined : parseNodeFilter(request.query.filter);
+      const nodes = (await listNodes(baton.db)).filter(
+        (node) =>
+          (filter === undefined || nodeMatches(filter, node)) &&
+          baton.access.authorize(caller, 'view', resources.node(node.name)).allowed,
+      );
+      const learned = new Map<string, { hostKey: string; fingerprint: string }>();
+      for (const node of nodes.filter((candidate) => candidate.spec.trustOnFirstUse)) {
+        const key = await getPinnedHostKey(baton.db, node.name);
+        if (key) learned.set(node.name, key);
+      }
+      return { nodes: nodes.map((node) => viewNode(node, learned.get(node.name))) };
+    },
+  );
+
+  app.get(
+    '/api/v1/nodes/:name',
+    {
+      config: {
+        access: {
+          action: 'view',
+          resource: (request) => resources.node((request.params as { name: string }).name),
+        },
+      },
+      schema: {
+        description: 'One node.',
+        params: z.object({ name: z.string() }),
+        response: { 200: z.object({ node: nodeView }) },
+      },
+    },
+    async (request) => {
+      const node = await getNode(baton.db, request.params.name);
+      if (!node) {
+        const known = (await listNodes(baton.db)).map((candidate) => candidate.name);
+        throw new NotFoundError(
+          `node ${request.params.name} not found${didYouMean(request.params.name, known)}`,
+        );
+      }
+      return { node: viewNode(node, await getPinnedHostKey(baton.db, node.name)) };
+    },
+  );
+
+  app.delete(
+    '/api/v1/nodes/:name/learned-host-key',
+    {
+      config: {
+        access: {
+          action: 'edit',
+          resource: (request) => resources.node((request.params as { name: string }).name),
+        },
+      },
+      schema: {
+        description:
+          'Forgets the host key pinned on first use (the machine was re-keyed); the next connection pins again.',
+        params: z.object({ name: z.string() }),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      if (!(await forgetHostKey(baton.db, request.params.name))) {
+        throw new NotFoundError(`node ${request.params.name} has no host key pinned on first use`);
+      }
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/node-sources',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description: 'Node sources the caller may view, with the outcome of their last refresh.',
+        response: { 200: z.object({ sources: z.array(sourceView) }) },
+      },
+    },
+    async (request) => {
+      const caller = principalOf(request);
+      const sources = (await listNodeSources(baton.db)).filter(
+        (source) => baton.access.authorize(caller, 'view', resources.nodeSource(source.name)).allowed,
+      );
+      return { sources: sources.map(viewSource) };
+    },
+  );
+
+  app.post(
+    '/api/v1/node-sources/:name/refresh',
+    {
+      config: {
+        access: {
+          action: 'edit',
+          resource: (request) => resources.nodeSource((request.params as { name: string }).name),
+        },
+      },
+      schema: {
+        description: 'Fetches a node source now.',
+        params: z.object({ name: z.string() }),
+        response: { 200: z.object({ source: sourceView }) },
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      if (!(await getNodeSource(baton.db, name))) throw new NotFoundError(`node source ${name} not found`);
+      if (!(await baton.nodeSources.refreshNow(name))) {
+        throw new ConflictError(`node source ${name} is being refreshed by another server`);
+      }
+      return { source: viewSource((await getNodeSource(baton.db, name))!.source) };
+    },
+  );
+}

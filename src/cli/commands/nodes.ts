@@ -1,0 +1,118 @@
+/** `baton nodes`: the nodes steps reach over SSH, and the sources that list them. */
+import type { Command } from 'commander';
+import { InputError } from '../../platform/errors.js';
+import { parseNodeFilter } from '../../automation/nodes/filter.js';
+import { usageError } from '../errors.js';
+import {
+  formatTime,
+  OUTPUT_HELP,
+  parseOutputFormat,
+  printJson,
+  printTable,
+  type OutputFormat,
+} from '../output.js';
+import { connect } from '../session.js';
+
+interface NodeView {
+  name: string;
+  source: string | null;
+  hostname: string;
+  port: number;
+  user: string;
+  tags: string[];
+  attributes: Record<string, string>;
+  hostKey: string[];
+  trustOnFirstUse: boolean;
+  learnedHostKey: { fingerprint: string } | null;
+}
+
+interface NodeSourceView {
+  name: string;
+  file: string | null;
+  url: string | null;
+  refresh: string;
+  nodeCount: number;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+}
+
+/** Checks a run-time node filter before any request: a typo is a usage error (exit 2) with one line. */
+export function checkNodeFilter(text: string): string {
+  try {
+    parseNodeFilter(text);
+  } catch (error) {
+    if (error instanceof InputError) throw usageError(`--nodes: ${error.message}`);
+    throw error;
+  }
+  return text;
+}
+
+function hostKeyText(node: NodeView): string {
+  if (node.hostKey.length > 0) return 'pinned';
+  if (node.learnedHostKey) return 'pinned on first use';
+  return node.trustOnFirstUse ? 'trust on first use' : 'NOT PINNED';
+}
+
+export function registerNodesCommand(program: Command): void {
+  const nodes = program
+    .command('nodes')
+    .description('list nodes (name, address, tags, attributes, host key, source)')
+    .option('--filter <filter>', "only nodes this filter matches, e.g. 'tags=web name=web-* attr.env=prod'")
+    .option('--output <format>', OUTPUT_HELP, parseOutputFormat, 'text')
+    .action(async (options: { filter?: string; output: OutputFormat }, command: Command) => {
+      if (options.filter !== undefined) checkNodeFilter(options.filter);
+      const client = await connect(command);
+      const query = options.filter === undefined ? '' : `?filter=${encodeURIComponent(options.filter)}`;
+      const answer = await client.get<{ nodes: NodeView[] }>(`/api/v1/nodes${query}`);
+      if (options.output === 'json') return printJson(answer);
+      printTable(
+        ['name', 'address', 'tags', 'attributes', 'host key', 'source'],
+        answer.nodes.map((node) => [
+          node.name,
+          `${node.user}@${node.hostname}:${node.port}`,
+          node.tags.join(',') || '-',
+          Object.entries(node.attributes)
+            .map(([key, value]) => `${key}=${value}`)
+            .join(',') || '-',
+          hostKeyText(node),
+          node.source ?? 'document',
+        ]),
+      );
+    });
+
+  nodes
+    .command('sources')
+    .description('list node sources: where they read, how many nodes, the last refresh and its error')
+    .option('--output <format>', OUTPUT_HELP, parseOutputFormat, 'text')
+    .action(async (options: { output: OutputFormat }, command: Command) => {
+      const client = await connect(command);
+      const answer = await client.get<{ sources: NodeSourceView[] }>('/api/v1/node-sources');
+      if (options.output === 'json') return printJson(answer);
+      printTable(
+        ['name', 'from', 'refresh', 'nodes', 'last good refresh', 'error'],
+        answer.sources.map((source) => [
+          source.name,
+          source.file ?? source.url ?? '',
+          source.refresh,
+          String(source.nodeCount),
+          source.lastSuccessAt ? formatTime(source.lastSuccessAt) : 'never',
+          source.lastError ?? '-',
+        ]),
+      );
+    });
+
+  nodes
+    .command('refresh')
+    .description('fetch a node source now')
+    .argument('<source>', 'the NodeSource name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const client = await connect(command);
+      const { source } = await client.post<{ source: NodeSourceView }>(
+        `/api/v1/node-sources/${encodeURIComponent(name)}/refresh`,
+        {},
+      );
+      process.stdout.write(
+        `node source ${source.name}: ${source.nodeCount} nodes${source.lastError ? `; ${source.lastError}` : ''}\n`,
+      );
+    });
+}
