@@ -17,6 +17,9 @@ const PAGE_LOADERS = {
   history: () => import('./pages/history'),
   approvals: () => import('./pages/approvals'),
   schedules: () => import('./pages/schedules'),
+  events: () => import('./pages/events'),
+  event: () => import('./pages/event'),
+  nodes: () => import('./pages/nodes'),
   workers: () => import('./pages/workers'),
   audit: () => import('./pages/audit'),
   usage: () => import('./pages/usage'),
@@ -26,6 +29,9 @@ const ExecutionPage = lazy(PAGE_LOADERS.executions);
 const HistoryPage = lazy(PAGE_LOADERS.history);
 const ApprovalsPage = lazy(PAGE_LOADERS.approvals);
 const SchedulesPage = lazy(PAGE_LOADERS.schedules);
+const EventsPage = lazy(PAGE_LOADERS.events);
+const EventPage = lazy(PAGE_LOADERS.event);
+const NodesPage = lazy(PAGE_LOADERS.nodes);
 const WorkersPage = lazy(PAGE_LOADERS.workers);
 const AuditPage = lazy(PAGE_LOADERS.audit);
 const UsagePage = lazy(PAGE_LOADERS.usage);
@@ -39,7 +45,12 @@ const AccountPage = lazy(PAGE_LOADERS.account);
  */
 function preloadPages(pathname: string): void {
   const [, first, second] = pathname.split('/');
-  const key = first === 'executions' && second === undefined ? 'history' : first;
+  const key =
+    first === 'executions' && second === undefined
+      ? 'history'
+      : first === 'events' && second !== undefined
+        ? 'event'
+        : first;
   if (key && key in PAGE_LOADERS) void PAGE_LOADERS[key as keyof typeof PAGE_LOADERS]();
   const idle = window.requestIdleCallback ?? ((callback: () => void) => setTimeout(callback, 1000));
   idle(() => void PAGE_LOADERS.executions());
@@ -51,6 +62,8 @@ const NAVIGATION = [
   { path: '/executions', label: 'History', key: 'h' },
   { path: '/approvals', label: 'Approvals', key: 'a' },
   { path: '/schedules', label: 'Schedules', key: 's' },
+  { path: '/events', label: 'Events', key: 'e' },
+  { path: '/nodes', label: 'Nodes', key: 'n' },
   { path: '/usage', label: 'Usage', key: 'u' },
   { path: '/workers', label: 'Workers', key: 'w' },
 ] as const;
@@ -84,6 +97,9 @@ export function App() {
           <Route path="/executions/:id">{(params) => <ExecutionPage id={Number(params.id)} />}</Route>
           <Route path="/approvals" component={ApprovalsPage} />
           <Route path="/schedules" component={SchedulesPage} />
+          <Route path="/events" component={EventsPage} />
+          <Route path="/events/:id">{(params) => <EventPage id={Number(params.id)} />}</Route>
+          <Route path="/nodes" component={NodesPage} />
           <Route path="/workers" component={WorkersPage} />
           <Route path="/audit" component={AuditPage} />
           <Route path="/usage" component={UsagePage} />

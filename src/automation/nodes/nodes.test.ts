@@ -121,6 +121,14 @@ spec:
 ---
 apiVersion: baton/v1
 kind: Job
+metadata: {name: leaver, project: ops}
+spec:
+  options: [{name: marker, type: string, required: true}]
+  steps:
+    - {name: leave, script: 'sh -c "sleep 300; : $BATON_OPTION_MARKER" & echo left a sleeper behind'}
+---
+apiVersion: baton/v1
+kind: Job
 metadata: {name: slow-step, project: ops}
 spec:
   options: [{name: marker, type: string, required: true}]
@@ -276,6 +284,16 @@ spec:
     await eventually('the remote tree to end', async () => ((await processWith(marker)) ? undefined : true));
     const [run] = await children(parent);
     expect(run!.state).toBe('cancelled');
+  });
+
+  it('ends what a step left running on the node when the step itself exits', async () => {
+    const marker = `baton-leftover-${process.pid}-${dialect}-${Date.now()}`;
+    // The leftover keeps the step's output open: without ending it the step would never finish.
+    const parent = await baton.waitFor(
+      (await baton.executions.run(admin, 'ops', 'leaver', { marker }, { nodes: 'name=web-1' })).id,
+    );
+    expect(parent.state).toBe('succeeded');
+    await eventually('the leftover to end', async () => ((await processWith(marker)) ? undefined : true));
   });
 
   it('a step timeout ends the whole remote process tree', async () => {

@@ -354,7 +354,8 @@ function stepInvocation(command: StepCommand): { file: string; run: string } {
  * The program `sh -s` reads from stdin: make the private directory, write the environment,
  * the step and the secret files into it with builtins only, start the step as the leader of
  * a new session (its pid is its process group, written to `pgid` for the kill program), wait
- * for it, remove the directory, and exit with the step's status.
+ * for it, end what it left running in its group, remove the directory, and exit with the
+ * step's status.
  */
 function stepProgram(directory: string, request: RemoteStepRequest): string {
   const env = {
@@ -385,9 +386,14 @@ function stepProgram(directory: string, request: RemoteStepRequest): string {
   }
   lines.push(
     // The inner sh leads the new session; `exec` makes the step that leader.
-    `setsid sh -c 'echo $$ > "$1/pgid"; . "$1/env"; cd "$1" || exit ${SETUP_FAILED}; ${run.replace(/'/g, `'\\''`)}' baton-step "$d" &`,
+    // The environment file holds secret values: it is removed as soon as the step has read it.
+    `setsid sh -c 'echo $$ > "$1/pgid"; . "$1/env"; rm -f "$1/env"; cd "$1" || exit ${SETUP_FAILED}; ${run.replace(/'/g, `'\\''`)}' baton-step "$d" &`,
     'wait $!',
     'status=$?',
+    // What the step left running in its group (`sleep 1000 &`) ends with it, as on the worker; a
+    // leftover holding the output open would otherwise keep the channel, and the step, open.
+    'pg=$(cat "$d/pgid" 2>/dev/null)',
+    'if [ -n "$pg" ] && kill -TERM "-$pg" 2>/dev/null; then sleep 1; kill -KILL "-$pg" 2>/dev/null; fi',
     'rm -rf "$d"',
     'exit $status',
     '',

@@ -38,6 +38,17 @@ export interface ExecutionDetail extends Execution {
   steps: ExecutionStep[];
   /** Every attempt of this execution's retry chain, this one included. */
   attempts: ExecutionAttempt[];
+  /** A fan-out parent's child execution on each node that started. */
+  nodeRuns: NodeRun[];
+}
+
+/** One node of a fan-out: the child execution that ran the steps there. */
+export interface NodeRun {
+  node: string;
+  executionId: number;
+  state: ExecutionState;
+  exitCode: number | null;
+  reason: string | null;
 }
 
 export type LogStream = 'stdout' | 'stderr' | 'system';

@@ -84,6 +84,16 @@ export interface Execution {
   workerGroup: string | null;
   cancelRequestedAt: string | null;
   log: { lines: number; bytes: number; discardedBytes: number };
+  /** The JSON object the steps wrote to $BATON_OUTPUT (secrets masked). */
+  output: Record<string, unknown> | null;
+  /** Why the output was not kept (invalid JSON, too large). */
+  outputError: string | null;
+  /** The event and rule that fired it; null when a person, schedule or parent job did. */
+  cause: { eventId: number; rule: string } | null;
+  /** The node a fan-out child runs its steps on. */
+  node: string | null;
+  /** The nodes a fan-out parent matched when it was requested. */
+  nodes: string[] | null;
 }
 
 export interface ExecutionPage {

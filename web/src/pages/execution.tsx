@@ -13,6 +13,7 @@ import { executionPath, type ExecutionDetail, type ExecutionStep } from '../api/
 import { FINISHED_STATES, type Execution, type JobDetail } from '../api/types';
 import { ErrorMessage, Loading, PageHeader, StateBadge } from '../components/common';
 import { DecisionForm } from '../components/decision-form';
+import { ExecutionOrigin, NodeRunsTable, OutputPanel } from '../components/execution-origin';
 import { NotificationDeliveries } from '../components/notification-deliveries';
 import { LogView, type LogViewHandle } from '../components/log-view/log-view';
 import { prefetchLogLines } from '../components/log-view/use-log-source';
@@ -121,6 +122,7 @@ function ExecutionView({ id }: { id: number }) {
             {formatAgo(current.queuedAt, now)}
           </time>
         </span>
+        <ExecutionOrigin execution={current} />
       </p>
       <StateNotice execution={current} now={now} />
       {current.approval && <ApprovalPanel execution={current} now={now} onDecided={refresh} />}
@@ -128,6 +130,8 @@ function ExecutionView({ id }: { id: number }) {
         <Summary execution={current} now={now} />
         <Options options={current.options} secretOptions={secretOptions} />
       </div>
+      <OutputPanel execution={current} />
+      <NodeRunsTable execution={current} live={running} />
       {current.steps.length > 0 && (
         <StepTimeline
           execution={current}
@@ -285,7 +289,8 @@ function Summary({ execution, now }: { execution: ExecutionDetail; now: number }
           <>
             <dt>Started by</dt>
             <dd>
-              a job step of <Link href={`/executions/${execution.parentId}`}>#{execution.parentId}</Link>
+              {execution.node ? `its run on node ${execution.node}, for` : 'a job step of'}{' '}
+              <Link href={`/executions/${execution.parentId}`}>#{execution.parentId}</Link>
             </dd>
           </>
         )}

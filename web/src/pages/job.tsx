@@ -8,6 +8,8 @@ import { RunForm } from '../components/run-form';
 import { ScheduleTable } from '../components/schedule-table';
 import { useNow } from '../components/use-now';
 import type { ScheduleList } from '../api/schedules';
+import type { NodeFilterSpec } from '../api/nodes';
+import { describeNodeFilter, nodeFilterText } from './nodes-view';
 import { elapsedMs, formatAgo, formatDuration, formatRate, formatTime } from '../format';
 
 export function JobPage({ project, name }: { project: string; name: string }) {
@@ -113,6 +115,7 @@ export function JobPage({ project, name }: { project: string; name: string }) {
           </ul>
         </section>
       </div>
+      {detail.spec.nodes !== undefined && <JobNodes filter={detail.spec.nodes as NodeFilterSpec} />}
       <JobSchedules project={project} name={name} />
       <section aria-labelledby="steps-heading">
         <h2 id="steps-heading">Steps</h2>
@@ -160,6 +163,28 @@ function JobSchedules({ project, name }: { project: string; name: string }) {
       <h2 id="schedules-heading">Schedules</h2>
       <ErrorMessage error={schedules.error} />
       {schedules.data && <ScheduleTable schedules={schedules.data.schedules} now={now} showJob={false} />}
+    </section>
+  );
+}
+
+/** Where a job with `spec.nodes` runs its steps, in words, with the matching nodes a click away. */
+function JobNodes({ filter }: { filter: NodeFilterSpec }) {
+  const text = nodeFilterText(filter);
+  return (
+    <section aria-labelledby="nodes-heading">
+      <h2 id="nodes-heading">Nodes</h2>
+      <p>
+        {describeNodeFilter(filter)}{' '}
+        <Link href={text ? `/nodes?filter=${encodeURIComponent(text)}` : '/nodes'}>
+          {text ? (
+            <>
+              See the nodes <code>{text}</code> matches
+            </>
+          ) : (
+            'See the nodes'
+          )}
+        </Link>
+      </p>
     </section>
   );
 }

@@ -1,0 +1,138 @@
+/** How events, their rule outcomes and their chains read on the Events and Event pages. Pure. */
+import type { ChainNode, EventSummary, Rule, RuleMatch, RuleOutcome } from '../api/events';
+
+/** Labels that say most about an alert, shown first in its summary when present. */
+const TELLING_LABELS = ['alertname', 'severity', 'instance', 'job', 'service', 'namespace', 'mountpoint'];
+
+/**
+ * One line that says what an event is about. An Alertmanager alert: its status, alert name and a
+ * few labels (the telling ones first); a generic JSON event: its first keys with short values.
+ */
+export function eventSummary(format: string, payload: Record<string, unknown>, maxParts = 4): string {
+  const labels = payload.labels;
+  if (format === 'alertmanager' || (typeof payload.status === 'string' && isStringRecord(labels))) {
+    const status = typeof payload.status === 'string' ? payload.status : 'alert';
+    const pairs = isStringRecord(labels) ? Object.entries(labels) : [];
+    const rank = (key: string) => {
+      const index = TELLING_LABELS.indexOf(key);
+      return index === -1 ? TELLING_LABELS.length : index;
+    };
+    const shown = pairs
+      .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+      .slice(0, maxParts)
+      .map(([key, value]) => `${key}=${value}`);
+    const more = pairs.length - shown.length;
+    return `${status}: ${shown.join(' ')}${more > 0 ? ` +${more} more` : ''}`.trim();
+  }
+  const entries = Object.entries(payload);
+  if (entries.length === 0) return 'an empty object';
+  const shown = entries.slice(0, maxParts).map(([key, value]) => `${key}=${shortValue(value)}`);
+  const more = entries.length - shown.length;
+  return `${shown.join(' ')}${more > 0 ? ` +${more} more` : ''}`;
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.values(value).every((item) => typeof item === 'string')
+  );
+}
+
+/** A value in a few characters: strings as they are, objects and lists by their size. */
+function shortValue(value: unknown, max = 32): string {
+  if (typeof value === 'string') return value.length > max ? `${value.slice(0, max - 1)}…` : value;
+  if (Array.isArray(value)) return `[${value.length}]`;
+  if (value !== null && typeof value === 'object') return `{${Object.keys(value).length}}`;
+  return String(value);
+}
+
+/** How an outcome reads: `bad` ones need someone to look, `muted` ones were held back on purpose. */
+export function outcomeTone(outcome: RuleOutcome): 'ok' | 'muted' | 'bad' {
+  if (outcome === 'triggered') return 'ok';
+  if (outcome === 'refused' || outcome === 'error') return 'bad';
+  return 'muted';
+}
+
+/** The outcomes of an event's matches, counted per outcome in a fixed order, e.g. 2 triggered, 1 refused. */
+export function outcomeCounts(matches: readonly Pick<RuleMatch, 'outcome'>[]): [RuleOutcome, number][] {
+  const order: RuleOutcome[] = ['triggered', 'deduplicated', 'throttled', 'refused', 'error'];
+  return order
+    .map((outcome): [RuleOutcome, number] => [
+      outcome,
+      matches.filter((match) => match.outcome === outcome).length,
+    ])
+    .filter(([, count]) => count > 0);
+}
+
+/** The executions an event caused, its chain included, in the order they were started. */
+export function causedExecutions(matches: readonly RuleMatch[]): number[] {
+  const ids = matches.flatMap((match) => (match.executionId === null ? [] : [match.executionId]));
+  return [...new Set(ids)].sort((a, b) => a - b);
+}
+
+/** A chain node with its depth, for lists and counts that need the tree flat. */
+export interface ChainStep {
+  depth: number;
+  node: ChainNode;
+}
+
+/** The chain depth first: each rule, then what its execution caused, indented one level more. */
+export function flattenChain(chain: readonly ChainNode[], depth = 0): ChainStep[] {
+  return chain.flatMap((node) => [{ depth, node }, ...flattenChain(node.next, depth + 1)]);
+}
+
+/**
+ * An execution's output in one short line (`cause=disk_full mountpoint=/var`), for the chain where
+ * the full JSON would drown the tree; null when there is none.
+ */
+export function outputSummary(output: unknown, max = 120): string | null {
+  if (output === null || output === undefined) return null;
+  if (typeof output !== 'object' || Array.isArray(output)) return truncate(JSON.stringify(output), max);
+  const entries = Object.entries(output);
+  if (entries.length === 0) return null;
+  const text = entries
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ');
+  return truncate(text, max);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Where an event came from, in words: `ops/alerts` for a hook, `an execution of ops` otherwise. */
+export function eventSource(event: Pick<EventSummary, 'project' | 'hook'>): string {
+  return event.hook === null ? `an execution in ${event.project}` : `${event.project}/${event.hook}`;
+}
+
+/** A rule's `on` in words: `hook alerts`, `executions of ops/diagnose`. */
+export function describeTrigger(on: string): string {
+  if (on.startsWith('hook:')) return `events of hook ${on.slice('hook:'.length)}`;
+  if (on.startsWith('execution:')) return `finished executions of ${on.slice('execution:'.length)}`;
+  return on;
+}
+
+/** The job a rule fires, as a link path: a bare name is in the rule's project. */
+export function ruleJobPath(rule: Pick<Rule, 'project' | 'job'>): string {
+  const [project, name] = rule.job.includes('/') ? rule.job.split('/', 2) : [rule.project, rule.job];
+  return `/jobs/${encodeURIComponent(project!)}/${encodeURIComponent(name!)}`;
+}
+
+/** A rule's dedup and throttle in a few words, or null when it has neither. */
+export function describeLimits(rule: Pick<Rule, 'dedup' | 'throttle'>): string | null {
+  const parts: string[] = [];
+  if (rule.dedup) {
+    parts.push(
+      `once per ${rule.dedup.key ? `key ${rule.dedup.key}` : 'fingerprint'} within ${rule.dedup.window}`,
+    );
+  }
+  if (rule.throttle) parts.push(`at most ${rule.throttle.max} per ${rule.throttle.per}`);
+  return parts.length === 0 ? null : parts.join('; ');
+}
+
+/** The URL a hook is posted to, on the server the page came from. */
+export function hookUrl(origin: string, path: string): string {
+  return `${origin.replace(/\/+$/, '')}${path}`;
+}
