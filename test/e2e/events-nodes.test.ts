@@ -330,7 +330,7 @@ steps:
       await expect(web1.locator('.host-key').innerText()).resolves.toBe('pinned');
       // web-2 learned its key on first use during the fan-out above.
       await expect(page.locator('tr[data-node="web-2"] .host-key').innerText()).resolves.toMatch(
-        /pinned on first use\s*SHA256:/,
+        /pinned on first use, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s*SHA256:/,
       );
       await saveScreenshot(page, `nodes-${name}`);
       if (name === 'phone') continue;

@@ -32,6 +32,7 @@ export type AuditAction =
   | 'secret.delete'
   | 'secret.use'
   | 'secret.rotate-key'
+  | 'node.forget-host-key'
   | 'audit.prune';
 
 export interface AuditEntry {

@@ -348,6 +348,11 @@ spec:
 
     const detail = (await baton.request('GET', `/api/v1/events/${critical.id}`)).json();
     expect(detail.event.payload.labels.instance).toBe('db-1');
+    // Lists say what an event is about without its payload: the alert's status and telling labels first.
+    const listed = (await baton.request('GET', '/api/v1/events?project=ops&hook=alerts')).json().events;
+    expect(listed.find((event: { id: number }) => event.id === critical.id).summary).toMatch(
+      /^firing: alertname=DiskFull severity=critical instance=db-1 mountpoint=\/var/,
+    );
     expect(detail.chain).toMatchObject([
       {
         rule: 'ops/disk-full',

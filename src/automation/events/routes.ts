@@ -21,6 +21,7 @@ import {
   type RuleMatch,
 } from './model.js';
 import { HOOK_REFUSAL, type EventService } from './service.js';
+import { eventSummary } from './summary.js';
 
 /** Fastify maps an error with this status to 413 `payload_too_large`. */
 class PayloadTooLargeError extends Error {
@@ -52,6 +53,9 @@ const eventView = z.object({
   format: z.string(),
   receivedAt: z.string(),
   fingerprint: z.string(),
+  summary: z
+    .string()
+    .describe("what the event is about in one line: an alert's status and telling labels, or the first keys"),
   payloadBytes: z.number(),
   matches: z.array(matchView),
 });
@@ -102,6 +106,7 @@ function viewEvent(event: Event & { matches: RuleMatch[] }): z.infer<typeof even
     format: event.format,
     receivedAt: iso(event.receivedAt),
     fingerprint: event.fingerprint,
+    summary: eventSummary(event.format, event.payload),
     payloadBytes: event.payloadBytes,
     matches: event.matches.map(viewMatch),
   };
@@ -296,7 +301,11 @@ export function registerEventRoutes(app: HttpApp, baton: Pick<Baton, 'eventServi
                 options: z.record(z.string(), z.unknown()),
                 dedup: z.object({ key: z.string().optional(), window: z.string() }).nullable(),
                 throttle: z.object({ max: z.number(), per: z.string() }).nullable(),
-                owner: z.string(),
+                owner: z.string().describe('the user or service account its executions run as'),
+                runAs: z
+                  .string()
+                  .nullable()
+                  .describe('spec.runAs as written; without it the owner is whoever applied it'),
                 enabled: z.boolean(),
                 updatedAt: z.string(),
                 updatedBy: z.string(),
@@ -318,6 +327,7 @@ export function registerEventRoutes(app: HttpApp, baton: Pick<Baton, 'eventServi
         dedup: rule.spec.dedup ?? null,
         throttle: rule.spec.throttle ?? null,
         owner: rule.owner,
+        runAs: rule.spec.runAs ?? null,
         enabled: rule.enabled,
         updatedAt: iso(rule.updatedAt),
         updatedBy: rule.updatedBy,

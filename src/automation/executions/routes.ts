@@ -78,6 +78,8 @@ const executionDetailView = executionView.extend({
         state: z.enum(EXECUTION_STATES),
         exitCode: z.number().nullable(),
         reason: z.string().nullable(),
+        startedAt: z.string().nullable(),
+        finishedAt: z.string().nullable(),
       }),
     )
     .describe("a fan-out parent's child execution on each node that started"),
@@ -134,7 +136,11 @@ function viewDetail(detail: ExecutionDetail): z.infer<typeof executionDetailView
       startedAt: iso(step.startedAt),
       finishedAt: iso(step.finishedAt),
     })),
-    nodeRuns: detail.nodeRuns,
+    nodeRuns: detail.nodeRuns.map((run) => ({
+      ...run,
+      startedAt: run.startedAt?.toISOString() ?? null,
+      finishedAt: run.finishedAt?.toISOString() ?? null,
+    })),
     attempts: detail.attempts,
   };
 }

@@ -173,6 +173,9 @@ spec:
     const detail = (await baton.request('GET', `/api/v1/executions/${parent.id}`)).json();
     expect(detail.execution.nodeRuns.map((run: { node: string }) => run.node)).toEqual(['web-1', 'web-2']);
     expect(detail.execution.nodes).toEqual(['web-1', 'web-2']);
+    for (const run of detail.execution.nodeRuns) {
+      expect(Date.parse(run.finishedAt)).toBeGreaterThanOrEqual(Date.parse(run.startedAt));
+    }
     const child = (await baton.request('GET', `/api/v1/executions/${runs[0]!.executionId}`)).json();
     expect(child.execution.node).toBe(runs[0]!.node);
     expect(child.execution.parentId).toBe(parent.id);
@@ -272,6 +275,33 @@ spec:
     expect(changed.state).toBe('failed');
     const [run] = await children(changed);
     expect(run!.reason).toContain(`expected ${pinned!.fingerprint} (pinned on first use)`);
+    expect(run!.reason).toContain('baton nodes forget-host-key tofu-1');
+
+    // The operator confirms the re-keying: forgetting the old key is audited, and the next run pins the new one.
+    const listed = (await baton.request('GET', '/api/v1/nodes?filter=tags=tofu')).json().nodes[0];
+    expect(listed.learnedHostKey).toMatchObject({ fingerprint: pinned!.fingerprint });
+    expect(Date.parse(listed.learnedHostKey.pinnedAt)).toBe(Number(pinned!.pinned_at));
+    const forgotten = await baton.request('DELETE', '/api/v1/nodes/tofu-1/learned-host-key');
+    expect(forgotten.statusCode).toBe(204);
+    const audit = await baton.db
+      .selectFrom('audit_events')
+      .select(['actor', 'target', 'summary'])
+      .where('action', '=', 'node.forget-host-key')
+      .execute();
+    expect(audit.map((record) => [record.actor, record.target])).toEqual([['admin', 'node/tofu-1']]);
+    expect(JSON.stringify(audit[0]!.summary)).toContain(pinned!.fingerprint);
+    expect((await baton.request('DELETE', '/api/v1/nodes/tofu-1/learned-host-key')).statusCode).toBe(404);
+    const repinned = await baton.waitFor(
+      (await baton.executions.run(admin, 'ops', 'adhoc', {}, { nodes: 'tags=tofu' })).id,
+    );
+    expect(repinned.state, repinned.reason ?? '').toBe('succeeded');
+    const newPin = await baton.db
+      .selectFrom('node_host_keys')
+      .select('host_key')
+      .where('node', '=', 'tofu-1')
+      .executeTakeFirst();
+    expect(newPin?.host_key).toBe(fleet.servers[3]!.hostKey);
+    expect(newPin?.host_key).not.toBe(pinned!.host_key);
   });
 
   it('cancel ends the whole remote process tree', async () => {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Baton } from '../../app.js';
 import { resources } from '../../access/model.js';
+import { appendAudit, auditActor } from '../../access/audit/trail.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { ConflictError, NotFoundError } from '../../platform/errors.js';
@@ -17,6 +18,7 @@ import {
   getNode,
   getNodeSource,
   getPinnedHostKey,
+  listPinnedHostKeys,
   listNodeSources,
   listNodes,
 } from './store.js';
@@ -34,7 +36,7 @@ const nodeView = z.object({
   hostKey: z.array(z.string()).describe('pinned host keys or fingerprints from the spec'),
   trustOnFirstUse: z.boolean(),
   learnedHostKey: z
-    .object({ hostKey: z.string(), fingerprint: z.string() })
+    .object({ hostKey: z.string(), fingerprint: z.string(), pinnedAt: z.string() })
     .nullable()
     .describe('the host key pinned on first use, when there is one'),
   updatedAt: z.string(),
@@ -60,7 +62,7 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 function viewNode(
   node: Node,
-  learned: { hostKey: string; fingerprint: string } | undefined,
+  learned: { hostKey: string; fingerprint: string; pinnedAt: Date } | undefined,
 ): z.infer<typeof nodeView> {
   return {
     name: node.name,
@@ -74,7 +76,7 @@ function viewNode(
     key: node.spec.key,
     hostKey: [node.spec.hostKey ?? []].flat(),
     trustOnFirstUse: node.spec.trustOnFirstUse,
-    learnedHostKey: learned ?? null,
+    learnedHostKey: learned ? { ...learned, pinnedAt: learned.pinnedAt.toISOString() } : null,
     updatedAt: node.updatedAt.toISOString(),
     updatedBy: node.updatedBy,
   };
@@ -118,11 +120,10 @@ export function registerNodeRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
           (filter === undefined || nodeMatches(filter, node)) &&
           baton.access.authorize(caller, 'view', resources.node(node.name)).allowed,
       );
-      const learned = new Map<string, { hostKey: string; fingerprint: string }>();
-      for (const node of nodes.filter((candidate) => candidate.spec.trustOnFirstUse)) {
-        const key = await getPinnedHostKey(baton.db, node.name);
-        if (key) learned.set(node.name, key);
-      }
+      const learned = await listPinnedHostKeys(
+        baton.db,
+        nodes.filter((node) => node.spec.trustOnFirstUse).map((node) => node.name),
+      );
       return { nodes: nodes.map((node) => viewNode(node, learned.get(node.name))) };
     },
   );
@@ -171,9 +172,20 @@ export function registerNodeRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
       },
     },
     async (request, reply) => {
-      if (!(await forgetHostKey(baton.db, request.params.name))) {
-        throw new NotFoundError(`node ${request.params.name} has no host key pinned on first use`);
-      }
+      const name = request.params.name;
+      // Trusting whatever key the node presents next is a security decision: it is audited.
+      const forgotten = await baton.db.transaction().execute(async (trx) => {
+        const pinned = await getPinnedHostKey(trx, name);
+        if (!pinned || !(await forgetHostKey(trx, name))) return false;
+        await appendAudit(trx, {
+          ...auditActor(principalOf(request)),
+          action: 'node.forget-host-key',
+          target: `node/${name}`,
+          summary: { fingerprint: pinned.fingerprint },
+        });
+        return true;
+      });
+      if (!forgotten) throw new NotFoundError(`node ${name} has no host key pinned on first use`);
       return reply.status(204).send(null);
     },
   );

@@ -102,13 +102,34 @@ export async function deleteNodeDocument(db: Db, name: string): Promise<void> {
 export async function getPinnedHostKey(
   db: Db,
   node: string,
-): Promise<{ hostKey: string; fingerprint: string } | undefined> {
+): Promise<{ hostKey: string; fingerprint: string; pinnedAt: Date } | undefined> {
   const row = await db
     .selectFrom('node_host_keys')
-    .select(['host_key', 'fingerprint'])
+    .select(['host_key', 'fingerprint', 'pinned_at'])
     .where('node', '=', node)
     .executeTakeFirst();
-  return row && { hostKey: row.host_key, fingerprint: row.fingerprint };
+  return (
+    row && { hostKey: row.host_key, fingerprint: row.fingerprint, pinnedAt: new Date(Number(row.pinned_at)) }
+  );
+}
+
+/** The host keys pinned on first use of these nodes, by node name, in one query. */
+export async function listPinnedHostKeys(
+  db: Db,
+  nodes: readonly string[],
+): Promise<Map<string, { hostKey: string; fingerprint: string; pinnedAt: Date }>> {
+  if (nodes.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('node_host_keys')
+    .select(['node', 'host_key', 'fingerprint', 'pinned_at'])
+    .where('node', 'in', nodes)
+    .execute();
+  return new Map(
+    rows.map((row) => [
+      row.node,
+      { hostKey: row.host_key, fingerprint: row.fingerprint, pinnedAt: new Date(Number(row.pinned_at)) },
+    ]),
+  );
 }
 
 /**
@@ -271,13 +292,15 @@ export interface NodeRun {
   state: ExecutionState;
   exitCode: number | null;
   reason: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
 }
 
 /** The child executions of a fan-out parent, by node name. */
 export async function listNodeRuns(db: Db, parentId: number): Promise<NodeRun[]> {
   const rows = await db
     .selectFrom('executions')
-    .select(['id', 'node', 'state', 'exit_code', 'reason'])
+    .select(['id', 'node', 'state', 'exit_code', 'reason', 'started_at', 'finished_at'])
     .where('parent_id', '=', parentId)
     .where('node', 'is not', null)
     .orderBy('node')
@@ -288,5 +311,7 @@ export async function listNodeRuns(db: Db, parentId: number): Promise<NodeRun[]>
     state: row.state as ExecutionState,
     exitCode: row.exit_code,
     reason: row.reason,
+    startedAt: row.started_at === null ? null : new Date(Number(row.started_at)),
+    finishedAt: row.finished_at === null ? null : new Date(Number(row.finished_at)),
   }));
 }

@@ -115,4 +115,16 @@ export function registerNodesCommand(program: Command): void {
         `node source ${source.name}: ${source.nodeCount} nodes${source.lastError ? `; ${source.lastError}` : ''}\n`,
       );
     });
+
+  nodes
+    .command('forget-host-key')
+    .description('forget the host key a node pinned on first use (after the machine was re-keyed)')
+    .argument('<node>', 'the node name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const client = await connect(command);
+      await client.delete(`/api/v1/nodes/${encodeURIComponent(name)}/learned-host-key`);
+      process.stdout.write(
+        `forgot the host key of ${name}; the next connection pins the key it presents (trustOnFirstUse)\n`,
+      );
+    });
 }

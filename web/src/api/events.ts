@@ -23,10 +23,10 @@ export interface EventSummary {
   format: 'alertmanager' | 'json' | 'execution' | string;
   receivedAt: string;
   fingerprint: string;
+  /** What it is about in one line (the server's eventSummary). */
+  summary: string;
   payloadBytes: number;
   matches: RuleMatch[];
-  /** Not in the list's answer today; shown when a server sends it (the detail always has it). */
-  payload?: Record<string, unknown>;
 }
 
 export interface EventPage {
@@ -53,7 +53,7 @@ export interface ChainNode {
 }
 
 export interface EventDetail {
-  event: Omit<EventSummary, 'matches' | 'payload'> & { payload: Record<string, unknown> };
+  event: Omit<EventSummary, 'matches'> & { payload: Record<string, unknown> };
   chain: ChainNode[];
 }
 
@@ -70,6 +70,8 @@ export interface Rule {
   throttle: { max: number; per: string } | null;
   /** Whose permissions its executions run with. */
   owner: string;
+  /** spec.runAs as written; without it the owner is whoever applied it. */
+  runAs: string | null;
   enabled: boolean;
   updatedAt: string;
   updatedBy: string;

@@ -29,6 +29,8 @@ export interface ExecutionAttempt {
   state: ExecutionState;
   exitCode: number | null;
   reason: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
 }
 
 export interface ExecutionDetail extends Execution {
@@ -49,6 +51,8 @@ export interface NodeRun {
   state: ExecutionState;
   exitCode: number | null;
   reason: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
 }
 
 export type LogStream = 'stdout' | 'stderr' | 'system';
@@ -84,6 +88,8 @@ export interface LogStreamEnd {
   state: ExecutionState;
   exitCode: number | null;
   reason: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
 }
 
 /** The API path of an execution, and of its log routes. */

@@ -16,7 +16,7 @@ export interface Node {
   hostKey: string[];
   trustOnFirstUse: boolean;
   /** The host key pinned on first use, when there is one. */
-  learnedHostKey: { hostKey: string; fingerprint: string } | null;
+  learnedHostKey: { hostKey: string; fingerprint: string; pinnedAt: string } | null;
   updatedAt: string;
   updatedBy: string;
 }

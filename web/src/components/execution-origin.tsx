@@ -3,11 +3,8 @@
  * (the event and rule that fired it, the node a fan-out child runs on), what its steps wrote to
  * $BATON_OUTPUT, and a fan-out parent's table of nodes.
  */
-import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
-import { get } from '../api/client';
 import type { ExecutionDetail, NodeRun } from '../api/executions';
-import type { ExecutionPage } from '../api/types';
 import { elapsedMs, formatDuration } from '../format';
 import { StateBadge } from './common';
 import { JsonBlock } from './json-block';
@@ -59,28 +56,11 @@ export function OutputPanel({ execution }: { execution: ExecutionDetail }) {
 
 /**
  * A fan-out parent's nodes: each child's state, exit code, duration and reason, linked to its
- * execution (whose log is that node's log). The durations come from one list request over the
- * children's id range, since nodeRuns carries no times.
+ * execution (whose log is that node's log). The page's own polling keeps it current.
  */
-export function NodeRunsTable({ execution, live }: { execution: ExecutionDetail; live: boolean }) {
+export function NodeRunsTable({ execution }: { execution: ExecutionDetail }) {
   const runs = execution.nodeRuns;
-  const ids = runs.map((run) => run.executionId);
-  const lowest = Math.min(...ids);
-  const highest = Math.max(...ids);
-  const span = highest - lowest + 1;
-  const times = useQuery({
-    queryKey: ['executions', 'node-runs', execution.id, highest],
-    queryFn: ({ signal }) =>
-      get<ExecutionPage>(
-        '/api/v1/executions',
-        { job: `${execution.project}/${execution.job}`, before: highest + 1, limit: Math.min(span, 500) },
-        signal,
-      ),
-    enabled: runs.length > 0,
-    refetchInterval: live ? 2000 : false,
-  });
   if (runs.length === 0) return null;
-  const byId = new Map((times.data?.executions ?? []).map((child) => [child.id, child]));
   const failed = runs.filter((run) => ['failed', 'timed_out', 'cancelled'].includes(run.state)).length;
   return (
     <section aria-labelledby="nodes-heading" className="execution-nodes">
@@ -108,7 +88,7 @@ export function NodeRunsTable({ execution, live }: { execution: ExecutionDetail;
           </thead>
           <tbody>
             {runs.map((run) => (
-              <NodeRunRow key={run.node} run={run} child={byId.get(run.executionId)} />
+              <NodeRunRow key={run.node} run={run} />
             ))}
           </tbody>
         </table>
@@ -123,14 +103,8 @@ export function NodeRunsTable({ execution, live }: { execution: ExecutionDetail;
   );
 }
 
-function NodeRunRow({
-  run,
-  child,
-}: {
-  run: NodeRun;
-  child: { startedAt: string | null; finishedAt: string | null } | undefined;
-}) {
-  const duration = child?.startedAt ? elapsedMs(child.startedAt, child.finishedAt) : null;
+function NodeRunRow({ run }: { run: NodeRun }) {
+  const duration = elapsedMs(run.startedAt, run.finishedAt);
   return (
     <tr data-node={run.node}>
       <td data-label="Node">

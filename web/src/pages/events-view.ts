@@ -1,52 +1,8 @@
 /** How events, their rule outcomes and their chains read on the Events and Event pages. Pure. */
 import type { ChainNode, EventSummary, Rule, RuleMatch, RuleOutcome } from '../api/events';
 
-/** Labels that say most about an alert, shown first in its summary when present. */
-const TELLING_LABELS = ['alertname', 'severity', 'instance', 'job', 'service', 'namespace', 'mountpoint'];
-
-/**
- * One line that says what an event is about. An Alertmanager alert: its status, alert name and a
- * few labels (the telling ones first); a generic JSON event: its first keys with short values.
- */
-export function eventSummary(format: string, payload: Record<string, unknown>, maxParts = 4): string {
-  const labels = payload.labels;
-  if (format === 'alertmanager' || (typeof payload.status === 'string' && isStringRecord(labels))) {
-    const status = typeof payload.status === 'string' ? payload.status : 'alert';
-    const pairs = isStringRecord(labels) ? Object.entries(labels) : [];
-    const rank = (key: string) => {
-      const index = TELLING_LABELS.indexOf(key);
-      return index === -1 ? TELLING_LABELS.length : index;
-    };
-    const shown = pairs
-      .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
-      .slice(0, maxParts)
-      .map(([key, value]) => `${key}=${value}`);
-    const more = pairs.length - shown.length;
-    return `${status}: ${shown.join(' ')}${more > 0 ? ` +${more} more` : ''}`.trim();
-  }
-  const entries = Object.entries(payload);
-  if (entries.length === 0) return 'an empty object';
-  const shown = entries.slice(0, maxParts).map(([key, value]) => `${key}=${shortValue(value)}`);
-  const more = entries.length - shown.length;
-  return `${shown.join(' ')}${more > 0 ? ` +${more} more` : ''}`;
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    !Array.isArray(value) &&
-    Object.values(value).every((item) => typeof item === 'string')
-  );
-}
-
-/** A value in a few characters: strings as they are, objects and lists by their size. */
-function shortValue(value: unknown, max = 32): string {
-  if (typeof value === 'string') return value.length > max ? `${value.slice(0, max - 1)}…` : value;
-  if (Array.isArray(value)) return `[${value.length}]`;
-  if (value !== null && typeof value === 'object') return `{${Object.keys(value).length}}`;
-  return String(value);
-}
+// The server's own words for an event (its list answers carry them as `summary`).
+export { eventSummary } from '../../../src/automation/events/summary.js';
 
 /** How an outcome reads: `bad` ones need someone to look, `muted` ones were held back on purpose. */
 export function outcomeTone(outcome: RuleOutcome): 'ok' | 'muted' | 'bad' {

@@ -19,7 +19,6 @@ import {
   causedExecutions,
   describeLimits,
   describeTrigger,
-  eventSummary,
   hookUrl,
   outcomeTone,
   ruleJobPath,
@@ -224,13 +223,9 @@ function EventRow({ event, now }: { event: EventSummary; now: number }) {
         </span>
       </td>
       <td data-label="Summary" className="event-summary-cell">
-        {event.payload ? (
-          eventSummary(event.format, event.payload)
-        ) : (
-          <span className="muted" title="the event's fingerprint; its page shows the payload">
-            <code>{event.fingerprint}</code> · {formatBytes(event.payloadBytes)}
-          </span>
-        )}
+        <span title={`fingerprint ${event.fingerprint} · ${formatBytes(event.payloadBytes)}`}>
+          {event.summary}
+        </span>
       </td>
       <td data-label="Rules">
         {event.matches.length === 0 ? (
@@ -329,7 +324,13 @@ function RuleList({ rules, pending, error }: { rules: readonly Rule[]; pending: 
                 </td>
                 <td data-label="Limits">{limits ?? <span className="muted">none</span>}</td>
                 <td data-label="Runs as">
-                  <span title={`applied by ${rule.updatedBy} ${formatTime(rule.updatedAt)}`}>
+                  <span
+                    title={
+                      rule.runAs
+                        ? `spec.runAs; applied by ${rule.updatedBy} ${formatTime(rule.updatedAt)}`
+                        : `whoever applied it last (${formatTime(rule.updatedAt)})`
+                    }
+                  >
                     {rule.owner}
                   </span>
                 </td>

@@ -131,7 +131,7 @@ function ExecutionView({ id }: { id: number }) {
         <Options options={current.options} secretOptions={secretOptions} />
       </div>
       <OutputPanel execution={current} />
-      <NodeRunsTable execution={current} live={running} />
+      <NodeRunsTable execution={current} />
       {current.steps.length > 0 && (
         <StepTimeline
           execution={current}

@@ -1,3 +1,4 @@
+import { formatTime } from '../format';
 import { describe, expect, it } from 'vitest';
 import {
   attributePairs,
@@ -19,9 +20,13 @@ describe('the nodes page', () => {
       hostKeyStatus({
         ...none,
         trustOnFirstUse: true,
-        learnedHostKey: { hostKey: 'k', fingerprint: 'SHA256:x' },
+        learnedHostKey: { hostKey: 'k', fingerprint: 'SHA256:x', pinnedAt: '2026-11-23T12:00:00Z' },
       }),
-    ).toEqual({ label: 'pinned on first use', tone: 'ok', detail: 'SHA256:x' });
+    ).toEqual({
+      label: `pinned on first use, ${formatTime('2026-11-23T12:00:00Z')}`,
+      tone: 'ok',
+      detail: 'SHA256:x',
+    });
     expect(hostKeyStatus({ ...none, trustOnFirstUse: true }).tone).toBe('muted');
     expect(hostKeyStatus(none).tone).toBe('bad');
   });

@@ -1,4 +1,5 @@
 /** How nodes, their host keys, sources and filters read on the Nodes and Job pages. Pure. */
+import { formatTime } from '../format';
 import type { Node, NodeFilterSpec, NodeSource } from '../api/nodes';
 
 export interface HostKeyStatus {
@@ -22,7 +23,11 @@ export function hostKeyStatus(
     };
   }
   if (node.learnedHostKey) {
-    return { label: 'pinned on first use', tone: 'ok', detail: node.learnedHostKey.fingerprint };
+    return {
+      label: `pinned on first use, ${formatTime(node.learnedHostKey.pinnedAt)}`,
+      tone: 'ok',
+      detail: node.learnedHostKey.fingerprint,
+    };
   }
   if (node.trustOnFirstUse) {
     return { label: 'trust on first use, not yet seen', tone: 'muted', detail: null };
