@@ -395,6 +395,8 @@ export interface EventView {
   format: string;
   receivedAt: string;
   fingerprint: string;
+  /** What it is about in one line: an alert's status and telling labels, or the first keys. */
+  summary: string;
   payloadBytes: number;
   matches: RuleMatchView[];
 }

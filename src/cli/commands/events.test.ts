@@ -93,8 +93,12 @@ describe('baton events', () => {
     const result = await server.cli(['events', '--project', 'ops']);
     expect(result.code, result.stderr).toBe(0);
     const [header, row] = result.stdout.split('\n');
-    expect(header).toMatch(/^ID\s+RECEIVED\s+SOURCE\s+FINGERPRINT\s+RULES$/);
-    expect(row).toMatch(new RegExp(`^${eventId}\\s+.*ops/alerts\\s+fp-1\\s+ops/disk-full triggered #\\d+$`));
+    expect(header).toMatch(/^ID\s+RECEIVED\s+SOURCE\s+SUMMARY\s+RULES$/);
+    expect(row).toMatch(
+      new RegExp(
+        `^${eventId}\\s+.*ops/alerts\\s+firing: alertname=DiskFull instance=db-1\\s+ops/disk-full triggered #\\d+$`,
+      ),
+    );
   });
 
   it('shows one event with its chain as a tree', async () => {

@@ -33,16 +33,9 @@ function matchesText(event: EventView): string {
     .join(', ');
 }
 
-/** What an event is about, in a few words: an alert's name and instance, or its keys. */
-export function eventSummary(payload: Record<string, unknown>): string {
-  const labels = payload.labels as Record<string, string> | undefined;
-  if (labels && typeof payload.status === 'string') {
-    const pairs = Object.entries(labels)
-      .map(([key, value]) => `${key}=${value}`)
-      .join(' ');
-    return `${payload.status}: ${pairs}`;
-  }
-  return Object.keys(payload).slice(0, 8).join(', ');
+/** A summary cut to fit a table column; `baton event ID` shows it whole. */
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** The chain as a tree: each rule with its outcome and execution, what it caused indented below. */
@@ -69,7 +62,7 @@ export function describeEvent(detail: EventDetailResponse): string {
   let text = `event ${event.id}  ${source} (${event.format})\n`;
   text += `  received:     ${formatTime(event.receivedAt)}\n`;
   text += `  fingerprint:  ${event.fingerprint}\n`;
-  text += `  summary:      ${eventSummary(event.payload)}\n`;
+  text += `  summary:      ${event.summary}\n`;
   text += detail.chain.length === 0 ? '\nno rule matched\n' : `\nchain:\n${chainTree(detail.chain)}`;
   return text;
 }
@@ -96,12 +89,12 @@ export function registerEventsCommands(program: Command): void {
         if (options.output === 'json') return printJson(answer);
         if (answer.events.length === 0) return void process.stderr.write('no events found\n');
         printTable(
-          ['ID', 'RECEIVED', 'SOURCE', 'FINGERPRINT', 'RULES'],
+          ['ID', 'RECEIVED', 'SOURCE', 'SUMMARY', 'RULES'],
           answer.events.map((event) => [
             String(event.id),
             formatTime(event.receivedAt),
             event.hook ? `${event.project}/${event.hook}` : `${event.project} (execution)`,
-            event.fingerprint,
+            truncate(event.summary, 60),
             matchesText(event),
           ]),
         );

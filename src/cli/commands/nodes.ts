@@ -66,7 +66,7 @@ export function registerNodesCommand(program: Command): void {
       const answer = await client.get<{ nodes: NodeView[] }>(`/api/v1/nodes${query}`);
       if (options.output === 'json') return printJson(answer);
       printTable(
-        ['name', 'address', 'tags', 'attributes', 'host key', 'source'],
+        ['NODE', 'ADDRESS', 'TAGS', 'ATTRIBUTES', 'HOST KEY', 'SOURCE'],
         answer.nodes.map((node) => [
           node.name,
           `${node.user}@${node.hostname}:${node.port}`,
@@ -89,7 +89,7 @@ export function registerNodesCommand(program: Command): void {
       const answer = await client.get<{ sources: NodeSourceView[] }>('/api/v1/node-sources');
       if (options.output === 'json') return printJson(answer);
       printTable(
-        ['name', 'from', 'refresh', 'nodes', 'last good refresh', 'error'],
+        ['SOURCE', 'FROM', 'REFRESH', 'NODES', 'LAST GOOD REFRESH', 'ERROR'],
         answer.sources.map((source) => [
           source.name,
           source.file ?? source.url ?? '',
