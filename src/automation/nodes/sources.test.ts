@@ -4,6 +4,8 @@
  * and never take a name a Node document holds. Nodes and sources are listed through the API.
  */
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,5 +136,76 @@ spec: {hostname: 10.9.9.9, user: root, key: ssh/fleet}
       )
       .catch((e: unknown) => e);
     expect((noTarget as InputError).problems[0]!.message).toContain('exactly one of file or url');
+  });
+
+  it('refreshes a URL source with a header from the secret store; a failing server keeps the last good set', async () => {
+    await baton.secrets.set(admin, 'cmdb/token', { value: 'Bearer cmdb-token-4b1d' });
+    let answer: { status: number; body: string } = {
+      status: 200,
+      body: JSON.stringify({ 'cmdb-1': { hostname: '10.1.0.1', tags: ['cmdb'] } }),
+    };
+    const seen: (string | undefined)[] = [];
+    const server = http.createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      if (request.url === '/moved') {
+        response.writeHead(302, { location: '/nodes.json' }).end();
+        return;
+      }
+      if (request.headers.authorization !== 'Bearer cmdb-token-4b1d') {
+        response.writeHead(401).end();
+        return;
+      }
+      response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const sourceYaml = (url: string) => `
+apiVersion: baton/v1
+kind: NodeSource
+metadata: {name: cmdb}
+spec:
+  url: ${url}
+  refresh: 1m
+  headers: {Authorization: cmdb/token}
+  defaults: {user: deploy, key: ssh/fleet}
+`;
+      await baton.applyYaml(sourceYaml(`${base}/nodes.json`));
+      expect(await baton.nodeSources.refreshNow('cmdb')).toBe(true);
+      expect(await names('tags=cmdb')).toEqual(['cmdb-1:cmdb']);
+      expect(seen).toEqual(['Bearer cmdb-token-4b1d']);
+      const cmdb = async () =>
+        (
+          (await baton.request('GET', '/api/v1/node-sources')).json().sources as {
+            name: string;
+            lastError: string | null;
+          }[]
+        ).find((candidate) => candidate.name === 'cmdb')!;
+
+      answer = { status: 500, body: 'down' };
+      await baton.nodeSources.refreshNow('cmdb');
+      expect(await names('tags=cmdb')).toEqual(['cmdb-1:cmdb']);
+      expect((await cmdb()).lastError).toContain('answered 500');
+
+      // A redirect would take the secret header elsewhere: refused, and the secret is in no error.
+      answer = { status: 200, body: '[]' };
+      await baton.applyYaml(sourceYaml(`${base}/moved`));
+      await baton.nodeSources.refreshNow('cmdb');
+      expect(await names('tags=cmdb')).toEqual(['cmdb-1:cmdb']);
+      expect((await cmdb()).lastError).toMatch(/GET .*\/moved failed/);
+      expect(JSON.stringify(await cmdb())).not.toContain('cmdb-token-4b1d');
+
+      // A port nothing listens on (a fresh one: a pooled connection to the server above could linger).
+      const closed = http.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const deadPort = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      await baton.applyYaml(sourceYaml(`http://127.0.0.1:${deadPort}/nodes.json`));
+      await baton.nodeSources.refreshNow('cmdb');
+      expect((await cmdb()).lastError).toMatch(/nodes\.json failed: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+      expect(await names('tags=cmdb')).toEqual(['cmdb-1:cmdb']);
+    } finally {
+      server.close();
+    }
   });
 });

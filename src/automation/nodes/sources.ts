@@ -38,6 +38,16 @@ export interface NodeSourceRefresherOptions {
 }
 
 /** Reads a source's content: the file, or the URL with its secret headers, within the size cap. */
+/** Why fetch threw, in words: its own message says only "fetch failed". */
+function describeFetchFailure(error: unknown): string {
+  const err = error as Error & { cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') {
+    return `no answer within ${SOURCE_FETCH_TIMEOUT_MS / 1000} s`;
+  }
+  // The cause's message says what happened and where (`connect ECONNREFUSED 10.0.0.5:443`).
+  return err.cause?.message ?? err.cause?.code ?? err.message;
+}
+
 async function fetchContent(db: Db, keyring: Keyring, source: NodeSource): Promise<string> {
   if (source.spec.file !== undefined) {
     const stat = await fs.stat(source.spec.file);
@@ -54,11 +64,17 @@ async function fetchContent(db: Db, keyring: Keyring, source: NodeSource): Promi
     });
     named.forEach(([header], index) => (headers[header] = opened.env[`H${index}`]!));
   }
-  const response = await fetch(source.spec.url!, {
-    headers,
-    signal: AbortSignal.timeout(SOURCE_FETCH_TIMEOUT_MS),
-    redirect: 'follow',
-  });
+  let response: Response;
+  try {
+    response = await fetch(source.spec.url!, {
+      headers,
+      signal: AbortSignal.timeout(SOURCE_FETCH_TIMEOUT_MS),
+      // A redirect would carry the secret headers to wherever it points: refused when there are any.
+      redirect: named.length > 0 ? 'error' : 'follow',
+    });
+  } catch (error) {
+    throw new Error(`GET ${source.spec.url} failed: ${describeFetchFailure(error)}`);
+  }
   if (!response.ok)
     throw new Error(`GET ${source.spec.url} answered ${response.status} ${response.statusText}`);
   const declared = Number(response.headers.get('content-length') ?? 0);
