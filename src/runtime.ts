@@ -11,6 +11,7 @@ import { retentionDuty } from './automation/executions/retention.js';
 import { eventRetentionDuty } from './automation/events/retention.js';
 import { LogRegistry } from './automation/logs/registry.js';
 import { leaseRecoveryDuty, workerCleanupDuty } from './automation/worker/recovery.js';
+import { remoteOrphanDuty } from './automation/nodes/remote-orphans.js';
 import { signInCleanupDuty } from './access/sign-in/cleanup.js';
 import { Worker } from './automation/worker/worker.js';
 import { loadKeyring, type Keyring } from './access/secrets/keyring.js';
@@ -59,6 +60,7 @@ export async function openRuntime(config: Config, logger: Logger, owner: string)
   duties.add(auditRetentionDuty({ db: database.db, metrics }, config.auditRetentionMs));
   duties.add(workerCleanupDuty(database.db));
   duties.add(signInCleanupDuty(database.db));
+  duties.add(remoteOrphanDuty({ db: database.db, keyring, logger, metrics }));
   duties.start();
   return {
     config,

@@ -73,6 +73,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly remoteOrphans = new Counter({
+    name: 'baton_remote_orphans_total',
+    help: 'Steps that lost workers left on nodes, by what the sweep did: ended, gone (had ended by itself), abandoned (node out of reach too long).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly sshConnectDuration = new Histogram({
     name: 'baton_ssh_connect_seconds',
     help: 'Time to connect and authenticate to a node over SSH, by outcome (ok, refused, auth, hostkey, timeout, error).',

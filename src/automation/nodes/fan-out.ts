@@ -15,15 +15,16 @@ import { openExecutionSecrets, recordSecretUse } from '../../access/secrets/deli
 import type { Keyring } from '../../access/secrets/keyring.js';
 import type { Db } from '../../platform/db/database.js';
 import { coerceError } from '../../platform/errors.js';
+import type { Metrics } from '../../platform/metrics.js';
 import { withReconnect } from '../../platform/db/reconnect.js';
 import type { Execution, ExecutionState } from '../executions/model.js';
 import { getExecution, insertExecution, skipPendingSteps } from '../executions/store.js';
 import type { LogWriter } from '../logs/writer.js';
 import type { RunContext } from '../worker/run-execution.js';
 import { describeStop, stateForStop, type StopReason } from '../worker/step-process.js';
-import { DEFAULT_PARALLELISM } from './model.js';
+import { DEFAULT_PARALLELISM, type Node } from './model.js';
 import { NodeConnectError, NodeSession } from './ssh-session.js';
-import { getNode } from './store.js';
+import { clearRemoteStep, getNode, recordRemoteStep } from './store.js';
 
 /** The outcome of an execution, as run-execution records it. */
 export interface FanOutOutcome {
@@ -157,12 +158,23 @@ async function openNodeKey(db: Db, keyring: Keyring, keyPath: string): Promise<s
   return opened.env.BATON_NODE_KEY!;
 }
 
+/** What connecting to a node needs: the database (node, key, pinned host keys) and the keyring. */
+export interface NodeConnectContext {
+  db: Db;
+  keyring: Keyring;
+  metrics?: Metrics;
+}
+
 /**
- * Connects a node's child execution to its node. Throws NodeConnectError with the one-line
- * reason when the node is gone, its key cannot be opened, or SSH fails.
+ * Connects to a node with its current spec and key, host key checks included. Throws
+ * NodeConnectError with the one-line reason when the node is gone, its key cannot be opened, or
+ * SSH fails. `beforeConnect` runs once the key is open (a child records the key's use there).
  */
-export async function openChildSession(ctx: RunContext, child: Execution): Promise<NodeSession> {
-  const name = child.node!;
+export async function openNodeSession(
+  ctx: NodeConnectContext,
+  name: string,
+  beforeConnect?: (node: Node) => Promise<void>,
+): Promise<NodeSession> {
   const node = await withReconnect(() => getNode(ctx.db, name));
   if (!node) throw new NodeConnectError(`node ${name} no longer exists`);
   let privateKey: string;
@@ -171,6 +183,39 @@ export async function openChildSession(ctx: RunContext, child: Execution): Promi
   } catch (error) {
     throw new NodeConnectError(`ssh: cannot open the key of node ${name}: ${coerceError(error).message}`);
   }
-  await withReconnect(() => recordSecretUse(ctx.db, child, [node.spec.key]));
-  return NodeSession.open({ db: ctx.db, node, privateKey, metrics: ctx.metrics });
+  await beforeConnect?.(node);
+  return NodeSession.open({
+    db: ctx.db,
+    node,
+    privateKey,
+    ...(ctx.metrics && { metrics: ctx.metrics }),
+  });
+}
+
+/**
+ * Connects a node's child execution to its node. Throws NodeConnectError with the one-line
+ * reason when the node is gone, its key cannot be opened, or SSH fails.
+ */
+export async function openChildSession(ctx: RunContext, child: Execution): Promise<NodeSession> {
+  return openNodeSession(ctx, child.node!, (node) =>
+    withReconnect(() => recordSecretUse(ctx.db, child, [node.spec.key])),
+  );
+}
+
+/**
+ * Records (running) or forgets (ended) the private directory of a child's step on its node, for
+ * the remote orphan sweep; rides out a lost database connection like every step record.
+ */
+export function recordRemoteDirectory(
+  ctx: RunContext,
+  executionId: number,
+  index: number,
+  directory: string,
+  running: boolean,
+): Promise<void> {
+  return withReconnect(() =>
+    running
+      ? recordRemoteStep(ctx.db, ctx.owner, executionId, index, directory)
+      : clearRemoteStep(ctx.db, executionId, index, directory),
+  );
 }

@@ -18,6 +18,9 @@ import { eventually } from '../../../test/processes.js';
 import { ForbiddenError, InputError } from '../../platform/errors.js';
 import { getExecution } from '../executions/store.js';
 import { listNodeRuns } from './store.js';
+import { sweepRemoteOrphans } from './remote-orphans.js';
+import { silentLogger } from '../../platform/logging.js';
+import { Metrics } from '../../platform/metrics.js';
 import type { Execution } from '../executions/model.js';
 
 const exec = promisify(execFile);
@@ -314,6 +317,58 @@ spec:
     await eventually('the remote tree to end', async () => ((await processWith(marker)) ? undefined : true));
     const [run] = await children(parent);
     expect(run!.state).toBe('cancelled');
+  });
+
+  it('records where a remote step runs while it runs, and forgets it once it ended', async () => {
+    const marker = `baton-record-${process.pid}-${dialect}-${Date.now()}`;
+    const queued = await baton.executions.run(admin, 'ops', 'sleeper', { marker }, { nodes: 'name=web-1' });
+    const remoteDir = async () => {
+      const [run] = await listNodeRuns(baton.db, queued.id);
+      if (!run) return undefined;
+      const step = await baton.db
+        .selectFrom('execution_steps')
+        .select('remote_dir')
+        .where('execution_id', '=', run.executionId)
+        .executeTakeFirst();
+      return step?.remote_dir;
+    };
+    const directory = await eventually('the remote step to be recorded', async () =>
+      (await processWith(marker)) ? ((await remoteDir()) ?? undefined) : undefined,
+    );
+    expect(directory).toMatch(/^\/tmp\/baton-[0-9a-f]{24}$/);
+    await baton.executions.cancel(admin, queued.id);
+    expect((await baton.waitFor(queued.id)).state).toBe('cancelled');
+    expect(await remoteDir()).toBeNull();
+  });
+
+  it('keeps the record of an orphaned step whose node is out of reach, and gives up after a while', async () => {
+    const parent = await baton.waitFor(
+      (await baton.executions.run(admin, 'ops', 'adhoc', {}, { nodes: 'name=down-1' })).id,
+    );
+    const [run] = await listNodeRuns(baton.db, parent.id);
+    // What a worker killed mid-step leaves: a finished execution whose step still names its directory.
+    const directory = '/tmp/baton-0123456789abcdef01234567';
+    await baton.db
+      .updateTable('execution_steps')
+      .set({ remote_dir: directory })
+      .where('execution_id', '=', run!.executionId)
+      .execute();
+    const record = () =>
+      baton.db
+        .selectFrom('execution_steps')
+        .select(['remote_dir', 'remote_unreachable_since'])
+        .where('execution_id', '=', run!.executionId)
+        .executeTakeFirstOrThrow();
+    const metrics = new Metrics();
+    const sweep = { db: baton.db, keyring: baton.keyring, logger: silentLogger, metrics };
+    const now = Date.now();
+    await sweepRemoteOrphans(sweep, now, 60_000);
+    const kept = await record();
+    expect(kept.remote_dir).toBe(directory);
+    expect(kept.remote_unreachable_since).not.toBeNull();
+    await sweepRemoteOrphans(sweep, Number(kept.remote_unreachable_since) + 60_000, 60_000);
+    expect(await record()).toEqual({ remote_dir: null, remote_unreachable_since: null });
+    expect(await metrics.registry.metrics()).toMatch(/baton_remote_orphans_total\{outcome="abandoned"\} 1/);
   });
 
   it('ends what a step left running on the node when the step itself exits', async () => {

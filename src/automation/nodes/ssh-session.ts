@@ -83,7 +83,16 @@ export interface RemoteStepRequest {
   timeoutMs: number | undefined;
   graceMs: number;
   signal: AbortSignal;
+  /**
+   * Told the step's private directory once the step was sent to the node (running true), and
+   * again once it ended there (running false), to record it for the remote orphan sweep. Not told
+   * the end when the connection was lost: the step may still run, and the sweep ends it.
+   */
+  onDirectory?: (directory: string, running: boolean) => Promise<void>;
 }
+
+/** The form of the private directories that runStep makes on nodes (the sweep removes only those). */
+export const REMOTE_DIRECTORY_PATTERN = /^\/tmp\/baton-[0-9a-f]{24}$/;
 
 function describeTarget(node: NodeTarget): string {
   return `${node.spec.hostname}:${node.spec.port}`;
@@ -240,6 +249,37 @@ export class NodeSession {
     });
   }
 
+  /** Runs a short fixed program (sent on stdin); resolves with its exit code and output. */
+  private async runCollecting(program: string): Promise<{ code: number | null; stdout: string }> {
+    const channel = await this.exec('sh -s');
+    let stdout = '';
+    channel.setEncoding('utf8');
+    channel.on('data', (text: string) => (stdout += text));
+    channel.stderr.resume();
+    return new Promise((resolve) => {
+      let code: number | null = null;
+      channel.on('exit', (exitCode: number | null) => (code = exitCode));
+      channel.once('close', () => resolve({ code, stdout }));
+      channel.end(program);
+    });
+  }
+
+  /**
+   * Ends what a lost worker's step left running in `directory` (its whole process group, with
+   * KILL: nobody is left to wait out a grace period) and removes the directory. True when a
+   * process group was signalled; throws when the node could not run the program.
+   */
+  async endOrphanedStep(directory: string): Promise<boolean> {
+    if (!REMOTE_DIRECTORY_PATTERN.test(directory)) {
+      throw new Error(`not a directory of a Baton step: ${directory}`);
+    }
+    const result = await this.runCollecting(orphanKillProgram(directory));
+    if (result.code !== 0) {
+      throw new Error(`the clean-up program exited with ${result.code ?? 'no code'} on ${this.node.name}`);
+    }
+    return result.stdout.includes('ended');
+  }
+
   /** Runs one step on the node; never throws for what the step or the node does wrong. */
   async runStep(request: RemoteStepRequest): Promise<StepOutcome> {
     const { writer, signal } = request;
@@ -271,6 +311,8 @@ export class NodeSession {
       pipeInto(channel.stderr, 'stderr', writer),
     ]);
     channel.end(stepProgram(directory, request));
+    // Recorded while the step runs, not awaited: the step need not wait for the database.
+    const recording = request.onDirectory?.(directory, true).catch(() => undefined);
 
     let stoppedBy: { state: StepOutcome['state']; reason: string } | undefined;
     let killTimer: NodeJS.Timeout | undefined;
@@ -302,6 +344,12 @@ export class NodeSession {
     clearTimeout(timer);
     clearTimeout(killTimer);
     signal.removeEventListener('abort', onAbort);
+    const connectionLost = ended.code === null && ended.signal === null;
+    if (recording) {
+      // After the record, so that a record written late is not left behind.
+      await recording;
+      if (!connectionLost) await request.onDirectory?.(directory, false).catch(() => undefined);
+    }
 
     if (stoppedBy) return { state: stoppedBy.state, exitCode: ended.code, reason: stoppedBy.reason };
     if (ended.code === 0) return { state: 'succeeded', exitCode: 0, reason: null };
@@ -399,6 +447,23 @@ function stepProgram(directory: string, request: RemoteStepRequest): string {
     '',
   );
   return lines.join('\n');
+}
+
+/**
+ * Ends an orphaned step: KILL to its process group when the directory still names one, then the
+ * directory goes. A directory that is gone means the step ended and its wrapper cleaned up: nothing
+ * to signal (its group id may belong to someone else by now).
+ */
+function orphanKillProgram(directory: string): string {
+  return [
+    `d=${shellQuote(directory)}`,
+    '[ -d "$d" ] || exit 0',
+    'pgid=$(cat "$d/pgid" 2>/dev/null)',
+    'if [ -n "$pgid" ] && kill -KILL "-$pgid" 2>/dev/null; then echo ended; fi',
+    'rm -rf "$d"',
+    'exit 0',
+    '',
+  ].join('\n');
 }
 
 /** Signals the step's whole process group; waits briefly for the group to be recorded. */

@@ -43,7 +43,7 @@ import { withReconnect } from '../../platform/db/reconnect.js';
 import { countStoredLines } from '../logs/store.js';
 import type { LogRegistry } from '../logs/registry.js';
 import { LogWriter } from '../logs/writer.js';
-import { isFanOutParent, openChildSession, runOnNodes } from '../nodes/fan-out.js';
+import { isFanOutParent, openChildSession, recordRemoteDirectory, runOnNodes } from '../nodes/fan-out.js';
 import type { NodeSession } from '../nodes/ssh-session.js';
 import type { StepCommand } from '../runner/command.js';
 import {
@@ -160,6 +160,8 @@ function runStepProcess(
       timeoutMs: step.timeoutMs,
       graceMs: ctx.config.killGraceMs,
       signal: step.signal,
+      onDirectory: (directory, running) =>
+        recordRemoteDirectory(ctx, execution.id, step.index, directory, running),
     });
   }
   return withSecretFiles(step.secrets.files, (secretsDir) =>

@@ -292,6 +292,10 @@ export interface ExecutionStepsTable {
   host: string | null;
   pid: number | null;
   pid_start_time: string | null;
+  /** A step on a node (its execution's node), while it runs: its private directory there. */
+  remote_dir: string | null;
+  /** When the remote orphan sweep first failed to reach the node for this step. */
+  remote_unreachable_since: number | null;
 }
 
 export interface LogChunksTable {

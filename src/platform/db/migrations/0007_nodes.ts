@@ -2,7 +2,8 @@
  * Nodes: machines that job steps reach over SSH. Node documents and the nodes that node sources
  * bring share one table (a source's rows carry its name); host keys learned on first use are
  * pinned in their own table; executions gain the node a fan-out child runs on and the names a
- * fan-out parent matched when it was requested.
+ * fan-out parent matched when it was requested; a step on a node records its remote directory
+ * while it runs.
  */
 import type { Kysely } from 'kysely';
 import type { DialectCapabilities } from '../capabilities.js';
@@ -54,4 +55,10 @@ export async function up(db: Kysely<unknown>, caps: DialectCapabilities): Promis
 
   await db.schema.alterTable('executions').addColumn('node', 'text').execute();
   await db.schema.alterTable('executions').addColumn('nodes', json).execute();
+
+  // A step running on a node: its private directory there (which holds its process group), so
+  // that the remote orphan sweep can end it when its worker dies; and since when the node could
+  // not be reached for that, to give up eventually.
+  await db.schema.alterTable('execution_steps').addColumn('remote_dir', 'text').execute();
+  await db.schema.alterTable('execution_steps').addColumn('remote_unreachable_since', big).execute();
 }
