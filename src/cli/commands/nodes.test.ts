@@ -52,11 +52,15 @@ describe('baton nodes', () => {
     ]);
   });
 
-  it('narrows the list with the run-time filter grammar', async () => {
+  it('narrows the list with the run-time filter grammar, and says so when nothing matches', async () => {
     const result = await server.cli(['nodes', '--filter', 'tags=web attr.env=prod']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim().split('\n').slice(1)).toHaveLength(1);
     expect(result.stdout).toContain('web-1');
+    const none = await server.cli(['nodes', '--filter', 'tags=db attr.env=staging']);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toBe('no node matches tags=db attr.env=staging\n');
   });
 
   it('refuses an unknown filter key with exit 2 and one line naming the allowed keys, before asking the server', async () => {

@@ -65,6 +65,11 @@ export function registerNodesCommand(program: Command): void {
       const query = options.filter === undefined ? '' : `?filter=${encodeURIComponent(options.filter)}`;
       const answer = await client.get<{ nodes: NodeView[] }>(`/api/v1/nodes${query}`);
       if (options.output === 'json') return printJson(answer);
+      if (answer.nodes.length === 0) {
+        return void process.stderr.write(
+          options.filter === undefined ? 'no nodes found\n' : `no node matches ${options.filter}\n`,
+        );
+      }
       printTable(
         ['NODE', 'ADDRESS', 'TAGS', 'ATTRIBUTES', 'HOST KEY', 'SOURCE'],
         answer.nodes.map((node) => [
@@ -88,6 +93,7 @@ export function registerNodesCommand(program: Command): void {
       const client = await connect(command);
       const answer = await client.get<{ sources: NodeSourceView[] }>('/api/v1/node-sources');
       if (options.output === 'json') return printJson(answer);
+      if (answer.sources.length === 0) return void process.stderr.write('no node sources found\n');
       printTable(
         ['SOURCE', 'FROM', 'REFRESH', 'NODES', 'LAST GOOD REFRESH', 'ERROR'],
         answer.sources.map((source) => [
