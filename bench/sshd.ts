@@ -5,6 +5,7 @@
  * benchmark can use it; tests import it through test/sshd.ts.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,6 +14,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const SSHD = '/usr/sbin/sshd';
+/** util-linux's setpriv, to have the kernel end each sshd when its parent dies. */
+const SETPRIV = '/usr/bin/setpriv';
 
 export interface Sshd {
   port: number;
@@ -114,7 +117,11 @@ export async function startSshdFleet(count: number): Promise<SshdFleet> {
     );
     let output = '';
     const launch = async (): Promise<ChildProcess> => {
-      const child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const argv = [SSHD, '-D', '-e', '-f', config];
+      // Dies with the process that started it, even one killed mid-test (a timed-out hook, a
+      // killed run): an sshd left behind would keep its port and outlive every test.
+      const [program, ...args] = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', ...argv] : argv;
+      const child = spawn(program!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.on('data', (data: Buffer) => (output += data.toString()));
       child.stderr.on('data', (data: Buffer) => (output += data.toString()));
       await waitForBanner(port, child, () => output);
