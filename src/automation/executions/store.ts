@@ -241,8 +241,13 @@ export interface JobKey {
 }
 
 /** `(project, job_name) IN ((…), …)`: served by the executions_job index on both databases. */
+/**
+ * The runs of these jobs, for their statistics. A run on nodes counts once, as its fan-out parent:
+ * its per-node children are parts of that run, and counting them would multiply a job's runs
+ * (and weigh its success rate) by the number of nodes.
+ */
 function ofJobs(jobs: readonly JobKey[]) {
-  return sql<boolean>`(project, job_name) in (${sql.join(jobs.map((job) => sql`(${job.project}, ${job.name})`))})`;
+  return sql<boolean>`(project, job_name) in (${sql.join(jobs.map((job) => sql`(${job.project}, ${job.name})`))}) and node is null`;
 }
 
 export interface LastExecution extends JobKey {

@@ -182,6 +182,18 @@ spec:
     const child = (await baton.request('GET', `/api/v1/executions/${runs[0]!.executionId}`)).json();
     expect(child.execution.node).toBe(runs[0]!.node);
     expect(child.execution.parentId).toBe(parent.id);
+
+    // The job's statistics and usage count the run once, as its parent, not once per node.
+    const job = (await baton.request('GET', '/api/v1/jobs/ops/hello')).json().job;
+    expect(job.lastExecution.id).toBe(parent.id);
+    expect(job.stats.executions).toBe(1);
+    const usage = (await baton.request('GET', '/api/v1/usage?job=ops/hello')).json();
+    expect(
+      usage.byJob.map((entry: { project: string; job: string; executions: number }) => [
+        `${entry.project}/${entry.job}`,
+        entry.executions,
+      ]),
+    ).toEqual([['ops/hello', 1]]);
   });
 
   it('keeps at most `parallelism` nodes running at once', async () => {

@@ -28,6 +28,8 @@ function windowCondition(query: UsageQuery): Expression<SqlBool> {
   const conditions = [
     sql`${column('queued_at')} >= ${query.since}`,
     sql`${column('queued_at')} < ${query.until}`,
+    // A run on nodes counts once, as its fan-out parent; its per-node children are parts of it.
+    sql`${column('node')} is null`,
   ];
   if (query.project !== undefined) conditions.push(sql`${column('project')} = ${query.project}`);
   if (query.job !== undefined) {
