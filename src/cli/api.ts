@@ -95,6 +95,8 @@ export interface ExecutionView {
   attempt: number;
   retryOf: number | null;
   parentId: number | null;
+  /** The node a run on nodes ran this part on; null for every other execution. */
+  node: string | null;
   queuedAt: string;
   startedAt: string | null;
   finishedAt: string | null;

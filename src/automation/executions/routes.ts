@@ -220,13 +220,19 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
           since: timeBound.describe('queued at or after: an ISO time, or a duration meaning that long ago'),
           until: timeBound.describe('queued before: an ISO time, or a duration meaning that long ago'),
           before: z.coerce.number().int().positive().optional(),
+          nodeRuns: z
+            .enum(['true', 'false'])
+            .optional()
+            .describe(
+              'true: also the per-node executions of runs on nodes (by default a run on nodes is listed once, as its parent)',
+            ),
           limit: z.coerce.number().int().min(1).max(500).default(50),
         }),
         response: { 200: z.object({ executions: z.array(executionView), next: z.number().nullable() }) },
       },
     },
     async (request) => {
-      const { project, job, state, states, user, since, until, before, limit } = request.query;
+      const { project, job, state, states, user, since, until, before, nodeRuns, limit } = request.query;
       const [jobProject, jobName] = job?.includes('/') ? job.split('/', 2) : [project, job];
       const now = Date.now();
       const { executions, next } = await baton.executions.list(principalOf(request), {
@@ -237,6 +243,7 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
         queuedSince: parseTimeBound(since, 'querystring.since', now),
         queuedUntil: parseTimeBound(until, 'querystring.until', now),
         beforeId: before,
+        nodeRuns: nodeRuns === 'true',
         limit,
       });
       return { executions: executions.map(viewExecution), next };

@@ -218,6 +218,8 @@ export interface ExecutionFilter {
   queuedUntil?: number | undefined;
   /** Only executions with a smaller id (pagination, newest first). */
   beforeId?: number | undefined;
+  /** Also the per-node children of runs on nodes (otherwise each run is listed once, as its parent). */
+  nodeRuns?: boolean | undefined;
   limit: number;
 }
 
@@ -231,6 +233,7 @@ export async function listExecutions(db: Db, filter: ExecutionFilter): Promise<E
   if (filter.queuedSince !== undefined) query = query.where('queued_at', '>=', filter.queuedSince);
   if (filter.queuedUntil !== undefined) query = query.where('queued_at', '<', filter.queuedUntil);
   if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
+  if (!filter.nodeRuns) query = query.where('node', 'is', null);
   return (await query.execute()).map(toExecution);
 }
 
@@ -240,9 +243,9 @@ export interface JobKey {
   name: string;
 }
 
-/** `(project, job_name) IN ((…), …)`: served by the executions_job index on both databases. */
 /**
- * The runs of these jobs, for their statistics. A run on nodes counts once, as its fan-out parent:
+ * The runs of these jobs, for their statistics: `(project, job_name) IN ((…), …)`, served by the
+ * executions_job index on both databases. A run on nodes counts once, as its fan-out parent:
  * its per-node children are parts of that run, and counting them would multiply a job's runs
  * (and weigh its success rate) by the number of nodes.
  */

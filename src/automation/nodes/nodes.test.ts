@@ -183,6 +183,17 @@ spec:
     expect(child.execution.node).toBe(runs[0]!.node);
     expect(child.execution.parentId).toBe(parent.id);
 
+    // Listings show the run once, as its parent; its per-node executions on request.
+    const listed = async (query: string) =>
+      (
+        (await baton.request('GET', `/api/v1/executions?job=ops/hello${query}`)).json()
+          .executions as Execution[]
+      ).map((execution) => execution.id);
+    expect(await listed('')).toEqual([parent.id]);
+    expect(await listed('&nodeRuns=true')).toEqual(
+      [parent.id, ...runs.map((run) => run.executionId)].sort((a, b) => b - a),
+    );
+
     // The job's statistics and usage count the run once, as its parent, not once per node.
     const job = (await baton.request('GET', '/api/v1/jobs/ops/hello')).json().job;
     expect(job.lastExecution.id).toBe(parent.id);

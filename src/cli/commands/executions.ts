@@ -35,10 +35,15 @@ export function registerExecutionCommands(program: Command): void {
     .option('--since <time>', `queued since: ${TIME_HELP}`)
     .option('--until <time>', `queued before: ${TIME_HELP}`)
     .option('--limit <n>', 'at most this many (the server allows 1 to 500; default 50)', parseCount)
+    .option(
+      '--node-runs',
+      'also list the per-node executions of runs on nodes (each run is listed once otherwise)',
+    )
     .option('--output <format>', OUTPUT_HELP, parseOutputFormat, 'text')
     .action(
       async (
         options: {
+          nodeRuns?: boolean;
           job?: string;
           project?: string;
           state?: string;
@@ -59,6 +64,7 @@ export function registerExecutionCommands(program: Command): void {
           since: options.since,
           until: options.until,
           limit: options.limit,
+          nodeRuns: options.nodeRuns ? 'true' : undefined,
         });
         if (options.output === 'json') return printJson(answer);
         if (answer.executions.length === 0) return void process.stderr.write('no executions found\n');
@@ -66,7 +72,7 @@ export function registerExecutionCommands(program: Command): void {
           ['ID', 'JOB', 'STATE', 'USER', 'QUEUED', 'DURATION', 'EXIT'],
           answer.executions.map((execution) => [
             String(execution.id),
-            `${execution.project}/${execution.job}`,
+            `${execution.project}/${execution.job}${execution.node ? ` on ${execution.node}` : ''}`,
             execution.state,
             execution.requestedBy,
             formatTime(execution.queuedAt),
