@@ -9,7 +9,7 @@ import type { EventBus } from '../../platform/events.js';
 import type { Logger } from '../../platform/logging.js';
 import type { Db } from '../../platform/db/database.js';
 import type { EventService } from './service.js';
-import { listChainPending } from './store.js';
+import { clearChainFlags, listChainPending, listWatchedJobs } from './store.js';
 
 /** How often the loop looks without being woken: finishes on another process wake us only on PostgreSQL. */
 const POLL_MS = 1_000;
@@ -51,8 +51,17 @@ export class ChainLoop {
     let handled = 0;
     for (;;) {
       const pending = await listChainPending(this.options.db, BATCH);
-      let progressed = false;
-      for (const id of pending) {
+      if (pending.length === 0) return handled;
+      // Most finishes are of jobs no rule watches: their flags go in one statement, not one
+      // evaluation each (a rule applied meanwhile is read here, as an evaluation would).
+      const watched = await listWatchedJobs(this.options.db);
+      const unwatched = pending
+        .filter((execution) => !watched.has(execution.job))
+        .map((execution) => execution.id);
+      await clearChainFlags(this.options.db, unwatched);
+      handled += unwatched.length;
+      let progressed = unwatched.length > 0;
+      for (const { id } of pending.filter((execution) => watched.has(execution.job))) {
         if (!this.running && handled > 0) return handled;
         try {
           if (await this.options.service.evaluateFinished(id)) handled++;

@@ -378,6 +378,21 @@ spec:
     expect(again.json().events[0].rules[0].outcome).toBe('deduplicated');
   });
 
+  it('clears the chain flag of a finish no rule watches, without making an event of it', async () => {
+    const eventsBefore = (await baton.db.selectFrom('events').select('id').execute()).length;
+    const note = await baton.waitFor((await baton.run('ops/note', { text: 'nobody watches this job' })).id);
+    expect(note.state).toBe('succeeded');
+    await eventually('the chain flag to clear', async () => {
+      const row = await baton.db
+        .selectFrom('executions')
+        .select('chain_pending')
+        .where('id', '=', note.id)
+        .executeTakeFirstOrThrow();
+      return Number(row.chain_pending) === 0 ? true : undefined;
+    });
+    expect((await baton.db.selectFrom('events').select('id').execute()).length).toBe(eventsBefore);
+  });
+
   it('records invalid output as a note on the execution and masks secrets in output', async () => {
     await baton.request('PUT', '/api/v1/secrets/ops/db-password', { value: 'hunter2-very-secret' });
     await baton.applyYaml(`apiVersion: baton/v1

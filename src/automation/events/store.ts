@@ -422,15 +422,38 @@ export async function countEvents(db: Db): Promise<number> {
 // The chain: finished executions waiting for rules to look at them
 
 /** Finished executions whose chain has not been evaluated, oldest first. */
-export async function listChainPending(db: Db, limit: number): Promise<number[]> {
+export async function listChainPending(db: Db, limit: number): Promise<{ id: number; job: string }[]> {
   const rows = await db
     .selectFrom('executions')
-    .select('id')
+    .select(['id', 'project', 'job_name'])
     .where('chain_pending', '=', 1)
     .orderBy('id')
     .limit(limit)
     .execute();
-  return rows.map((row) => row.id);
+  return rows.map((row) => ({ id: row.id, job: `${row.project}/${row.job_name}` }));
+}
+
+/** The `execution:PROJECT/JOB` triggers of enabled rules: the jobs whose finishes something watches. */
+export async function listWatchedJobs(db: Db): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('rules')
+    .select('trigger')
+    .distinct()
+    .where('trigger', 'like', 'execution:%')
+    .where('enabled', '=', 1)
+    .execute();
+  return new Set(rows.map((row) => row.trigger.slice('execution:'.length)));
+}
+
+/** Clears the chain flag of finished executions no rule watches, in one statement. */
+export async function clearChainFlags(db: Db, executionIds: readonly number[]): Promise<void> {
+  if (executionIds.length === 0) return;
+  await db
+    .updateTable('executions')
+    .set({ chain_pending: 0 })
+    .where('id', 'in', executionIds)
+    .where('chain_pending', '=', 1)
+    .execute();
 }
 
 /**
