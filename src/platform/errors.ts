@@ -87,3 +87,13 @@ export function formatProblem(problem: Problem): string {
     .join(', ');
   return `${where}${path}${problem.message}${detail && !problem.message.includes(detail) ? ` (${detail})` : ''}`;
 }
+
+/**
+ * Why a `fetch` to another service failed, in words: fetch's own message is only "fetch failed",
+ * its cause says what happened and where (`connect ECONNREFUSED 10.0.0.5:443`).
+ */
+export function describeFetchError(error: unknown, timeoutMs: number): string {
+  const err = error as Error & { cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  return err.cause?.message ?? err.cause?.code ?? err.message;
+}

@@ -42,6 +42,32 @@ export function deliveriesOf(execution: Pick<Execution, 'spec' | 'options'>): Se
   return deliveries;
 }
 
+/**
+ * Decrypts one secret by path for Baton's own use (a job's step, a node's SSH key, a hook's key,
+ * a notification's credentials); throws SecretUnavailableError saying which and what to fix.
+ */
+export async function openSecret(db: Db, keyring: Keyring, secretPath: string): Promise<string> {
+  const stored = await getSealedSecret(db, secretPath);
+  if (!stored) {
+    throw new SecretUnavailableError(
+      `secret ${secretPath} does not exist (was it deleted after the document naming it was applied?)`,
+    );
+  }
+  const key = await keyring.find(stored.keyId);
+  if (!key) {
+    throw new SecretUnavailableError(
+      `secret ${secretPath} is sealed with master key ${stored.keyId}, which this process does not hold ` +
+        `(it holds ${keyring.ids.join(', ')}); every server and worker needs the same BATON_MASTER_KEY`,
+    );
+  }
+  try {
+    return open(key.key, stored.sealed, secretPath);
+  } catch (error) {
+    if (!(error instanceof SealError)) throw error;
+    throw new SecretUnavailableError(`secret ${secretPath} cannot be decrypted: ${error.message}`);
+  }
+}
+
 /** Decrypts the secrets an execution uses; throws SecretUnavailableError saying which and why. */
 export async function openExecutionSecrets(
   db: Db,
@@ -52,25 +78,7 @@ export async function openExecutionSecrets(
   if (deliveries.length === 0) return NO_SECRETS;
   const values = new Map<string, string>();
   for (const secretPath of new Set(deliveries.map((delivery) => delivery.path))) {
-    const stored = await getSealedSecret(db, secretPath);
-    if (!stored) {
-      throw new SecretUnavailableError(
-        `secret ${secretPath} does not exist (was it deleted after the job was applied?)`,
-      );
-    }
-    const key = await keyring.find(stored.keyId);
-    if (!key) {
-      throw new SecretUnavailableError(
-        `secret ${secretPath} is sealed with master key ${stored.keyId}, which this worker does not hold ` +
-          `(it holds ${keyring.ids.join(', ')}); every server and worker needs the same BATON_MASTER_KEY`,
-      );
-    }
-    try {
-      values.set(secretPath, open(key.key, stored.sealed, secretPath));
-    } catch (error) {
-      if (!(error instanceof SealError)) throw error;
-      throw new SecretUnavailableError(`secret ${secretPath} cannot be decrypted: ${error.message}`);
-    }
+    values.set(secretPath, await openSecret(db, keyring, secretPath));
   }
   const secrets: ExecutionSecrets = {
     paths: [...values.keys()],

@@ -11,7 +11,7 @@
  * and its reason names each failed node.
  */
 import { setMaxListeners } from 'node:events';
-import { openExecutionSecrets, recordSecretUse } from '../../access/secrets/delivery.js';
+import { openSecret, recordSecretUse } from '../../access/secrets/delivery.js';
 import type { Keyring } from '../../access/secrets/keyring.js';
 import type { Db } from '../../platform/db/database.js';
 import { coerceError } from '../../platform/errors.js';
@@ -149,15 +149,6 @@ export async function runOnNodes(
   };
 }
 
-/** Decrypts a node's private key; it lives only in memory, never in a file or an argv. */
-async function openNodeKey(db: Db, keyring: Keyring, keyPath: string): Promise<string> {
-  const opened = await openExecutionSecrets(db, keyring, {
-    spec: { steps: [], secrets: [{ path: keyPath, env: 'BATON_NODE_KEY' }] },
-    options: {},
-  });
-  return opened.env.BATON_NODE_KEY!;
-}
-
 /** What connecting to a node needs: the database (node, key, pinned host keys) and the keyring. */
 export interface NodeConnectContext {
   db: Db;
@@ -179,7 +170,7 @@ export async function openNodeSession(
   if (!node) throw new NodeConnectError(`node ${name} no longer exists`);
   let privateKey: string;
   try {
-    privateKey = await withReconnect(() => openNodeKey(ctx.db, ctx.keyring, node.spec.key));
+    privateKey = await withReconnect(() => openSecret(ctx.db, ctx.keyring, node.spec.key));
   } catch (error) {
     throw new NodeConnectError(`ssh: cannot open the key of node ${name}: ${coerceError(error).message}`);
   }

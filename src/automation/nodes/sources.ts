@@ -6,13 +6,13 @@
  */
 import fs from 'node:fs/promises';
 import { parse } from 'yaml';
-import { openExecutionSecrets } from '../../access/secrets/delivery.js';
+import { openSecret } from '../../access/secrets/delivery.js';
 import type { Keyring } from '../../access/secrets/keyring.js';
 import { digestOf } from '../../platform/canonical-json.js';
 import type { Db } from '../../platform/db/database.js';
 import { parseDuration } from '../../platform/duration.js';
 import { NAME_PATTERN } from '../../platform/documents/fields.js';
-import { coerceError } from '../../platform/errors.js';
+import { coerceError, describeFetchError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logging.js';
 import { nodeSpec, type NodeSource, type NodeSpec } from './model.js';
 import {
@@ -38,16 +38,6 @@ export interface NodeSourceRefresherOptions {
 }
 
 /** Reads a source's content: the file, or the URL with its secret headers, within the size cap. */
-/** Why fetch threw, in words: its own message says only "fetch failed". */
-function describeFetchFailure(error: unknown): string {
-  const err = error as Error & { cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') {
-    return `no answer within ${SOURCE_FETCH_TIMEOUT_MS / 1000} s`;
-  }
-  // The cause's message says what happened and where (`connect ECONNREFUSED 10.0.0.5:443`).
-  return err.cause?.message ?? err.cause?.code ?? err.message;
-}
-
 async function fetchContent(db: Db, keyring: Keyring, source: NodeSource): Promise<string> {
   if (source.spec.file !== undefined) {
     const stat = await fs.stat(source.spec.file);
@@ -58,11 +48,7 @@ async function fetchContent(db: Db, keyring: Keyring, source: NodeSource): Promi
   const headers: Record<string, string> = { accept: 'application/json, application/yaml, text/yaml, */*' };
   const named = Object.entries(source.spec.headers ?? {});
   if (named.length > 0) {
-    const opened = await openExecutionSecrets(db, keyring, {
-      spec: { steps: [], secrets: named.map(([, path], index) => ({ path, env: `H${index}` })) },
-      options: {},
-    });
-    named.forEach(([header], index) => (headers[header] = opened.env[`H${index}`]!));
+    for (const [header, secretPath] of named) headers[header] = await openSecret(db, keyring, secretPath);
   }
   let response: Response;
   try {
@@ -73,7 +59,7 @@ async function fetchContent(db: Db, keyring: Keyring, source: NodeSource): Promi
       redirect: named.length > 0 ? 'error' : 'follow',
     });
   } catch (error) {
-    throw new Error(`GET ${source.spec.url} failed: ${describeFetchFailure(error)}`);
+    throw new Error(`GET ${source.spec.url} failed: ${describeFetchError(error, SOURCE_FETCH_TIMEOUT_MS)}`);
   }
   if (!response.ok)
     throw new Error(`GET ${source.spec.url} answered ${response.status} ${response.statusText}`);

@@ -238,19 +238,8 @@ export class NodeSession {
     });
   }
 
-  /** Runs a short fixed program (sent on stdin) and waits for it to end. */
-  private async runQuietly(program: string): Promise<void> {
-    const channel = await this.exec('sh -s');
-    channel.resume();
-    channel.stderr.resume();
-    await new Promise<void>((resolve) => {
-      channel.once('close', () => resolve());
-      channel.end(program);
-    });
-  }
-
   /** Runs a short fixed program (sent on stdin); resolves with its exit code and output. */
-  private async runCollecting(program: string): Promise<{ code: number | null; stdout: string }> {
+  private async runProgram(program: string): Promise<{ code: number | null; stdout: string }> {
     const channel = await this.exec('sh -s');
     let stdout = '';
     channel.setEncoding('utf8');
@@ -273,7 +262,7 @@ export class NodeSession {
     if (!REMOTE_DIRECTORY_PATTERN.test(directory)) {
       throw new Error(`not a directory of a Baton step: ${directory}`);
     }
-    const result = await this.runCollecting(orphanKillProgram(directory));
+    const result = await this.runProgram(orphanKillProgram(directory));
     if (result.code !== 0) {
       throw new Error(`the clean-up program exited with ${result.code ?? 'no code'} on ${this.node.name}`);
     }
@@ -320,9 +309,9 @@ export class NodeSession {
       if (stoppedBy) return;
       stoppedBy = { state, reason };
       writer.system(`[baton] ${reason}: ending the process tree on ${this.node.name}`);
-      void this.runQuietly(killProgram(directory, 'TERM')).catch(() => undefined);
+      void this.runProgram(killProgram(directory, 'TERM')).catch(() => undefined);
       killTimer = setTimeout(
-        () => void this.runQuietly(killProgram(directory, 'KILL')).catch(() => undefined),
+        () => void this.runProgram(killProgram(directory, 'KILL')).catch(() => undefined),
         request.graceMs,
       );
     };

@@ -5,10 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import { open, SealError } from '../../access/secrets/crypto.js';
-import type { Keyring } from '../../access/secrets/keyring.js';
-import { getSealedSecret } from '../../access/secrets/store.js';
-import type { Db } from '../../platform/db/database.js';
+import { describeFetchError } from '../../platform/errors.js';
 import type { NotificationEvent, NotificationSpec } from './model.js';
 import { describe, headline, type ExecutionPayload } from './payload.js';
 
@@ -29,29 +26,6 @@ export interface SendRequest {
   /** Reads a secret's value; remembers it so the caller can redact it from errors. */
   secret(path: string): Promise<string>;
   now(): number;
-}
-
-/** A secret a notification needs that cannot be read: missing, or sealed with a key not held. */
-export class NotificationSecretError extends Error {}
-
-/** Decrypts one secret by path, with a message that says what to fix when it cannot. */
-export async function openSecret(db: Db, keyring: Keyring, path: string): Promise<string> {
-  const stored = await getSealedSecret(db, path);
-  if (!stored) throw new NotificationSecretError(`secret ${path} does not exist`);
-  const key = await keyring.find(stored.keyId);
-  if (!key) {
-    throw new NotificationSecretError(
-      `secret ${path} is sealed with master key ${stored.keyId}, which this server does not hold`,
-    );
-  }
-  try {
-    return open(key.key, stored.sealed, path);
-  } catch (error) {
-    if (error instanceof SealError) {
-      throw new NotificationSecretError(`secret ${path} cannot be decrypted: ${error.message}`);
-    }
-    throw error;
-  }
 }
 
 /** The webhook signature: `sha256=` and the hex HMAC-SHA256 of `timestamp.body` under the key. */
@@ -103,15 +77,6 @@ async function postJson(
   await response.body?.cancel().catch(() => undefined);
   if (response.status >= 200 && response.status < 300) return { statusCode: response.status, error: null };
   return { statusCode: response.status, error: `receiver answered HTTP ${response.status}` };
-}
-
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  const err = error as Error & { cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') {
-    return `no answer within ${timeoutMs} ms`;
-  }
-  const cause = err.cause?.code ?? err.cause?.message;
-  return cause ? `${err.message}: ${cause}` : err.message;
 }
 
 /** Sends one delivery on its channel. */

@@ -116,20 +116,8 @@ function stepEnvironment(
     BATON_USER: execution.requestedBy,
     BATON_STEP: step.name,
     BATON_ATTEMPT: String(execution.attempt),
-    ...outputVariable(execution),
     ...(execution.node === null ? {} : { BATON_NODE: execution.node }),
   };
-}
-
-/**
- * The output file of each running execution, by the Execution object its steps are handed (the
- * work dir that holds it is made per run). A step on a node has none: the file is on the worker.
- */
-const outputFiles = new WeakMap<Execution, string>();
-
-function outputVariable(execution: Execution): Record<string, string> {
-  const file = execution.node === null ? outputFiles.get(execution) : undefined;
-  return file === undefined ? {} : { BATON_OUTPUT: file };
 }
 
 /** Where a step's process runs: on the worker, or on a node over the child's SSH session. */
@@ -167,7 +155,12 @@ function runStepProcess(
   return withSecretFiles(step.secrets.files, (secretsDir) =>
     runProcessStep({
       command: step.command,
-      env: secretsDir === undefined ? step.env : { ...step.env, BATON_SECRETS_DIR: secretsDir },
+      // Both are paths on the worker, so only local steps get them (a step on a node has its own secrets dir).
+      env: {
+        ...step.env,
+        ...(secretsDir === undefined ? {} : { BATON_SECRETS_DIR: secretsDir }),
+        BATON_OUTPUT: outputFile(step.workDir),
+      },
       workDir: step.workDir,
       fileStem: step.fileStem,
       writer: step.writer,
@@ -252,7 +245,6 @@ async function runTracked(
   try {
     ctx.metrics.queueLatency.observe((Date.now() - execution.runAfter.getTime()) / 1000);
     workDir = await fs.mkdtemp(path.join(os.tmpdir(), `baton-${execution.id}-`));
-    outputFiles.set(execution, outputFile(workDir));
     if (secrets.paths.length > 0)
       await withReconnect(() => recordSecretUse(ctx.db, execution, secrets.paths));
     outcome = isFanOutParent(execution)
