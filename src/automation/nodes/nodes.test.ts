@@ -101,15 +101,37 @@ apiVersion: baton/v1
 kind: Job
 metadata: {name: adhoc, project: ops}
 spec:
-  options: [{name: marker, type: string, default: none}, {name: count, type: string, default: none}]
+  options:
+    - {name: marker, type: string, default: none}
+    - {name: count, type: string, default: none}
+    - {name: together, type: string, default: '0'}
   steps:
     - name: main
       script: |
-        # Record how many steps run at once across all nodes (the counter is on this machine).
+        # With a count directory (on this machine, shared by every node's sshd), each step adds
+        # itself to a flock-protected count of the steps running now and records every count it
+        # sees. With together=N, steps also meet at a barrier in groups of N: the k-th to arrive
+        # waits until ceil(k/N)*N have arrived, so a group can only finish if N ran at once.
+        # The wait is bounded (40 s, under the test's 60 s) and fails loudly instead of hanging.
         if [ "$BATON_OPTION_COUNT" != none ]; then
-          ( flock 9; n=$(($(cat "$BATON_OPTION_COUNT/now" 2>/dev/null || echo 0)+1)); echo $n > "$BATON_OPTION_COUNT/now"; echo $n >> "$BATON_OPTION_COUNT/seen" ) 9>"$BATON_OPTION_COUNT/lock"
-          sleep 0.3
-          ( flock 9; n=$(($(cat "$BATON_OPTION_COUNT/now")-1)); echo $n > "$BATON_OPTION_COUNT/now" ) 9>"$BATON_OPTION_COUNT/lock"
+          dir=$BATON_OPTION_COUNT
+          mkdir -p "$dir/arrived"
+          k=$( ( flock 9
+            n=$(($(cat "$dir/now" 2>/dev/null || echo 0)+1)); echo $n > "$dir/now"; echo $n >> "$dir/seen"
+            touch "$dir/arrived/$BATON_NODE"; ls "$dir/arrived" | wc -l ) 9>"$dir/lock" )
+          if [ "$BATON_OPTION_TOGETHER" -gt 0 ]; then
+            want=$(( (k + BATON_OPTION_TOGETHER - 1) / BATON_OPTION_TOGETHER * BATON_OPTION_TOGETHER ))
+            polls=0
+            while [ "$(ls "$dir/arrived" | wc -l)" -lt "$want" ]; do
+              polls=$((polls+1))
+              if [ $polls -gt 800 ]; then
+                echo "barrier: $BATON_NODE waited 40 s for $want steps at once, $(ls "$dir/arrived" | wc -l) arrived" >&2
+                exit 4
+              fi
+              sleep 0.05
+            done
+          fi
+          ( flock 9; n=$(($(cat "$dir/now")-1)); echo $n > "$dir/now" ) 9>"$dir/lock"
         fi
         echo "ran on $BATON_NODE"
         if [ "$BATON_OPTION_MARKER" = "fail-$BATON_NODE" ]; then exit 3; fi
@@ -214,13 +236,16 @@ spec:
       admin,
       'ops',
       'adhoc',
-      { count: counter },
+      { count: counter, together: '2' },
       { nodes: 'name=web-1,web-2,db-1,tofu-1 parallelism=2' },
     );
     const parent = await baton.waitFor(queued.id);
+    // Succeeding proves two ran at once: each pair of steps waits at the barrier for the other.
     expect(parent.state, parent.reason ?? '').toBe('succeeded');
     const seen = (await fs.readFile(path.join(counter, 'seen'), 'utf8')).trim().split('\n').map(Number);
     expect(seen).toHaveLength(4);
+    // The counter never went past the limit (and reached it, since both of a pair count in
+    // before either leaves the barrier).
     expect(Math.max(...seen)).toBe(2);
   });
 
