@@ -24,9 +24,14 @@
  * `ui` drives the web UI in Chromium (installed by scripts/install-test-deps.sh when missing): the
  * initial JavaScript size, the time to the first line of a 1,000,000-line log, and the longest
  * main-thread task while scrolling it; BENCH_UI_LINES and BENCH_UI_ROUNDS size it.
+ *
+ * `chaos` hurts real servers and workers (SIGSTOP/SIGCONT, kill -9, a flood of log followers)
+ * and prints each promise as held or did not hold; a check that did not hold counts as a missed
+ * target. BENCH_CHAOS_FOLLOWERS sizes the flood.
  */
 import os from 'node:os';
 import { benchAccess } from './access.js';
+import { benchChaos } from './chaos.js';
 import { benchBacklog } from './backlog.js';
 import { benchLatency } from './latency.js';
 import { benchLogIngestion } from './log-ingestion.js';
@@ -39,7 +44,10 @@ import { benchUi } from './ui.js';
 import { benchWorkerRss } from './worker-rss.js';
 import { collectGarbage, progress, type Comparison } from './harness.js';
 
-const BENCHMARKS: Record<string, () => Promise<{ comparisons: Comparison[] }>> = {
+/** What a benchmark returns: its comparisons, and for `chaos` how many of its checks did not hold. */
+type BenchResult = { comparisons: Comparison[]; notHeld?: number };
+
+const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   latency: benchLatency,
   throughput: benchThroughput,
   logs: benchLogIngestion,
@@ -51,6 +59,7 @@ const BENCHMARKS: Record<string, () => Promise<{ comparisons: Comparison[] }>> =
   schedules: benchSchedules,
   nodes: benchNodes,
   ui: benchUi,
+  chaos: benchChaos,
 };
 
 function selected(): string[] {
@@ -81,8 +90,12 @@ async function main(): Promise<void> {
   for (const name of names) {
     collectGarbage();
     const { comparisons, ...numbers } = await BENCHMARKS[name]!();
-    missed += comparisons.filter((comparison) => comparison.pass === false).length;
-    results[name] = { ...numbers, pass: comparisons.every((comparison) => comparison.pass !== false) };
+    const notHeld = numbers.notHeld ?? 0;
+    missed += comparisons.filter((comparison) => comparison.pass === false).length + notHeld;
+    results[name] = {
+      ...numbers,
+      pass: comparisons.every((comparison) => comparison.pass !== false) && notHeld === 0,
+    };
   }
   const seconds = (Date.now() - started) / 1000;
   process.stdout.write(
