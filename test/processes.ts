@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createTestLocation, TEST_POSTGRES_URL, type TestLocation } from './databases.js';
 
+// Re-exported: the scale-out tests wait with it next to the processes they start.
+export { eventually } from './eventually.js';
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** How much of a process's output is kept for failure messages. */
 const OUTPUT_KEPT = 64 * 1024;
@@ -355,21 +358,5 @@ export class Cluster {
     await this.killStraySteps();
     await this.db.end().catch(() => undefined);
     await this.location.drop();
-  }
-}
-
-/** Polls `check` until it returns a value other than undefined; fails with `what` after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-  everyMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }

@@ -9,6 +9,7 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test/databases.js';
 import { admin, startTestBaton, type TestBaton } from '../../../test/baton.js';
+import { eventually } from '../../../test/eventually.js';
 import { Duties } from '../../platform/duties.js';
 import { silentLogger } from '../../platform/logging.js';
 import { Metrics } from '../../platform/metrics.js';
@@ -138,10 +139,9 @@ describe.each(DIALECTS)('scale-out mechanisms on %s', (dialect) => {
       })
       .where('id', '=', execution.id)
       .execute();
-    for (let i = 0; i < 100 && baton.worker!.running.includes(execution.id); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(baton.worker!.running).not.toContain(execution.id);
+    await eventually(`the worker to let execution ${execution.id} go`, async () =>
+      baton.worker!.running.includes(execution.id) ? undefined : true,
+    );
     const after = (await baton.request('GET', `/api/v1/executions/${execution.id}`)).json().execution;
     expect(after).toMatchObject({ state: 'failed', reason: 'worker lost: its lease expired' });
   });
@@ -153,11 +153,15 @@ describe.each(DIALECTS)('scale-out mechanisms on %s', (dialect) => {
     // detached: a session of its own whose id is the bash's pid, as Baton starts every step.
     const tree = spawn('bash', ['-c', 'sleep 300 & sleep 300'], { detached: true, stdio: 'ignore' });
     tree.unref();
-    let members: number[] = [];
-    for (let i = 0; i < 50 && members.length < 3; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      members = sessionMembers(tree.pid!);
-    }
+    const members = await eventually(
+      'bash and its two sleeps in their session',
+      async () => {
+        const found = sessionMembers(tree.pid!);
+        return found.length >= 3 ? found : undefined;
+      },
+      30_000,
+      50,
+    );
     const leader = tree.pid!;
     expect(members).toHaveLength(3);
     const startTime = (await processStartTime(leader))!;
@@ -174,10 +178,12 @@ describe.each(DIALECTS)('scale-out mechanisms on %s', (dialect) => {
     const sweeper = createWorker(baton, { name: 'sweeper', concurrency: 1, embedded: false });
     await sweeper.start();
     await sweeper.stop();
-    for (let i = 0; i < 50 && sessionMembers(leader).length > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(sessionMembers(leader)).toEqual([]);
+    await eventually(
+      'the left-behind session to be gone',
+      async () => (sessionMembers(leader).length === 0 ? true : undefined),
+      30_000,
+      50,
+    );
     const step = await baton.db
       .selectFrom('execution_steps')
       .select(['pid'])
@@ -205,16 +211,26 @@ describe.each(DIALECTS)('scale-out mechanisms on %s', (dialect) => {
     contenders.a.start();
     contenders.b.start();
     try {
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      // Five runs: the other contender ticked meanwhile too (both tick every 50 ms), and was refused.
+      await eventually(
+        'the duty to run five times',
+        async () => (runs.length >= 5 ? true : undefined),
+        30_000,
+        50,
+      );
       const holders = new Set(runs);
-      expect(runs.length).toBeGreaterThan(0);
       expect(holders.size).toBe(1);
       const holder = [...holders][0] as 'a' | 'b';
       const other = holder === 'a' ? 'b' : 'a';
-      const before = runs.length;
+      // Counted once stop() returned: a tick in flight when it was called still finishes its run.
       await contenders[holder].stop();
-      await new Promise((resolve) => setTimeout(resolve, 600));
-      expect(runs.slice(before)).toContain(other);
+      const before = runs.length;
+      await eventually(
+        `contender ${other} to take the duty over`,
+        async () => (runs.slice(before).includes(other) ? true : undefined),
+        30_000,
+        50,
+      );
       expect(runs.slice(before).filter((owner) => owner === holder)).toEqual([]);
     } finally {
       await contenders.a.stop();
