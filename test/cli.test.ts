@@ -62,10 +62,22 @@ beforeAll(async () => {
     'sleep',
     '  steps:\n    - name: sleep\n      script: |\n        echo started\n        sleep 60\n',
   );
+  // Each tick after the first waits for a gate the dropping proxy opens when it drops the stream
+  // (bounded, 30 s), so every drop is followed by lines printed only after it.
+  await fs.mkdir(path.join(work, 'ticker-gates'));
   await writeJob(
     path.join(work, 'jobs/ticker.yaml'),
     'ticker',
-    '  steps:\n    - name: tick\n      script: |\n        echo "tick 1"\n        sleep 1\n        echo "tick 2"\n        sleep 1\n        echo "tick 3"\n',
+    `  steps:
+    - name: tick
+      script: |
+        gate() { deadline=$((SECONDS + 30)); while [ ! -e "${work}/ticker-gates/$1" ] && [ $SECONDS -lt $deadline ]; do sleep 0.05; done; }
+        echo "tick 1"
+        gate 1
+        echo "tick 2"
+        gate 2
+        echo "tick 3"
+`,
   );
   await writeJob(
     path.join(work, 'jobs/typed.yaml'),
@@ -260,7 +272,9 @@ describe('baton run', () => {
   });
 
   it('--follow resumes a dropped log stream with Last-Event-ID, without losing or repeating lines', async () => {
-    const proxy = await startDroppingProxy(new URL(server.url).port, 2);
+    const proxy = await startDroppingProxy(new URL(server.url).port, 2, (drop) =>
+      fs.writeFile(path.join(server.work, 'ticker-gates', String(drop)), ''),
+    );
     try {
       const result = await server.cli(['run', 'cli/ticker', '--follow'], { env: { BATON_URL: proxy.url } });
       expect(result.code).toBe(0);
@@ -422,6 +436,7 @@ describe('baton login', () => {
 async function startDroppingProxy(
   port: string,
   drops: number,
+  onDrop: (drop: number) => Promise<void> = async () => {},
 ): Promise<{ url: string; streamRequests: string[]; close(): Promise<void> }> {
   const streamRequests: string[] = [];
   const sockets = new Set<net.Socket>();
@@ -445,6 +460,7 @@ async function startDroppingProxy(
         dropsLeft--;
         client.destroy();
         upstream.destroy();
+        void onDrop(drops - dropsLeft);
       }
     });
     for (const socket of [client, upstream]) {
