@@ -276,7 +276,7 @@ spec:
       'ops',
       'adhoc',
       { marker: 'fail-db-1' },
-      { nodes: 'name=web-*,db-1 parallelism=2' },
+      { nodes: 'name=web-*,db-1 parallelism=1' },
     );
     const parent = await baton.waitFor(queued.id);
     expect(parent.state).toBe('failed');
