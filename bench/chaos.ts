@@ -442,7 +442,7 @@ async function freezeCase(): Promise<ChaosCheck[]> {
           workerDone &&
           stepsGone,
         numbers:
-          `says ${says(after)} (attempt ${after.attempt}; before the resume settled: ${says(final)}); ` +
+          `says ${says(after)} (attempt ${after.attempt}; when it first ended: ${says(final)}); ` +
           `${ends.length} "execution …" line(s)` +
           (workerDone ? '' : '; the resumed worker still holds it after 30 s') +
           (stepsGone ? '' : '; step processes still running after 30 s'),
