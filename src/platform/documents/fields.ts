@@ -4,7 +4,7 @@
  * reliability documents do not borrow them from the job document.
  */
 import { z } from 'zod';
-import { parseDuration } from '../duration.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../duration.js';
 
 /** Lowercase letters, digits and dashes: safe in paths, URLs and resource names (`job/P/NAME`). */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
@@ -31,11 +31,5 @@ export function durationUpTo(max: string) {
   });
 }
 
-/**
- * Any duration a document may hold: ten years is past any timeout, window or retention anyone
- * means (those say "none" by leaving the field out), and its milliseconds (3.2e11) sit far inside
- * both a JavaScript safe integer and a bigint column, so sums with a timestamp cannot overflow.
- */
-export const MAX_DURATION = '3650d';
-
-export const duration = durationUpTo(MAX_DURATION);
+/** Any duration a document may hold, up to the ceiling every duration has (see MAX_DURATION_MS). */
+export const duration = durationUpTo(formatDuration(MAX_DURATION_MS));

@@ -212,6 +212,27 @@ describe.each(DIALECTS)('refused input on %s', (dialect) => {
       const [problem] = await applyProblems(job('endless', '  timeout: 5000d'));
       expect(problem).toMatchObject({ path: 'spec.timeout', message: 'at most 1000d, got 5000d' });
     });
+    it('refuses a service token or a "since" bound 99999999999999h away instead of overflowing', async () => {
+      await baton.addUser('deployer', { kind: 'service' });
+      const token = await baton.request('POST', '/api/v1/tokens', {
+        name: 'forever-ish',
+        user: 'deployer',
+        expires: '99999999999999h',
+      });
+      expect(token.statusCode).toBe(400);
+      expect(token.json().error.problems).toEqual([
+        expect.objectContaining({ path: 'expires', message: 'at most 3650d, got 99999999999999h' }),
+      ]);
+      const since = await baton.request('GET', '/api/v1/executions?since=99999999999999h');
+      expect(since.statusCode).toBe(400);
+      expect(since.json().error.problems).toEqual([
+        expect.objectContaining({
+          path: 'querystring.since',
+          message: 'at most 3650d ago, got 99999999999999h',
+        }),
+      ]);
+      expect((await baton.request('GET', '/api/v1/executions?since=30d')).statusCode).toBe(200);
+    });
   });
 
   describe('keys that name the prototype', () => {
