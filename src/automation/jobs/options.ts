@@ -30,7 +30,7 @@ function utf8Length(text: string): number {
 }
 
 /** Why a value's environment text could never be handed to a process, or undefined when it could. */
-function environmentProblem(text: string): { message: string; expected: string } | undefined {
+function environmentProblem(text: string): { message: string; expected?: string } | undefined {
   if (text.includes('\0')) {
     return {
       message: `value holds a NUL byte, which cannot be passed (${WHY_ENVIRONMENT}, which end at NUL)`,
@@ -40,8 +40,8 @@ function environmentProblem(text: string): { message: string; expected: string }
   const bytes = utf8Length(text);
   if (bytes > MAX_OPTION_VALUE_BYTES) {
     return {
+      // The message names the limit; larger data belongs in a file or a secret (README, Jobs).
       message: `value is ${bytes} bytes; at most ${MAX_OPTION_VALUE_BYTES} bytes (${WHY_ENVIRONMENT})`,
-      expected: `at most ${MAX_OPTION_VALUE_BYTES} bytes; pass larger data as a file or a secret`,
     };
   }
   return undefined;
@@ -197,7 +197,7 @@ export function resolveOptions(specs: readonly OptionSpec[], input: Record<strin
       {
         path: 'options',
         message: `${given} options given; at most ${MAX_OPTIONS_PER_RUN}`,
-        expected: `at most ${MAX_OPTIONS_PER_RUN} options, each one the job declares`,
+        expected: 'only options the job declares',
       },
     ]);
   }
@@ -243,7 +243,6 @@ export function resolveOptions(specs: readonly OptionSpec[], input: Record<strin
     problems.push({
       path: 'options',
       message: `values total ${total} bytes of environment; at most ${MAX_OPTION_TOTAL_BYTES} bytes (${WHY_ENVIRONMENT})`,
-      expected: `at most ${MAX_OPTION_TOTAL_BYTES} bytes in all; pass larger data as a file or a secret`,
     });
   }
   if (problems.length > 0) {
