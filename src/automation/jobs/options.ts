@@ -55,8 +55,10 @@ function environmentText(value: OptionValue): string {
 const TRUE_WORDS = new Set(['true', 'yes', 'on', '1']);
 const FALSE_WORDS = new Set(['false', 'no', 'off', '0']);
 
+/** A found value as errors quote it: short, so a refused 5 MB value is not echoed back whole. */
 function describe(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** Checks one scalar against its type and constraints; returns the typed value or a reason. */
