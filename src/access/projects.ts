@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { parseDuration, formatDuration } from '../platform/duration.js';
 import { digestOf, type DocumentKind } from '../platform/documents/apply.js';
-import { duration, resourceName } from '../platform/documents/fields.js';
+import { durationUpTo, resourceName } from '../platform/documents/fields.js';
 import { resources } from './model.js';
 import { checkPlannedSubjects } from './subjects.js';
 import { readJson } from '../platform/db/capabilities.js';
@@ -29,7 +29,8 @@ export const projectDocument = z.strictObject({
       /** The team that owns the project. */
       owner: resourceName.optional(),
       /** Executions and logs of this project are deleted this long after they finish. */
-      retention: duration.optional(),
+      // Ten years: record-keeping rules ask for up to that; a longer number is a typo.
+      retention: durationUpTo('3650d').optional(),
       /** Notifications sent for executions of every job in the project. */
       notifications: notificationsSpec.optional(),
     })

@@ -4,6 +4,14 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 
+/**
+ * The longest duration Baton takes anywhere (documents, token lifetimes, "since 7d"): ten years
+ * is past any timeout, window, retention or lifetime anyone means, and its milliseconds (3.2e11)
+ * sit far inside a JavaScript safe integer and a bigint column, so that a timestamp plus or minus
+ * it cannot overflow (`99999999999999h` did, on PostgreSQL).
+ */
+export const MAX_DURATION_MS = 3650 * 86_400_000;
+
 /** Milliseconds for a duration string, or undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();

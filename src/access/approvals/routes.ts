@@ -5,8 +5,8 @@ import { executionView, viewExecution } from '../../automation/executions/routes
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { approvalDecisionView, approvalRequirementView, viewDecision, viewRequirement } from './views.js';
+import { idParams } from '../../platform/http/params.js';
 
-const idParams = z.object({ id: z.coerce.number().int().positive() });
 const comment = z.string().trim().max(2000, 'must be at most 2000 characters');
 
 export function registerApprovalRoutes(app: HttpApp, baton: Pick<Baton, 'approvals'>): void {

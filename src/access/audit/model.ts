@@ -1,6 +1,6 @@
 /** The audit trail as the API shows it, and the time bounds its readers filter by. */
 import { z } from 'zod';
-import { parseDuration } from '../../platform/duration.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../platform/duration.js';
 import { InputError } from '../../platform/errors.js';
 import type { AuditRecord } from './trail.js';
 
@@ -58,6 +58,15 @@ export const timeBound = z
 export function parseTimeBound(text: string | undefined, path: string, now: number): number | undefined {
   if (text === undefined || text === '') return undefined;
   const ago = parseDuration(text);
+  if (ago !== undefined && ago > MAX_DURATION_MS) {
+    throw new InputError(`invalid ${path}`, [
+      {
+        path,
+        message: `at most ${formatDuration(MAX_DURATION_MS)} ago, got ${text}`,
+        expected: 'an ISO time for anything older',
+      },
+    ]);
+  }
   if (ago !== undefined) return now - ago;
   const time = Date.parse(text);
   if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(time)) return time;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ACTIONS, type TokenScope } from '../model.js';
 import { policyRule } from '../policies/model.js';
-import { formatDuration, parseDuration } from '../../platform/duration.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../platform/duration.js';
 import { InputError } from '../../platform/errors.js';
 
 const DAY_MS = 86_400_000;
@@ -88,6 +88,15 @@ export function expiryFor(
         message: "a person's token may live at most a year",
         expected: `a duration up to ${formatDuration(MAX_USER_TOKEN_LIFETIME_MS)}`,
         found: JSON.stringify(requested),
+      },
+    ]);
+  }
+  if (lifetime > MAX_DURATION_MS) {
+    throw new InputError('expiry too far away', [
+      {
+        path: 'expires',
+        message: `at most ${formatDuration(MAX_DURATION_MS)}, got ${requested}`,
+        expected: '"never" for a service token that does not expire',
       },
     ]);
   }

@@ -5,6 +5,7 @@ import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { tokenScopeInput, type ApiToken } from './model.js';
 import { TokenService } from './service.js';
+import { idParams } from '../../platform/http/params.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -114,7 +115,7 @@ export function registerTokenRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acc
       config: { access: 'authenticated' },
       schema: {
         description: 'Revokes a token at once (the owner or an admin). A token the caller cannot see is 404.',
-        params: z.object({ id: z.coerce.number().int().positive() }),
+        params: idParams,
         response: { 200: tokenView },
       },
     },

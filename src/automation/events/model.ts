@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { secretPathProblem } from '../../access/secrets/path.js';
 import { parseDuration } from '../../platform/duration.js';
-import { duration, resourceName } from '../../platform/documents/fields.js';
+import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
 import { parseJobReference } from '../jobs/model.js';
 import { ExpressionError, parseExpression, parseTemplate } from './expression.js';
 
@@ -116,9 +116,11 @@ export const ruleSpec = z
     /** Option values; strings may hold `{{ path }}` templates filled from the event. */
     options: z.record(z.string(), z.unknown()).default({}),
     /** One execution per key within the window; default key: the event's fingerprint. */
-    dedup: z.strictObject({ key: z.string().optional(), window: duration }).optional(),
+    // Both windows keep a row per key (or per rule) for their length; alerts repeat within hours
+    // and a month covers any "once per incident" intent without keeping keys for years.
+    dedup: z.strictObject({ key: z.string().optional(), window: durationUpTo('30d') }).optional(),
     /** At most `max` executions per window of `per` (a fixed window starting at its first fire). */
-    throttle: z.strictObject({ max: z.number().int().min(1), per: duration }).optional(),
+    throttle: z.strictObject({ max: z.number().int().min(1), per: durationUpTo('30d') }).optional(),
     /** Whose permissions the executions run with; default: whoever applied the rule. */
     runAs: resourceName.optional(),
     enabled: z.boolean().default(true),

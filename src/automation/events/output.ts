@@ -7,6 +7,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { formatPath } from '../../platform/documents/source.js';
+import { findShapeFlaw } from '../../platform/json-shape.js';
 import { Masker } from '../logs/masking.js';
 
 /** Outputs are small facts for rules and people (a cause, a count), not data files. */
@@ -68,6 +70,11 @@ export async function readExecutionOutput(
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return { json: null, error: 'output must be a JSON object, such as {"cause": "disk_full"}' };
+    }
+    // 64 KiB of brackets nest 32,768 deep: refused before masking (and rules) recurse into it.
+    const flaw = findShapeFlaw(value);
+    if (flaw) {
+      return { json: null, error: `output ${formatPath(flaw.path) || 'value'} ${flaw.message}` };
     }
     const masker = Masker.forSecrets(secrets);
     return { json: JSON.stringify(masker ? maskValue(value, masker) : value), error: null };

@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson } from '../../platform/canonical-json.js';
+import { formatPath } from '../../platform/documents/source.js';
 import { InputError } from '../../platform/errors.js';
+import { findShapeFlaw } from '../../platform/json-shape.js';
 import type { HookFormat } from './model.js';
 
 /** One event read from a body: its fields (what rules see) and its fingerprint. */
@@ -45,13 +47,23 @@ export function fingerprintOf(value: unknown): string {
 }
 
 function parseJsonBody(body: Buffer): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(body.toString('utf8'));
+    value = JSON.parse(body.toString('utf8'));
   } catch (error) {
     throw new InputError(`the body is not valid JSON: ${(error as Error).message}`, [
       { path: 'body', message: 'invalid JSON', expected: 'a JSON object' },
     ]);
   }
+  // Before the fingerprint (canonical JSON) and rule matching recurse into it.
+  const flaw = findShapeFlaw(value);
+  if (flaw) {
+    const path = formatPath(['body', ...flaw.path]);
+    throw new InputError(`the body is refused: ${path} ${flaw.message}`, [
+      { path, message: flaw.message, expected: flaw.expected },
+    ]);
+  }
+  return value;
 }
 
 /** Reads a body in the hook's format; InputError (400) says what was expected. */

@@ -22,6 +22,7 @@ import {
 } from './model.js';
 import { HOOK_REFUSAL, type EventService } from './service.js';
 import { eventSummary } from './summary.js';
+import { idParams } from '../../platform/http/params.js';
 
 /** Fastify maps an error with this status to 413 `payload_too_large`. */
 class PayloadTooLargeError extends Error {
@@ -264,7 +265,7 @@ export function registerEventRoutes(app: HttpApp, baton: Pick<Baton, 'eventServi
       schema: {
         description:
           'One event: its fields and its chain (rule → execution → rule → execution…, each with its state).',
-        params: z.object({ id: z.coerce.number().int().min(1) }),
+        params: idParams,
         response: {
           200: z.object({
             event: eventView.omit({ matches: true }).extend({ payload: z.record(z.string(), z.unknown()) }),

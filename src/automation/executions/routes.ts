@@ -14,6 +14,7 @@ import { parseTimeBound, timeBound } from '../../access/audit/model.js';
 import { EXECUTION_STATES, STEP_STATES, type Execution } from './model.js';
 import type { ExecutionDetail } from './service.js';
 import { nodeFilter } from '../nodes/model.js';
+import { idParams } from '../../platform/http/params.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -151,7 +152,6 @@ const stateList = z
   .transform((text) => text.split(',').map((state) => state.trim()))
   .pipe(z.array(z.enum(EXECUTION_STATES)).min(1));
 
-const idParams = z.object({ id: z.coerce.number().int().positive() });
 const optionInput = z.union([
   z.string(),
   z.number(),

@@ -4,9 +4,29 @@
  * object a plain `z.strictObject` so that errors can name the fields that would have been right.
  */
 import { z } from 'zod';
-import { duration, resourceName } from '../../platform/documents/fields.js';
+import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
+
+/**
+ * Timeouts of jobs, steps and error handlers: 1000d leaves room for the year-long runs some
+ * migrations and soak tests are given today (400d is in use), while an absent timeout already
+ * means "none"; a larger number is a typo, not an intent.
+ */
+const timeout = durationUpTo('1000d');
+
+/**
+ * Between a failure and its retry: a retry is for a transient fault (a deploy, a flapping
+ * dependency), which clears within hours; past a week the world the job ran in has changed, and a
+ * schedule is the tool.
+ */
+const retryBackoff = durationUpTo('7d');
+
+/**
+ * How long an execution waits for its approvals: people answer within days; a request that has
+ * waited a quarter asks about a world that no longer exists.
+ */
+const approvalExpiry = durationUpTo('90d');
 import { secretDeliveries } from '../../access/secrets/model.js';
-import { checkOptionValue } from './options.js';
+import { checkOptionValue, MAX_OPTIONS_PER_RUN } from './options.js';
 import { jobScheduleSpec } from '../schedules/model.js';
 import { notificationsSpec } from '../notifications/model.js';
 import { nodeFilter } from '../nodes/model.js';
@@ -95,7 +115,7 @@ export const errorHandlerSpec = z
     script: z.string().min(1).optional(),
     interpreter: z.string().min(1).optional(),
     command: z.array(z.string()).min(1).optional(),
-    timeout: duration.optional(),
+    timeout: timeout.optional(),
     env: envMap.optional(),
   })
   .superRefine((handler, ctx) => {
@@ -116,7 +136,7 @@ export const approvalSpec = z.strictObject({
   /** Distinct approvers needed. */
   count: z.number().int().min(1).optional(),
   /** Rejected when not approved within this long. */
-  expires: duration.optional(),
+  expires: approvalExpiry.optional(),
 });
 export type ApprovalSpec = z.output<typeof approvalSpec>;
 
@@ -133,7 +153,7 @@ export const stepSpec = z
     job: z.string().regex(JOB_REFERENCE, 'must be PROJECT/NAME').optional(),
     /** Option values for the nested job. */
     options: z.record(z.string(), z.unknown()).optional(),
-    timeout: duration.optional(),
+    timeout: timeout.optional(),
     continueOnError: z.boolean().optional(),
     errorHandler: errorHandlerSpec.optional(),
     env: envMap.optional(),
@@ -153,10 +173,10 @@ export type StepSpec = z.output<typeof stepSpec>;
 
 export const jobSpec = z
   .strictObject({
-    options: z.array(optionSpec).optional(),
-    timeout: duration.optional(),
+    options: z.array(optionSpec).max(MAX_OPTIONS_PER_RUN).optional(),
+    timeout: timeout.optional(),
     retries: z
-      .strictObject({ count: z.number().int().min(0).max(100), backoff: duration.optional() })
+      .strictObject({ count: z.number().int().min(0).max(100), backoff: retryBackoff.optional() })
       .optional(),
     concurrency: z
       .strictObject({

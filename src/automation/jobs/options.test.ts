@@ -81,4 +81,9 @@ describe('suggestions', () => {
       }),
     );
   });
+  it('quotes a refused value shortly instead of echoing it whole', () => {
+    const [problem] = problems({ env: 'prod', depth: Array(100_000).fill(9) });
+    expect(problem).toMatchObject({ path: 'options.depth', expected: 'an integer' });
+    expect(problem!.found).toHaveLength(60);
+  });
 });

@@ -11,11 +11,54 @@ export type ScalarValue = string | number | boolean;
 export type OptionValue = ScalarValue | ScalarValue[];
 export type OptionValues = Record<string, OptionValue>;
 
+/**
+ * Values reach a step as environment variables, and Linux refuses an exec (E2BIG) when one string
+ * of argv or env passes MAX_ARG_STRLEN (128 KiB) or all of them pass ARG_MAX (about 2 MiB, a
+ * quarter of the stack limit). 32 KiB per value is a quarter of the per-string limit, room for a
+ * certificate or a long list of hosts; the 256 KiB total leaves most of ARG_MAX to the step's own
+ * environment (PATH, secrets, BATON_*) and arguments. Larger data belongs in a file or a secret.
+ */
+export const MAX_OPTION_VALUE_BYTES = 32 * 1024;
+export const MAX_OPTION_TOTAL_BYTES = 256 * 1024;
+/** More names than any job declares (its schema allows as many); checked before each is looked at. */
+export const MAX_OPTIONS_PER_RUN = 200;
+
+const WHY_ENVIRONMENT = 'values reach the step as environment variables';
+
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/** Why a value's environment text could never be handed to a process, or undefined when it could. */
+function environmentProblem(text: string): { message: string; expected?: string } | undefined {
+  if (text.includes('\0')) {
+    return {
+      message: `value holds a NUL byte, which cannot be passed (${WHY_ENVIRONMENT}, which end at NUL)`,
+      expected: 'text without NUL (\\u0000) characters',
+    };
+  }
+  const bytes = utf8Length(text);
+  if (bytes > MAX_OPTION_VALUE_BYTES) {
+    return {
+      // The message names the limit; larger data belongs in a file or a secret (README, Jobs).
+      message: `value is ${bytes} bytes; at most ${MAX_OPTION_VALUE_BYTES} bytes (${WHY_ENVIRONMENT})`,
+    };
+  }
+  return undefined;
+}
+
+/** The text a value is handed to a step as: lists as JSON, the rest as written. */
+function environmentText(value: OptionValue): string {
+  return Array.isArray(value) ? JSON.stringify(value) : String(value);
+}
+
 const TRUE_WORDS = new Set(['true', 'yes', 'on', '1']);
 const FALSE_WORDS = new Set(['false', 'no', 'off', '0']);
 
+/** A found value as errors quote it: short, so a refused 5 MB value is not echoed back whole. */
 function describe(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** Checks one scalar against its type and constraints; returns the typed value or a reason. */
@@ -81,6 +124,20 @@ export function checkOptionValue(
   raw: unknown,
 ): { value: OptionValue } | { problem: Problem } {
   const path = `options.${option.name}`;
+  // Before any type check or pattern looks at the text: a 9 MB value is refused by its size.
+  const rawProblem = typeof raw === 'string' ? environmentProblem(raw) : undefined;
+  if (rawProblem) return { problem: { path, ...rawProblem } };
+  const checked = checkTypedValue(option, path, raw);
+  if ('problem' in checked) return checked;
+  const problem = environmentProblem(environmentText(checked.value));
+  return problem ? { problem: { path, ...problem } } : checked;
+}
+
+function checkTypedValue(
+  option: OptionSpec,
+  path: string,
+  raw: unknown,
+): { value: OptionValue } | { problem: Problem } {
   if (option.type === 'secret') {
     // The value names a secret; the step receives the secret's value, never this path's text.
     const problem = typeof raw === 'string' ? secretPathProblem(raw) : 'must be a string';
@@ -136,6 +193,16 @@ export function checkOptionValue(
  * violation at once (unknown names, missing required options, wrong types), per option.
  */
 export function resolveOptions(specs: readonly OptionSpec[], input: Record<string, unknown>): OptionValues {
+  const given = Object.keys(input).length;
+  if (given > MAX_OPTIONS_PER_RUN) {
+    throw new InputError(`too many options: ${given}`, [
+      {
+        path: 'options',
+        message: `${given} options given; at most ${MAX_OPTIONS_PER_RUN}`,
+        expected: 'only options the job declares',
+      },
+    ]);
+  }
   const problems: Problem[] = [];
   const values: OptionValues = {};
   const known = new Map(specs.map((option) => [option.name, option]));
@@ -149,7 +216,8 @@ export function resolveOptions(specs: readonly OptionSpec[], input: Record<strin
     }
   }
   for (const option of specs) {
-    const raw = input[option.name];
+    // Own keys only: an option named `constructor` must not read Object.prototype.constructor.
+    const raw = Object.hasOwn(input, option.name) ? input[option.name] : undefined;
     if (raw === undefined || raw === null) {
       if (option.default !== undefined) {
         const checked = checkOptionValue(option, option.default);
@@ -167,6 +235,17 @@ export function resolveOptions(specs: readonly OptionSpec[], input: Record<strin
     const checked = checkOptionValue(option, raw);
     if ('value' in checked) values[option.name] = checked.value;
     else problems.push(checked.problem);
+  }
+  const total = Object.entries(values).reduce(
+    (sum, [name, value]) =>
+      sum + utf8Length(optionVariableName(name)) + 1 + utf8Length(environmentText(value)),
+    0,
+  );
+  if (problems.length === 0 && total > MAX_OPTION_TOTAL_BYTES) {
+    problems.push({
+      path: 'options',
+      message: `values total ${total} bytes of environment; at most ${MAX_OPTION_TOTAL_BYTES} bytes (${WHY_ENVIRONMENT})`,
+    });
   }
   if (problems.length > 0) {
     throw new InputError(
@@ -193,9 +272,6 @@ export function optionVariableName(name: string): string {
 /** The environment variables that carry option values to a step: lists as JSON, the rest as text. */
 export function optionEnvironment(values: OptionValues): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(values).map(([name, value]) => [
-      optionVariableName(name),
-      Array.isArray(value) ? JSON.stringify(value) : String(value),
-    ]),
+    Object.entries(values).map(([name, value]) => [optionVariableName(name), environmentText(value)]),
   );
 }

@@ -15,6 +15,7 @@ import { getExecutionState } from '../executions/store.js';
 import type { LogLine } from './model.js';
 import { followLog, readLog } from './reader.js';
 import { MAX_QUERY_LENGTH, MAX_SCAN_LINES, searchLog } from './search.js';
+import { idParams } from '../../platform/http/params.js';
 
 const lineView = z.object({
   n: z.number().describe('line number, from 0'),
@@ -22,8 +23,6 @@ const lineView = z.object({
   s: z.enum(['stdout', 'stderr', 'system']),
   text: z.string(),
 });
-
-const idParams = z.object({ id: z.coerce.number().int().positive() });
 
 /** SSE comments keep proxies from closing an idle follow. */
 const HEARTBEAT_MS = 15_000;

@@ -3,7 +3,7 @@
  * `kind: NodeSource`; and the node filter a job (`spec.nodes`) or a run request uses to pick them.
  */
 import { z } from 'zod';
-import { duration, resourceName } from '../../platform/documents/fields.js';
+import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
 import { secretPath } from '../../access/secrets/model.js';
 
 /** OpenSSH public key as in known_hosts (`ssh-ed25519 AAAA…`), or its `SHA256:…` fingerprint. */
@@ -87,7 +87,8 @@ export const nodeSourceSpec = z
       .string()
       .refine((text) => /^https?:\/\/[^\s]+$/.test(text), { message: 'must be an http:// or https:// URL' })
       .optional(),
-    refresh: duration.default('5m'),
+    // A node list older than a day is a stale inventory: runs would reach machines long gone.
+    refresh: durationUpTo('1d').default('5m'),
     defaults: nodeDefaults.default({}),
     /** Request headers whose values are secrets (e.g. `Authorization: secret/path`). */
     headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'), secretPath).optional(),

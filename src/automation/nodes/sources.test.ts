@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test/databases.js';
 import { admin, startTestBaton, type TestBaton } from '../../../test/baton.js';
 import { InputError } from '../../platform/errors.js';
+import { parseSourceNodes } from './sources.js';
 
 describe.each(DIALECTS)('node sources on %s', (dialect) => {
   let baton: TestBaton;
@@ -207,5 +208,27 @@ spec:
     } finally {
       server.close();
     }
+  });
+});
+
+// Content read from a source refuses what would be stored differently or could not be read safely.
+const node = (attributes: string) =>
+  `web-1: {hostname: 10.0.0.1, user: deploy, key: nodes/key, attributes: ${attributes}}\n`;
+
+describe('node source content', () => {
+  it('reads ordinary attributes', () => {
+    expect(parseSourceNodes(node('{role: web}'), {})[0]!.spec.attributes).toEqual({ role: 'web' });
+  });
+
+  it('refuses an attribute named constructor instead of storing what a map of that name does', () => {
+    expect(() => parseSourceNodes(node('{constructor: x}'), {})).toThrow(
+      'web-1.attributes.constructor: "constructor" may not be a key',
+    );
+  });
+
+  it('refuses content nested past 64 levels, saying where the nesting passes the limit', () => {
+    expect(() => parseSourceNodes(`web-1: {tags: ${'['.repeat(200)}${']'.repeat(200)}}\n`, {})).toThrow(
+      /^web-1\.tags(\[0\])+: nests deeper than 64 levels/,
+    );
   });
 });

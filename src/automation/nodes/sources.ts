@@ -12,6 +12,8 @@ import { digestOf } from '../../platform/canonical-json.js';
 import type { Db } from '../../platform/db/database.js';
 import { parseDuration } from '../../platform/duration.js';
 import { NAME_PATTERN } from '../../platform/documents/fields.js';
+import { formatPath } from '../../platform/documents/source.js';
+import { findShapeFlaw } from '../../platform/json-shape.js';
 import { coerceError, describeFetchError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logging.js';
 import { nodeSpec, type NodeSource, type NodeSpec } from './model.js';
@@ -93,6 +95,10 @@ export function parseSourceNodes(
   } catch (error) {
     throw new Error(`not valid YAML or JSON: ${coerceError(error).message.split('\n')[0]}`);
   }
+  // As for documents applied by hand: an attribute named `constructor` or a list nested
+  // thousands deep is refused with its place, not stored differently or left to overflow later.
+  const flaw = findShapeFlaw(value, { refusePrototypeKeys: true });
+  if (flaw) throw new Error(`${formatPath(flaw.path) || 'content'}: ${flaw.message}`);
   let entries: [string, unknown][];
   if (Array.isArray(value)) {
     entries = value.map((entry, index) => {

@@ -5,6 +5,7 @@ import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS, type NotificationDelivery } from './model.js';
 import { listDeliveries } from './store.js';
+import { idParams } from '../../platform/http/params.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -59,7 +60,7 @@ export function registerNotificationRoutes(app: HttpApp, baton: Pick<Baton, 'db'
       config: { access: 'authenticated' },
       schema: {
         description: 'Notification deliveries of an execution: channel, event, status, attempts, last error.',
-        params: z.object({ id: z.coerce.number().int().positive() }),
+        params: idParams,
         response: { 200: z.object({ deliveries: z.array(deliveryView) }) },
       },
     },

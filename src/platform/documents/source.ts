@@ -2,8 +2,25 @@
  * Reading YAML (or JSON) files into documents that remember where each value came from, so
  * that every error can say file:line:column.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
 import { InputError, type Problem } from '../errors.js';
+import { findShapeFlaw } from '../json-shape.js';
+
+/**
+ * How many times a document may expand an alias. Real documents reuse an anchor a few times; a
+ * "billion laughs" document nests aliases of aliases so that a few hundred bytes expand to
+ * billions of values. The yaml library refuses past this count; we say where.
+ */
+const MAX_ALIAS_COUNT = 100;
 
 export interface SourceFile {
   /** The name shown in errors: a path relative to where the user ran the command. */
@@ -45,26 +62,70 @@ export function parseSources(files: readonly SourceFile[]): SourceDocument[] {
         return;
       }
       if (doc.contents === null) return; // `---` with nothing after it
+      const locate = (path: FieldPath, atKey = false) => {
+        const { line, col } = lineCounter.linePos(offsetOf(doc, path, atKey));
+        return { line, column: col };
+      };
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      } catch (error) {
+        // The library's only refusal here is the alias count ("Excessive alias count …").
+        const { line, col } = lineCounter.linePos(firstAliasOffset(doc));
+        problems.push({
+          file: file.name,
+          line,
+          column: col,
+          message: `aliases expand to too many values (at most ${MAX_ALIAS_COUNT} alias expansions): ${(error as Error).message}`,
+          expected: 'values written out, or aliases that do not nest',
+        });
+        return;
+      }
+      // Once here for every kind: each schema's records would otherwise drop `__proto__` keys
+      // silently, and recursive checks after this one assume a bounded depth.
+      const flaw = findShapeFlaw(value, { refusePrototypeKeys: true });
+      if (flaw) {
+        problems.push({
+          file: file.name,
+          ...locate(flaw.path, flaw.atKey),
+          path: formatPath(flaw.path) || undefined,
+          message: flaw.message,
+          expected: flaw.expected,
+        });
+        return;
+      }
       documents.push({
         file: file.name,
         index,
-        value: doc.toJS({ maxAliasCount: 100 }),
+        value,
         text: file.content.slice(doc.range[0], doc.range[1]).trim() + '\n',
-        locate: (path, atKey = false) => {
-          const { line, col } = lineCounter.linePos(offsetOf(doc, path, atKey));
-          return { line, column: col };
-        },
+        locate,
       });
     });
   }
   if (problems.length > 0) {
-    throw new InputError(`${problems.length} syntax error${problems.length > 1 ? 's' : ''}`, problems);
+    throw new InputError(
+      `${problems.length} problem${problems.length > 1 ? 's' : ''} reading the documents`,
+      problems,
+    );
   }
   return documents;
 }
 
 function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** Where the first alias (`*name`) of a document is, to point at when aliases expand too far. */
+function firstAliasOffset(doc: Document): number {
+  let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? offset;
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 /** The source offset of the deepest node that exists along the path. */

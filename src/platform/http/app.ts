@@ -16,6 +16,9 @@ import {
 } from 'fastify-type-provider-zod';
 import type { AccessControl } from '../../access/authorize.js';
 import type { Db } from '../db/database.js';
+import { formatPath } from '../documents/source.js';
+import { InputError } from '../errors.js';
+import { findShapeFlaw } from '../json-shape.js';
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../metrics.js';
 import { installAccessControl } from './access.js';
@@ -66,6 +69,7 @@ export async function createHttpApp(options: HttpOptions): Promise<HttpApp> {
     transform: jsonSchemaTransform,
   });
   installAccessControl(app, options.db, options.access);
+  app.addHook('preValidation', async (request) => refuseMisshapenBody(request.body));
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
@@ -83,4 +87,19 @@ export async function createHttpApp(options: HttpOptions): Promise<HttpApp> {
     );
   });
   return app;
+}
+
+/**
+ * One check of every JSON body before zod or a handler walks it: too deep a nesting would overflow
+ * the recursive code behind it (a 500), and a lone surrogate would be stored and later served as
+ * JSON that strict parsers reject. Raw bodies (webhooks) are checked where they are parsed.
+ */
+function refuseMisshapenBody(body: unknown): void {
+  if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return;
+  const flaw = findShapeFlaw(body);
+  if (!flaw) return;
+  const path = formatPath(['body', ...flaw.path]);
+  throw new InputError(`invalid request: ${path}: ${flaw.message}`, [
+    { path, message: flaw.message, expected: flaw.expected },
+  ]);
 }

@@ -46,6 +46,10 @@ describe('the run form checks values as the server does', () => {
     expect(checkField(option({ name: 'password', type: 'secret' }), '../etc/passwd')).toEqual({
       problem: 'expected a secret path such as db/prod/password',
     });
+    // The server's limits, so a value no step could be given is refused in the form first.
+    expect(checkField(option({ name: 'note', type: 'string' }), 'x'.repeat(40_000))).toEqual({
+      problem: 'value is 40000 bytes; at most 32768 bytes (values reach the step as environment variables)',
+    });
   });
 
   it('requires required options and leaves empty optional ones out', () => {
