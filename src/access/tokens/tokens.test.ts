@@ -215,6 +215,49 @@ describe.each(DIALECTS)('API tokens on %s', (dialect) => {
     expect(badResource.json().error.problems[0].path).toMatch(/scopes.*0.*resource/);
   });
 
+  it('answers a request against the worst scope glob allowed, and refuses globs over the bounds', async () => {
+    // The scope that kept /healthz waiting: refused, naming the field and the limit.
+    const refused = await baton.request(
+      'POST',
+      '/api/v1/tokens',
+      { name: 'stars', scopes: [{ action: 'view', resource: `job/${'*a'.repeat(12)}*b/x` }] },
+      bearer(aliceToken),
+    );
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.problems[0].path).toMatch(/scopes.*0.*resource/);
+    expect(refused.json().error.problems[0].message).toMatch(/at most 8 wildcards/);
+    const tooLong = await baton.request('POST', '/api/v1/tokens', {
+      name: 'long',
+      scopes: [{ action: 'view', resource: `job/ops/${'a'.repeat(300)}` }],
+    });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json().error.problems[0].message).toMatch(/at most 256 characters/);
+
+    // The most the bounds allow. As a regular expression, this glob against a 200-character
+    // name backtracks about C(208, 8) ≈ 10^14 times (hours); matched linearly it answers.
+    const created = await baton.request('POST', '/api/v1/tokens', {
+      name: 'eight-stars',
+      scopes: [{ action: 'view', resource: `job/ops/${'*a'.repeat(8)}b` }],
+    });
+    expect(created.statusCode).toBe(201);
+    const token = created.json().token as string;
+    const outside = await baton.request(
+      'GET',
+      `/api/v1/jobs/ops/${'a'.repeat(200)}`,
+      undefined,
+      bearer(token),
+    );
+    expect(outside.statusCode).toBe(403);
+    expect(outside.json().error.message).toMatch(/scopes/);
+    const inside = await baton.request(
+      'GET',
+      `/api/v1/jobs/ops/${'a'.repeat(200)}b`,
+      undefined,
+      bearer(token),
+    );
+    expect(inside.statusCode).toBe(404);
+  });
+
   it('lists tokens without their values or hashes', async () => {
     const created = (
       await baton.request('POST', '/api/v1/tokens', { name: 'listed' }, bearer(bobToken))
