@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { duration, resourceName } from '../../platform/documents/fields.js';
+import { MAX_REGEX_LENGTH, regexProblem } from '../../platform/regex.js';
 import { secretDeliveries } from '../../access/secrets/model.js';
 import { checkOptionValue } from './options.js';
 import { jobScheduleSpec } from '../schedules/model.js';
@@ -32,7 +33,8 @@ export const optionSpec = z
     description: z.string().optional(),
     required: z.boolean().optional(),
     default: z.unknown().optional(),
-    pattern: z.string().optional(),
+    /** A regular expression (RE2 syntax) a string value must match somewhere. */
+    pattern: z.string().max(MAX_REGEX_LENGTH, `must be at most ${MAX_REGEX_LENGTH} characters`).optional(),
     min: z.number().optional(),
     max: z.number().optional(),
     values: z
@@ -57,13 +59,12 @@ export const optionSpec = z
       if (itemType !== 'string') {
         ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'is only allowed on string options' });
       } else {
-        try {
-          new RegExp(option.pattern, 'u');
-        } catch (error) {
+        const problem = regexProblem(option.pattern);
+        if (problem) {
           ctx.addIssue({
             code: 'custom',
             path: ['pattern'],
-            message: `is not a valid regular expression: ${(error as Error).message}`,
+            message: `is not a valid regular expression: ${problem}`,
           });
         }
       }

@@ -4,6 +4,7 @@
  */
 import { secretPathProblem } from '../../access/secrets/path.js';
 import { InputError, type Problem } from '../../platform/errors.js';
+import { compileUserRegex } from '../../platform/regex.js';
 import { didYouMean } from '../../platform/suggest.js';
 import type { OptionSpec, ScalarType } from './model.js';
 
@@ -28,7 +29,7 @@ function checkScalar(
     case 'string': {
       if (typeof raw !== 'string' && typeof raw !== 'number') return { expected: 'a string' };
       const text = String(raw);
-      if (option.pattern !== undefined && !new RegExp(option.pattern, 'u').test(text)) {
+      if (option.pattern !== undefined && !compileUserRegex(option.pattern).test(text)) {
         return { expected: `a string matching /${option.pattern}/` };
       }
       return { value: text };
