@@ -36,12 +36,25 @@ type Step =
   /** `*` (within a segment when `separator` is set) or `**` (anything). */
   | { kind: 'run'; excluded: string | undefined };
 
-/** A glob ready to match; build one with {@link compileGlob}. */
+/**
+ * A glob ready to match; build one with {@link compileGlob}. Most globs people write are a
+ * literal with one wildcard (`job/ops/diagnose-*`, `secret/db/**`), so the literal text before
+ * the first wildcard and after the last is kept apart and compared directly, and a single
+ * wildcard between them is one scan. Measured (node 20, a loaded 2-core machine, so rough):
+ * such globs take 30–500 ns a match where the old regular expressions took 10–180 ns; a glob
+ * with several wildcards (`job/P/diag-*` with `*` for P) about 1.4 µs against 55 ns. That is
+ * the price of a bound: the old expressions had none (`*a*a*…*b` took 147 s).
+ */
 export interface Glob {
   readonly pattern: string;
   readonly steps: readonly Step[];
   /** The pattern has no wildcard: matching is string equality. */
   readonly exact: boolean;
+  /** Literal text before the first wildcard and after the last. */
+  readonly prefix: string;
+  readonly suffix: string;
+  /** The steps from the first wildcard to the last, matched against what lies between. */
+  readonly middle: readonly Step[];
 }
 
 /** Counts the steps of matches, so tests can prove the bound instead of timing it. */
@@ -49,14 +62,16 @@ export interface GlobStepCounter {
   steps: number;
 }
 
-/** Splits a glob into steps. Reading is left to right, so `***` is `**` then `*`, as before. */
+/**
+ * Splits a glob into steps. Reading is left to right, so `***` is `**` then `*`, as before.
+ * Characters are UTF-16 code units, as they were for the regular expressions (no `u` flag).
+ */
 export function compileGlob(pattern: string, syntax: GlobSyntax): Glob {
   const steps: Step[] = [];
-  const chars = [...pattern];
-  for (let index = 0; index < chars.length; index++) {
-    const char = chars[index]!;
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index]!;
     if (char === '*') {
-      if (syntax.separator !== undefined && chars[index + 1] === '*') {
+      if (syntax.separator !== undefined && pattern[index + 1] === '*') {
         index++;
         steps.push({ kind: 'run', excluded: undefined });
       } else {
@@ -68,28 +83,54 @@ export function compileGlob(pattern: string, syntax: GlobSyntax): Glob {
       steps.push({ kind: 'literal', char });
     }
   }
-  return { pattern, steps, exact: steps.every((step) => step.kind === 'literal') };
+  const first = steps.findIndex((step) => step.kind !== 'literal');
+  const last = steps.findLastIndex((step) => step.kind !== 'literal');
+  const literal = (from: number, to: number) =>
+    steps
+      .slice(from, to)
+      .map((step) => (step.kind === 'literal' ? step.char : ''))
+      .join('');
+  if (first === -1) return { pattern, steps, exact: true, prefix: pattern, suffix: '', middle: [] };
+  return {
+    pattern,
+    steps,
+    exact: false,
+    prefix: literal(0, first),
+    suffix: literal(last + 1, steps.length),
+    middle: steps.slice(first, last + 1),
+  };
 }
 
 /**
- * Whether the whole text matches the glob, in at most (text length + 1) × (steps + 1) steps.
- * `live[i]` says "the first i steps can match the text read so far".
+ * Whether the whole text matches the glob, in at most (text length + 1) × (steps + 1) steps:
+ * the literal ends are compared, and what lies between is read once, each character advancing
+ * the set of live positions in the middle steps (`live[i]`: "the first i steps can match the
+ * text read so far").
  */
 export function matchGlob(glob: Glob, text: string, counter?: GlobStepCounter): boolean {
   if (glob.exact) return glob.pattern === text;
-  const { steps } = glob;
-  let live = new Uint8Array(steps.length + 1);
-  let next = new Uint8Array(steps.length + 1);
+  const { prefix, suffix, middle } = glob;
+  const end = text.length - suffix.length;
+  if (end < prefix.length || !text.startsWith(prefix) || !text.endsWith(suffix)) return false;
+  const only = middle.length === 1 ? middle[0]! : undefined;
+  if (only?.kind === 'run') {
+    // One wildcard: it takes everything between, unless that holds what it may not cross.
+    if (counter) counter.steps += end - prefix.length;
+    if (only.excluded === undefined) return true;
+    const crossing = text.indexOf(only.excluded, prefix.length);
+    return crossing === -1 || crossing >= end;
+  }
+  let [live, next] = scratchFor(middle.length + 1);
+  live.fill(0, 0, middle.length + 1);
   live[0] = 1;
-  closeOverRuns(steps, live);
-  let work = 0;
-  for (const char of text) {
-    next.fill(0);
+  closeOverRuns(middle, live);
+  for (let position = prefix.length; position < end; position++) {
+    const char = text[position]!;
+    next.fill(0, 0, middle.length + 1);
     let any = false;
-    for (let index = 0; index < steps.length; index++) {
-      work++;
+    for (let index = 0; index < middle.length; index++) {
       if (live[index] === 0) continue;
-      const step = steps[index]!;
+      const step = middle[index]!;
       if (step.kind === 'run') {
         // A run may take this character and stay where it is.
         if (char !== step.excluded) {
@@ -101,13 +142,22 @@ export function matchGlob(glob: Glob, text: string, counter?: GlobStepCounter): 
         any = true;
       }
     }
-    if (counter) counter.steps += work;
-    work = 0;
+    if (counter) counter.steps += middle.length;
     if (!any) return false;
-    closeOverRuns(steps, next);
+    closeOverRuns(middle, next);
     [live, next] = [next, live];
   }
-  return live[steps.length] === 1;
+  return live[middle.length] === 1;
+}
+
+/**
+ * The two position sets, reused by every match (matching never yields, so one pair suffices):
+ * allocating them per match was most of the cost of a short multi-wildcard match.
+ */
+let scratch: [Uint8Array, Uint8Array] = [new Uint8Array(64), new Uint8Array(64)];
+function scratchFor(size: number): [Uint8Array, Uint8Array] {
+  if (scratch[0].length < size) scratch = [new Uint8Array(size * 2), new Uint8Array(size * 2)];
+  return [scratch[0], scratch[1]];
 }
 
 /** A run may also match nothing: whoever stands before it stands after it too. */
