@@ -78,6 +78,19 @@ describe('option values', () => {
     ).toBe('must be at most 512 characters');
   });
 
+  it('refuses values for a stored pattern RE2 cannot run, saying so, instead of failing the request', () => {
+    // A job applied before patterns were RE2 may hold a backreference; the schema refuses it now.
+    const stored: OptionSpec[] = [{ name: 'tag', type: 'string', pattern: '(a)\\1' }];
+    expect(() => resolveOptions(stored, { tag: 'aa' })).toThrow(InputError);
+    try {
+      resolveOptions(stored, { tag: 'aa' });
+    } catch (error) {
+      expect((error as InputError).problems[0]?.expected).toMatch(
+        /^a valid pattern in the job: .*RE2 syntax/,
+      );
+    }
+  });
+
   it('suggests the closest option name for a typo', () => {
     expect(problems({ env: 'prod', dept: 2 })[0]!.message).toBe('unknown option (did you mean "depth"?)');
   });
