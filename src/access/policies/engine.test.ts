@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from '../model.js';
 import { resources } from '../model.js';
 import { EMPTY_SNAPSHOT, evaluate, globMatches, resourceMatches, type AccessSnapshot } from './engine.js';
-import type { PolicyRule } from './model.js';
+import { policyRule, type PolicyRule } from './model.js';
 
 const alice: Principal = { kind: 'user', id: 2, name: 'alice', isAdmin: false, via: 'token' };
 const carol: Principal = { kind: 'user', id: 3, name: 'carol', isAdmin: false, via: 'token' };
@@ -30,6 +30,26 @@ const selfService: PolicyRule[] = [
   },
   { subjects: ['team/payments'], actions: ['run'], resources: ['job/ops/drop-database'], effect: 'deny' },
 ];
+
+describe('glob bounds in policy rules', () => {
+  const rule = (subject: string, resource: string | { job: string; labels: Record<string, string> }) =>
+    policyRule.safeParse({ subjects: [subject], actions: ['view'], resources: [resource], effect: 'allow' });
+
+  it('refuses subjects, resources and label selectors with more than 8 wildcards, naming the field', () => {
+    expect(rule('team/*', 'job/ops/*a*a*a*a*a*a*a').success).toBe(true);
+    const resource = rule('team/*', `job/ops/${'*a'.repeat(9)}`);
+    expect(resource.error?.issues[0]?.path).toEqual(['resources', 0]);
+    expect(resource.error?.issues[0]?.message).toBe('must have at most 8 wildcards (*, **)');
+    const subject = rule(`team/${'*a'.repeat(9)}`, 'job/ops/x');
+    expect(subject.error?.issues[0]?.path).toEqual(['subjects', 0]);
+    expect(subject.error?.issues[0]?.message).toBe('must have at most 8 wildcards (*, **)');
+    const selector = rule('team/*', { job: `ops/${'*a'.repeat(9)}`, labels: { tier: 'web' } });
+    expect(JSON.stringify(selector.error?.issues)).toContain('must have at most 8 wildcards');
+    expect(rule('team/*', `secret/${'a'.repeat(300)}`).error?.issues[0]?.message).toBe(
+      'must be at most 256 characters',
+    );
+  });
+});
 
 describe('globs', () => {
   it('match within a segment with * and across segments with **', () => {

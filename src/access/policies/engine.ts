@@ -11,6 +11,7 @@ import {
   type Principal,
   type Resource,
 } from '../model.js';
+import { globMatches as matchPathGlob, PATH_GLOB } from '../../platform/glob.js';
 import type { LabelSelector, PolicyRule } from './model.js';
 
 export interface Membership {
@@ -47,25 +48,9 @@ interface SourcedRule extends PolicyRule {
   source: string;
 }
 
-const globs = new Map<string, RegExp>();
-
-/** `*` matches within one path segment, `**` across segments. */
+/** `*` matches within one path segment, `**` across segments; linear time (see platform/glob). */
 export function globMatches(pattern: string, text: string): boolean {
-  let regex = globs.get(pattern);
-  if (!regex) {
-    const body = pattern
-      .split('**')
-      .map((part) =>
-        part
-          .split('*')
-          .map((literal) => literal.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-          .join('[^/]*'),
-      )
-      .join('.*');
-    regex = new RegExp(`^${body}$`);
-    globs.set(pattern, regex);
-  }
-  return regex.test(text);
+  return matchPathGlob(pattern, text, PATH_GLOB);
 }
 
 /** Whether a resource pattern of a rule or token scope covers a resource. */

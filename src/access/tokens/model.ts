@@ -44,6 +44,12 @@ export const tokenScopeInput = z.strictObject({
   resource: scopeResource.optional().describe('a policy resource pattern such as job/ops/*; absent: any'),
 });
 
+/**
+ * The most scopes one token may carry. Every request with the token matches each scope, and
+ * tokens are self-service, so the count is bounded like each scope's glob; people use a few.
+ */
+export const MAX_TOKEN_SCOPES = 32;
+
 /** `run:job/ops/*`, or `view` for any resource: a scope as the CLI writes it. */
 export function formatScope(scope: TokenScope): string {
   return scope.resource === undefined ? scope.action : `${scope.action}:${scope.resource}`;

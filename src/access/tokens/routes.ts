@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Baton } from '../../app.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
-import { tokenScopeInput, type ApiToken } from './model.js';
+import { MAX_TOKEN_SCOPES, tokenScopeInput, type ApiToken } from './model.js';
 import { TokenService } from './service.js';
 import { idParams } from '../../platform/http/params.js';
 
@@ -73,6 +73,7 @@ export function registerTokenRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acc
           scopes: z
             .array(tokenScopeInput)
             .min(1)
+            .max(MAX_TOKEN_SCOPES, `must have at most ${MAX_TOKEN_SCOPES} scopes`)
             .optional()
             .describe('limits the token to these actions on these resources; absent: unscoped'),
         }),

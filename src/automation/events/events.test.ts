@@ -249,6 +249,57 @@ describe.each(DIALECTS)('events and rules on %s', (dialect) => {
     );
   });
 
+  it('evaluates a nested-quantifier condition on a long value (RE2), and refuses a backreference at its position', async () => {
+    // `(a+)+$` against a 30-character value kept /healthz waiting 24 s when JavaScript's
+    // backtracking engine ran it; each extra character doubles that. Here 64 characters.
+    await baton.applyYaml(`apiVersion: baton/v1
+kind: Rule
+metadata: {name: nested-quantifiers, project: ops}
+spec:
+  on: {hook: generic}
+  when: 'kind == "nested" && text =~ "(a+)+$"'
+  job: note
+  options: {text: '{{ text }}'}
+`);
+    const send = (text: string) => {
+      const body = JSON.stringify({ kind: 'nested', text });
+      return hook('ops/generic', body, signed(body));
+    };
+    const missed = await send(`${'a'.repeat(64)}!`);
+    expect(missed.statusCode).toBe(202);
+    expect(missed.json().events[0].rules).toEqual([]);
+    const matched = await send(`!${'a'.repeat(64)}`);
+    expect(matched.json().events[0].rules[0]).toMatchObject({
+      rule: 'ops/nested-quantifiers',
+      outcome: 'triggered',
+    });
+
+    const backreference = `apiVersion: baton/v1
+kind: Rule
+metadata: {name: repeated, project: ops}
+spec:
+  on: {hook: generic}
+  when: 'text =~ "(a)\\\\1"'
+  job: note
+  options: {text: '{{ text }}'}
+`;
+    await expect(baton.applyYaml(backreference, 'rules.yaml')).rejects.toMatchObject({
+      problems: [
+        expect.objectContaining({
+          path: 'spec.when',
+          file: 'rules.yaml',
+          line: 6,
+          column: expect.any(Number),
+          message: expect.stringMatching(
+            /invalid escape sequence `\\1`; RE2 syntax is expected .*\(column 9 of the expression\)/,
+          ),
+        }),
+      ],
+    });
+    const rules = await baton.request('GET', '/api/v1/rules?project=ops');
+    expect(rules.json().rules.map((rule: { name: string }) => rule.name)).not.toContain('repeated');
+  });
+
   it('deduplicates by key within the window and fires again after it', async () => {
     const send = (text: string) => {
       const body = JSON.stringify({ kind: 'note', text, count: 2 });

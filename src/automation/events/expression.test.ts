@@ -60,8 +60,24 @@ describe('rule expressions', () => {
     expect(holds('labels.missing !~ "x"')).toBe(true);
     const long = { value: `${'a'.repeat(REGEX_INPUT_CAP)}END` };
     expect(holds('value =~ "END$"', long)).toBe(false);
-    // The classic catastrophic pattern finishes because the input is bounded (and here short).
-    expect(holds('value =~ "^(a+)+$"', { value: `${'a'.repeat(20)}b` })).toBe(false);
+  });
+
+  it('match nested quantifiers in linear time (RE2), on values that backtracking takes hours on', () => {
+    // `(a+)+$` against 30 characters took 24 s in JavaScript's engine, doubling with each one.
+    expect(holds('value =~ "(a+)+$"', { value: `${'a'.repeat(60)}b` })).toBe(false);
+    expect(holds('value =~ "(a+)+$"', { value: `b${'a'.repeat(60)}` })).toBe(true);
+    expect(holds('value !~ "^(a|aa)+$"', { value: `${'a'.repeat(REGEX_INPUT_CAP - 1)}b` })).toBe(true);
+  });
+
+  it('refuse what RE2 cannot run (backreferences, lookaround), at the column of the pattern', () => {
+    const backreference = errorOf('labels.severity =~ "(a)\\\\1"');
+    expect(backreference.column).toBe(20);
+    expect(backreference.message).toMatch(
+      /^invalid regular expression: invalid escape sequence `\\1`; RE2 syntax/,
+    );
+    const lookahead = errorOf('x !~ "a(?=b)"');
+    expect(lookahead.column).toBe(6);
+    expect(lookahead.detail).toMatch(/RE2 syntax is expected \(no backreferences/);
   });
 
   it('test substrings, list membership and `in`', () => {

@@ -1,7 +1,7 @@
 /**
  * The rule expression language: a small, safe language over an event's fields. No `eval`, no
  * function calls beyond `all`, `any` and `not`, no loops; evaluation cannot throw and cannot
- * take long (regexes are length-capped, see REGEX_INPUT_CAP).
+ * take long (regexes run in re2js, linear in the matched text, see platform/regex).
  *
  *   status == "firing" && labels.alertname == "DiskFull" && labels.severity =~ "^(critical|page)$"
  *   any(labels.env in ["prod", "staging"], not(annotations["runbook-url"] == null))
@@ -19,13 +19,19 @@
  * holds for "500"). `<`, `<=`, `>`, `>=` compare as numbers when both sides read as numbers,
  * as strings when both are strings, and are false otherwise (null is never ordered).
  */
+import {
+  compileUserRegex,
+  MAX_REGEX_LENGTH,
+  RegexSyntaxError,
+  type UserRegex,
+} from '../../platform/regex.js';
 
 /** Patterns longer than this are refused at parse time. */
-export const MAX_PATTERN_LENGTH = 512;
+export const MAX_PATTERN_LENGTH = MAX_REGEX_LENGTH;
 /**
- * Only the first 4 KiB of a value are matched against a regex. JavaScript's engine backtracks,
- * so a pattern like `(a+)+$` is exponential in the input; capping the input (and the pattern)
- * bounds the worst case to what a 4 KiB label can cost, and real labels are far shorter.
+ * Only the first 4 KiB of a value are matched against a regex. The match is linear (RE2), so
+ * this cap is not what keeps `(a+)+$` harmless; it bounds the work of one comparison to about
+ * pattern size × 4 KiB, whatever size of payload a hook accepts.
  */
 export const REGEX_INPUT_CAP = 4096;
 /** Expressions longer than this are refused (they are written by people, in a YAML field). */
@@ -53,7 +59,7 @@ export type Expr =
   | { type: 'list'; items: Expr[] }
   | { type: 'not'; operand: Expr }
   | { type: 'and' | 'or'; operands: Expr[] }
-  | { type: 'compare'; op: CompareOp; left: Expr; right: Expr; regex?: RegExp };
+  | { type: 'compare'; op: CompareOp; left: Expr; right: Expr; regex?: UserRegex };
 
 type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | '=~' | '!~' | 'contains' | 'in';
 
@@ -386,15 +392,15 @@ class Parser {
   }
 }
 
-function compileRegex(pattern: string, column: number): RegExp {
+function compileRegex(pattern: string, column: number): UserRegex {
   if (pattern.length > MAX_PATTERN_LENGTH) {
     throw new ExpressionError(`pattern is longer than ${MAX_PATTERN_LENGTH} characters`, column);
   }
   try {
-    return new RegExp(pattern, 'u');
+    return compileUserRegex(pattern);
   } catch (error) {
-    const reason = (error as Error).message.replace(/^Invalid regular expression: /, '');
-    throw new ExpressionError(`invalid regular expression: ${reason}`, column);
+    if (!(error instanceof RegexSyntaxError)) throw error;
+    throw new ExpressionError(`invalid regular expression: ${error.message}`, column);
   }
 }
 
@@ -454,7 +460,7 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
-function matches(regex: RegExp, value: unknown): boolean {
+function matches(regex: UserRegex, value: unknown): boolean {
   const subject = text(value);
   return subject !== undefined && regex.test(subject.slice(0, REGEX_INPUT_CAP));
 }

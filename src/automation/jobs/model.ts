@@ -5,6 +5,12 @@
  */
 import { z } from 'zod';
 import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
+import { MAX_REGEX_LENGTH, regexProblem } from '../../platform/regex.js';
+import { secretDeliveries } from '../../access/secrets/model.js';
+import { checkOptionValue, MAX_OPTIONS_PER_RUN } from './options.js';
+import { jobScheduleSpec } from '../schedules/model.js';
+import { notificationsSpec } from '../notifications/model.js';
+import { nodeFilter } from '../nodes/model.js';
 
 /**
  * Timeouts of jobs, steps and error handlers: 1000d leaves room for the year-long runs some
@@ -25,11 +31,6 @@ const retryBackoff = durationUpTo('7d');
  * waited a quarter asks about a world that no longer exists.
  */
 const approvalExpiry = durationUpTo('90d');
-import { secretDeliveries } from '../../access/secrets/model.js';
-import { checkOptionValue, MAX_OPTIONS_PER_RUN } from './options.js';
-import { jobScheduleSpec } from '../schedules/model.js';
-import { notificationsSpec } from '../notifications/model.js';
-import { nodeFilter } from '../nodes/model.js';
 
 const OPTION_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -52,7 +53,8 @@ export const optionSpec = z
     description: z.string().optional(),
     required: z.boolean().optional(),
     default: z.unknown().optional(),
-    pattern: z.string().optional(),
+    /** A regular expression (RE2 syntax) a string value must match somewhere. */
+    pattern: z.string().max(MAX_REGEX_LENGTH, `must be at most ${MAX_REGEX_LENGTH} characters`).optional(),
     min: z.number().optional(),
     max: z.number().optional(),
     values: z
@@ -77,13 +79,12 @@ export const optionSpec = z
       if (itemType !== 'string') {
         ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'is only allowed on string options' });
       } else {
-        try {
-          new RegExp(option.pattern, 'u');
-        } catch (error) {
+        const problem = regexProblem(option.pattern);
+        if (problem) {
           ctx.addIssue({
             code: 'custom',
             path: ['pattern'],
-            message: `is not a valid regular expression: ${(error as Error).message}`,
+            message: `is not a valid regular expression: ${problem}`,
           });
         }
       }

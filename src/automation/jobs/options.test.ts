@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../platform/errors.js';
-import type { OptionSpec } from './model.js';
+import { optionSpec, type OptionSpec } from './model.js';
 import { optionEnvironment, resolveOptions } from './options.js';
 
 const specs: OptionSpec[] = [
@@ -57,6 +57,38 @@ describe('option values', () => {
       expect.objectContaining({ path: 'options.dry_run', expected: 'true or false' }),
       expect.objectContaining({ path: 'options.ports[0]', expected: 'an integer' }),
     ]);
+  });
+
+  it('checks a pattern with nested quantifiers in linear time (RE2), on a value backtracking takes hours on', () => {
+    const nested: OptionSpec[] = [{ name: 'name', type: 'string', pattern: '^(a+)+$' }];
+    expect(() => resolveOptions(nested, { name: `${'a'.repeat(60)}b` })).toThrow(InputError);
+    expect(resolveOptions(nested, { name: 'a'.repeat(60) })).toEqual({ name: 'a'.repeat(60) });
+  });
+
+  it('refuses, in the job document, a pattern RE2 cannot run, naming the field and RE2 syntax', () => {
+    const parsed = optionSpec.safeParse({ name: 'tag', type: 'string', pattern: '(a)\\1' });
+    expect(parsed.error?.issues[0]?.path).toEqual(['pattern']);
+    expect(parsed.error?.issues[0]?.message).toMatch(
+      /^is not a valid regular expression: .*RE2 syntax is expected/,
+    );
+    expect(optionSpec.safeParse({ name: 'tag', type: 'string', pattern: '(?<=a)b' }).success).toBe(false);
+    expect(
+      optionSpec.safeParse({ name: 'tag', type: 'string', pattern: 'a'.repeat(513) }).error?.issues[0]
+        ?.message,
+    ).toBe('must be at most 512 characters');
+  });
+
+  it('refuses values for a stored pattern RE2 cannot run, saying so, instead of failing the request', () => {
+    // A job applied before patterns were RE2 may hold a backreference; the schema refuses it now.
+    const stored: OptionSpec[] = [{ name: 'tag', type: 'string', pattern: '(a)\\1' }];
+    expect(() => resolveOptions(stored, { tag: 'aa' })).toThrow(InputError);
+    try {
+      resolveOptions(stored, { tag: 'aa' });
+    } catch (error) {
+      expect((error as InputError).problems[0]?.expected).toMatch(
+        /^a valid pattern in the job: .*RE2 syntax/,
+      );
+    }
   });
 
   it('suggests the closest option name for a typo', () => {

@@ -4,6 +4,7 @@
  */
 import { secretPathProblem } from '../../access/secrets/path.js';
 import { InputError, type Problem } from '../../platform/errors.js';
+import { compileUserRegex, regexProblem } from '../../platform/regex.js';
 import { didYouMean } from '../../platform/suggest.js';
 import type { OptionSpec, ScalarType } from './model.js';
 
@@ -71,8 +72,14 @@ function checkScalar(
     case 'string': {
       if (typeof raw !== 'string' && typeof raw !== 'number') return { expected: 'a string' };
       const text = String(raw);
-      if (option.pattern !== undefined && !new RegExp(option.pattern, 'u').test(text)) {
-        return { expected: `a string matching /${option.pattern}/` };
+      if (option.pattern !== undefined) {
+        // Checked at apply; a job stored by an older version may hold a pattern RE2 refuses
+        // (a backreference). Its values cannot be checked, so none is accepted, saying why.
+        const problem = regexProblem(option.pattern);
+        if (problem) return { expected: `a valid pattern in the job: /${option.pattern}/ (${problem})` };
+        if (!compileUserRegex(option.pattern).test(text)) {
+          return { expected: `a string matching /${option.pattern}/` };
+        }
       }
       return { value: text };
     }

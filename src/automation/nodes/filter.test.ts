@@ -29,6 +29,16 @@ describe('node filters', () => {
     expect(nodeGlobMatches('a.b', 'axb')).toBe(false);
   });
 
+  it('refuses globs with more wildcards than the bound, naming the key and the limit', () => {
+    expect(parseNodeFilter(`name=${'*a?'.repeat(4)}`).name).toBe('*a?'.repeat(4));
+    expect(() => parseNodeFilter(`name=${'*a'.repeat(9)}`)).toThrow(
+      /node filter name: must have at most 8 wildcards/,
+    );
+    expect(() => parseNodeFilter(`attr.env=${'?'.repeat(9)}`)).toThrow(
+      /attributes\.env: must have at most 8 wildcards/,
+    );
+  });
+
   it('needs every tag and every attribute, and any of the names', () => {
     expect(nodeMatches({ tags: ['web', 'linux'] }, web1)).toBe(true);
     expect(nodeMatches({ tags: ['web', 'db'] }, web1)).toBe(false);

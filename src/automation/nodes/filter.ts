@@ -4,21 +4,12 @@
  * Pure functions, no I/O.
  */
 import { InputError } from '../../platform/errors.js';
+import { globMatches, NODE_GLOB } from '../../platform/glob.js';
 import { MAX_PARALLELISM, nodeFilter, type NodeFilter, type NodeSpec } from './model.js';
 
-const globs = new Map<string, RegExp>();
-
-/** `*` matches any run of characters (dots included: hostnames), `?` exactly one. */
+/** `*` matches any run of characters (dots included: hostnames), `?` exactly one; linear time. */
 export function nodeGlobMatches(pattern: string, text: string): boolean {
-  let regex = globs.get(pattern);
-  if (!regex) {
-    const body = [...pattern]
-      .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('');
-    regex = new RegExp(`^${body}$`);
-    globs.set(pattern, regex);
-  }
-  return regex.test(text);
+  return globMatches(pattern, text, NODE_GLOB);
 }
 
 /** Whether a node matches every condition of a filter (a filter without conditions matches all). */

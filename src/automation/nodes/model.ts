@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
+import { boundedGlob, NODE_GLOB } from '../../platform/glob.js';
 import { secretPath } from '../../access/secrets/model.js';
 
 /** OpenSSH public key as in known_hosts (`ssh-ed25519 AAAA…`), or its `SHA256:…` fingerprint. */
@@ -126,7 +127,8 @@ export interface NodeSource {
 export const DEFAULT_PARALLELISM = 10;
 export const MAX_PARALLELISM = 100;
 
-const glob = z.string().min(1).max(253);
+/** Name, hostname and attribute globs; bounded so a filter cannot make matching expensive. */
+const glob = boundedGlob(z.string().min(1).max(253), NODE_GLOB);
 
 /** Which nodes a job's steps run on, and how: `spec.nodes` of a job, or a run request's filter. */
 export const nodeFilter = z.strictObject({
