@@ -88,8 +88,15 @@ export class ApprovalService {
     comment: string | null,
   ): Promise<Execution> {
     const execution = await getExecution(this.db, id);
-    if (!execution) throw new NotFoundError(`execution ${id} not found`);
+    const notFound = `execution ${id} not found`;
+    if (!execution) throw new NotFoundError(notFound);
     const requirement = approvalRequirement(execution.spec);
+    // Named approvers decide on executions they may not otherwise view; to anyone else, an
+    // execution they may not view does not exist (not even whether it needs approval).
+    const subjects = this.access.subjectsOf(caller);
+    const isApprover = requirement?.approvers.some((approver) => subjects.includes(approver)) ?? false;
+    const visible = this.access.authorize(caller, 'view', resources.job(execution.project, execution.job));
+    if (!isApprover && !visible.allowed) throw new NotFoundError(notFound);
     if (!requirement) {
       throw new ConflictError(
         `execution ${id} does not need approval: job ${execution.project}/${execution.job} did not require one`,

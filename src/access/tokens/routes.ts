@@ -57,7 +57,7 @@ export function registerTokenRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acc
   app.post(
     '/api/v1/tokens',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'account' },
       schema: {
         description:
           'Creates an API token and answers its value, the only time it is shown. A token for another ' +
@@ -87,7 +87,7 @@ export function registerTokenRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acc
   app.get(
     '/api/v1/tokens',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'account' },
       schema: {
         description:
           "The caller's tokens, newest first, including revoked and expired ones; admins may ask for " +
@@ -111,7 +111,7 @@ export function registerTokenRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acc
   app.delete(
     '/api/v1/tokens/:id',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'account' },
       schema: {
         description: 'Revokes a token at once (the owner or an admin). A token the caller cannot see is 404.',
         params: z.object({ id: z.coerce.number().int().positive() }),
