@@ -61,7 +61,7 @@ export function registerTokenRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acc
       schema: {
         description:
           'Creates an API token and answers its value, the only time it is shown. A token for another ' +
-          'user or for a service account needs admin on system; a scoped token cannot create tokens.',
+          'user or for a service account needs admin on system; a scoped token cannot manage tokens (403).',
         body: z.strictObject({
           name: tokenName,
           user: z.string().min(1).optional().describe('the owner; the caller when absent'),
