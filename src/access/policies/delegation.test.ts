@@ -160,6 +160,14 @@ spec:
       ).toEqual(['diagnose-disk', 'restart-web', 'rotate-certs']);
       const hidden = await baton.request('GET', '/api/v1/jobs/ops/drop-database', undefined, alice);
       expect(hidden.statusCode).toBe(404);
+      // "Did you mean" names only jobs alice may view: never the hidden ops/drop-database.
+      const near = await baton.request('GET', '/api/v1/jobs/ops/drop-databas', undefined, alice);
+      expect(near.statusCode).toBe(404);
+      expect(near.json().error.message).toBe('job ops/drop-databas not found');
+      const typo = await baton.request('GET', '/api/v1/jobs/ops/restart-wep', undefined, alice);
+      expect(typo.json().error.message).toBe(
+        'job ops/restart-wep not found (did you mean "ops/restart-web"?)',
+      );
     });
 
     it('lets deny win, and names the rule that decided', async () => {
