@@ -305,6 +305,12 @@ describe.each(DIALECTS)('authorization matrix on %s', (dialect) => {
       .filter((route) => route.access === 'public')
       .map((route) => `${route.method} ${route.url}`);
     expect(declaredPublic.sort()).toEqual(Object.keys(PUBLIC).sort());
+    // A permission declared before the handler runs is only for what always exists (`system`): a
+    // route naming an object in its path must let its handler answer a hidden one like a missing one.
+    const declaredOnObjects = declaredRoutes(baton.http)
+      .filter((route) => typeof route.access === 'object' && /[:*]/.test(route.url))
+      .map((route) => `${route.method} ${route.url}`);
+    expect(declaredOnObjects).toEqual([]);
     // Routes about accounts and tokens refuse every scoped token, whatever the route's own table says.
     const accountRoutes = declaredRoutes(baton.http).filter((route) => route.access === 'account');
     expect(accountRoutes.length).toBeGreaterThan(0);
