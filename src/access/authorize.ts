@@ -61,6 +61,16 @@ export class AccessControl {
     if (!decision.allowed) throw new ForbiddenError(`forbidden: ${decision.reason}`);
   }
 
+  /**
+   * Throws NotFoundError(`notFound`) when the principal may not even view the resource, the very
+   * answer for one that does not exist, so ids and names cannot be probed for hidden projects and
+   * jobs; throws ForbiddenError when they may view it but not perform the action.
+   */
+  requireVisible(principal: Principal, action: Action, resource: Resource, notFound: string): void {
+    if (!this.authorize(principal, 'view', resource).allowed) throw new NotFoundError(notFound);
+    if (action !== 'view') this.require(principal, action, resource);
+  }
+
   /** The decision for a user or service account by name (`baton policy test --as`). */
   async explain(name: string, action: Action, resource: Resource): Promise<Decision> {
     const user = await this.db

@@ -7,7 +7,7 @@ export function registerAccessRoutes(app: HttpApp): void {
   app.get(
     '/api/v1/whoami',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'identity' },
       schema: {
         description: 'The user the token belongs to.',
         response: { 200: z.object({ user: z.object({ name: z.string(), isAdmin: z.boolean() }) }) },

@@ -97,8 +97,11 @@ export class Metrics {
 
   readonly eventsReceived = new Counter({
     name: 'baton_events_received_total',
-    help: 'Webhook requests to hooks, by hook (project/name; empty when unknown) and outcome: accepted, unauthorized, too_large or invalid.',
-    labelNames: ['hook', 'outcome'] as const,
+    // No hook label: /metrics is public, and a name (or an empty one for unknown hooks) would list
+    // the hooks and tell a prober which of its guesses exist, undoing the uniform 401 of hooks.
+    // Per hook, `baton events --hook` shows what arrived, to those who may view the project.
+    help: 'Webhook requests to hooks, by outcome: accepted, unauthorized, too_large or invalid.',
+    labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
 

@@ -154,6 +154,44 @@ describe.each(DIALECTS)('approvals on %s', (dialect) => {
     expect((await detail(admins.id)).state).toBe('awaiting_approval');
   });
 
+  it("answers an approver's token scoped elsewhere like a missing execution, and decides with an unscoped one", async () => {
+    const execution = await run('alice', 'release');
+    const bob = await baton.db
+      .selectFrom('users')
+      .select('id')
+      .where('name', '=', 'bob')
+      .executeTakeFirstOrThrow();
+    const scoped = generateToken();
+    await insertToken(baton.db, {
+      userId: bob.id,
+      name: 'elsewhere',
+      prefix: tokenPrefix(scoped),
+      hash: hashToken(scoped),
+      now: Date.now(),
+      scopes: [{ action: 'view', resource: 'job/other/*' }],
+    });
+    const decide = (id: number, verdict: 'approve' | 'reject') =>
+      baton.request(
+        'POST',
+        `/api/v1/executions/${id}/${verdict}`,
+        { comment: 'no' },
+        {
+          authorization: `Bearer ${scoped}`,
+        },
+      );
+    // bob is a named approver, but the token's scopes grant nothing about deploy/release: to it
+    // the execution does not exist, and the answer does not name the job.
+    for (const verdict of ['approve', 'reject'] as const) {
+      const hidden = await decide(execution.id, verdict);
+      const missing = await decide(987_654, verdict);
+      expect(hidden.statusCode, hidden.body).toBe(404);
+      expect(hidden.body.replace(String(execution.id), '{id}')).toBe(missing.body.replace('987654', '{id}'));
+    }
+    expect((await detail(execution.id)).state).toBe('awaiting_approval');
+    const approved = await approve('bob', execution.id);
+    expect(approved.statusCode, approved.body).toBe(200);
+  });
+
   it('refuses someone who is neither an approver nor allowed approve on the job', async () => {
     const execution = await run('alice', 'release');
     const refused = await approve('dave', execution.id);

@@ -88,8 +88,18 @@ export class ApprovalService {
     comment: string | null,
   ): Promise<Execution> {
     const execution = await getExecution(this.db, id);
-    if (!execution) throw new NotFoundError(`execution ${id} not found`);
+    const notFound = `execution ${id} not found`;
+    if (!execution) throw new NotFoundError(notFound);
     const requirement = approvalRequirement(execution.spec);
+    // Named approvers (through a token whose scopes cover approving it) decide on executions they
+    // may not otherwise view; to anyone else, an execution they may not view does not exist (not
+    // even whether it needs approval).
+    const subjects = this.access.subjectsOf(caller);
+    const isApprover =
+      this.scopesAllowApproving(caller, execution) &&
+      (requirement?.approvers.some((approver) => subjects.includes(approver)) ?? false);
+    const visible = this.access.authorize(caller, 'view', resources.job(execution.project, execution.job));
+    if (!isApprover && !visible.allowed) throw new NotFoundError(notFound);
     if (!requirement) {
       throw new ConflictError(
         `execution ${id} does not need approval: job ${execution.project}/${execution.job} did not require one`,
@@ -146,6 +156,18 @@ export class ApprovalService {
     return (await getExecution(this.db, id))!;
   }
 
+  /** A scoped token decides only when one of its scopes covers approving the execution's job. */
+  private scopesAllowApproving(caller: Principal, execution: Execution): boolean {
+    const job = resources.job(execution.project, execution.job);
+    return (
+      caller.scopes?.some(
+        (scope) =>
+          (scope.action === 'approve' || scope.action === 'admin') &&
+          (scope.resource === undefined || resourceMatches(scope.resource, job)),
+      ) ?? true
+    );
+  }
+
   private mayDecide(caller: Principal, execution: Execution, requirement: ApprovalRequirement): MayDecide {
     if (caller.name === execution.requestedBy) {
       return {
@@ -154,13 +176,7 @@ export class ApprovalService {
       };
     }
     const job = resources.job(execution.project, execution.job);
-    // A scoped token decides only when one of its scopes covers approving this job.
-    const scoped = caller.scopes?.some(
-      (scope) =>
-        (scope.action === 'approve' || scope.action === 'admin') &&
-        (scope.resource === undefined || resourceMatches(scope.resource, job)),
-    );
-    if (scoped === false) {
+    if (!this.scopesAllowApproving(caller, execution)) {
       return {
         allowed: false,
         reason: `the token's scopes do not include approve on job/${execution.project}/${execution.job}`,

@@ -69,9 +69,10 @@ describe.each(DIALECTS)('delegation on %s', (dialect) => {
     baton.request('POST', '/api/v1/apply', { files: [{ name, content }] }, headers);
 
   it('allows a user nothing until a policy does', async () => {
+    // A job alice may not even view answers like one that does not exist.
     const run = await baton.request('POST', '/api/v1/jobs/ops/restart-web/executions', {}, alice);
-    expect(run.statusCode).toBe(403);
-    expect(run.json().error.message).toBe('forbidden: no rule allows user/alice run on job/ops/restart-web');
+    expect(run.statusCode).toBe(404);
+    expect(run.json().error.message).toBe('job ops/restart-web not found');
     const jobs = await baton.request('GET', '/api/v1/jobs', undefined, alice);
     expect(jobs.json().jobs).toEqual([]);
   });
@@ -158,15 +159,23 @@ spec:
           .sort(),
       ).toEqual(['diagnose-disk', 'restart-web', 'rotate-certs']);
       const hidden = await baton.request('GET', '/api/v1/jobs/ops/drop-database', undefined, alice);
-      expect(hidden.statusCode).toBe(403);
+      expect(hidden.statusCode).toBe(404);
+      // "Did you mean" names only jobs alice may view: never the hidden ops/drop-database.
+      const near = await baton.request('GET', '/api/v1/jobs/ops/drop-databas', undefined, alice);
+      expect(near.statusCode).toBe(404);
+      expect(near.json().error.message).toBe('job ops/drop-databas not found');
+      const typo = await baton.request('GET', '/api/v1/jobs/ops/restart-wep', undefined, alice);
+      expect(typo.json().error.message).toBe(
+        'job ops/restart-wep not found (did you mean "ops/restart-web"?)',
+      );
     });
 
     it('lets deny win, and names the rule that decided', async () => {
       const run = await baton.request('POST', '/api/v1/jobs/ops/drop-database/executions', {}, alice);
-      expect(run.statusCode).toBe(403);
-      expect(run.json().error.message).toBe(
-        'forbidden: policy/payments-self-service#2 denies user/alice run on job/ops/drop-database',
-      );
+      // Denied run, the only thing that let alice see the job: to her it does not exist, and an
+      // administrator's policy test names the rule that decided.
+      expect(run.statusCode).toBe(404);
+      expect(run.json().error.message).toMatch(/^job ops\/drop-database not found/);
       const test = await baton.request('POST', '/api/v1/policy/test', {
         as: 'alice',
         action: 'run',

@@ -135,7 +135,7 @@ export function registerSignInRoutes(
   app.get(
     '/api/v1/session',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'identity' },
       schema: {
         description: 'Who is signed in, and the CSRF token of the session (null when a token is used).',
         response: { 200: sessionView },
@@ -164,7 +164,7 @@ export function registerSignInRoutes(
   app.post(
     '/api/v1/sign-out',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'identity' },
       schema: { description: 'Ends the session of the cookie and removes the cookie.' },
     },
     async (request, reply) => {

@@ -58,11 +58,11 @@ export function registerTokenRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acc
   app.post(
     '/api/v1/tokens',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'account' },
       schema: {
         description:
           'Creates an API token and answers its value, the only time it is shown. A token for another ' +
-          'user or for a service account needs admin on system; a scoped token cannot create tokens.',
+          'user or for a service account needs admin on system; a scoped token cannot manage tokens (403).',
         body: z.strictObject({
           name: tokenName,
           user: z.string().min(1).optional().describe('the owner; the caller when absent'),
@@ -89,7 +89,7 @@ export function registerTokenRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acc
   app.get(
     '/api/v1/tokens',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'account' },
       schema: {
         description:
           "The caller's tokens, newest first, including revoked and expired ones; admins may ask for " +
@@ -113,7 +113,7 @@ export function registerTokenRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acc
   app.delete(
     '/api/v1/tokens/:id',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'account' },
       schema: {
         description: 'Revokes a token at once (the owner or an admin). A token the caller cannot see is 404.',
         params: idParams,

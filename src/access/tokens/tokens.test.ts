@@ -197,7 +197,7 @@ describe.each(DIALECTS)('API tokens on %s', (dialect) => {
     expect(audit.json().error.message).toMatch(/scopes/);
     const mint = await baton.request('POST', '/api/v1/tokens', { name: 'wider' }, bearer(scoped.token));
     expect(mint.statusCode).toBe(403);
-    expect(mint.json().error.message).toMatch(/scoped token cannot create tokens/);
+    expect(mint.json().error.message).toMatch(/scoped token cannot manage tokens/);
   });
 
   it('rejects scopes with unknown actions or malformed resources, naming the field', async () => {

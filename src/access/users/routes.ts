@@ -69,7 +69,7 @@ export function registerUserRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
   app.get(
     '/api/v1/users',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'account' },
       schema: {
         description:
           'Users and service accounts. Administrators see every field; others see names, kinds and display names (and everything about themselves).',
@@ -91,7 +91,7 @@ export function registerUserRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
   app.patch(
     '/api/v1/users/:name',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'account' },
       schema: {
         description:
           'Changes a user: your own password (with currentPassword), display name and email; administrators also any password, `disabled` and `admin`. Disabling ends the user’s sessions and tokens at once.',

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test/databases.js';
 import { startTestBaton, type TestBaton } from '../../../test/baton.js';
+import { SCOPED_TOKEN_REFUSAL } from '../../platform/http/access.js';
 import { insertToken } from '../store.js';
 import { generateToken, hashToken, tokenPrefix } from '../tokens.js';
 
@@ -94,6 +95,93 @@ describe.each(DIALECTS)('users API on %s', (dialect) => {
     });
     const all = (await baton.request('GET', '/api/v1/users')).json().users as Record<string, unknown>[];
     expect(all.find((user) => user.name === 'bob')).toMatchObject({ isAdmin: true });
+  });
+
+  it('refuses a scoped token on tokens and the account; a session and an unscoped token manage both', async () => {
+    const created = await baton.request('POST', '/api/v1/users', { name: 'dana', password: PASSWORD });
+    expect(created.statusCode, created.body).toBe(201);
+    const signIn = await baton.http.inject({
+      method: 'POST',
+      url: '/api/v1/sign-in',
+      payload: { name: 'dana', password: PASSWORD },
+      remoteAddress: '10.1.0.1',
+    });
+    expect(signIn.statusCode, signIn.body).toBe(200);
+    const cookie = [signIn.headers['set-cookie']].flat().find((value) => value?.startsWith('baton_session='));
+    const session = { cookie: cookie!.split(';')[0]!, 'x-csrf-token': signIn.json().csrfToken as string };
+    const mint = async (body: object, headers: Record<string, string>) => {
+      const response = await baton.request('POST', '/api/v1/tokens', body, headers);
+      expect(response.statusCode, response.body).toBe(201);
+      return response.json() as { id: number; token: string };
+    };
+    const unscoped = await mint({ name: 'laptop' }, session);
+    // An unscoped token mints a scoped one, as a session does.
+    const scoped = await mint(
+      { name: 'ci', scopes: [{ action: 'view', resource: 'job/ops/allowed' }] },
+      { authorization: `Bearer ${unscoped.token}` },
+    );
+    const asScoped = { authorization: `Bearer ${scoped.token}` };
+
+    const attempts = [
+      await baton.request('POST', '/api/v1/tokens', { name: 'wider' }, asScoped),
+      await baton.request('GET', '/api/v1/tokens', undefined, asScoped),
+      await baton.request('DELETE', `/api/v1/tokens/${unscoped.id}`, undefined, asScoped),
+      await baton.request('GET', '/api/v1/users', undefined, asScoped),
+      await baton.request(
+        'PATCH',
+        '/api/v1/users/dana',
+        { displayName: 'Mallory', email: 'mallory@example.com' },
+        asScoped,
+      ),
+      await baton.request(
+        'PATCH',
+        '/api/v1/users/dana',
+        { password: 'a password of the thief', currentPassword: PASSWORD },
+        asScoped,
+      ),
+    ];
+    for (const response of attempts) {
+      expect(response.statusCode, response.body).toBe(403);
+      expect(response.json().error.message).toBe(SCOPED_TOKEN_REFUSAL);
+    }
+    // Nothing changed: the other token and the session still work, the profile and password are as they were.
+    expect(
+      (await baton.request('GET', '/api/v1/whoami', undefined, { authorization: `Bearer ${unscoped.token}` }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (await baton.request('GET', '/api/v1/session', undefined, { cookie: session.cookie })).statusCode,
+    ).toBe(200);
+    const dana = await baton.db
+      .selectFrom('users')
+      .select(['display_name', 'email'])
+      .where('name', '=', 'dana')
+      .executeTakeFirstOrThrow();
+    expect(dana).toEqual({ display_name: null, email: null });
+    // The scoped token still does what its scope grants, and knows whom it acts for.
+    expect((await baton.request('GET', '/api/v1/whoami', undefined, asScoped)).json().user.name).toBe('dana');
+
+    // A session and an unscoped token manage the account and the tokens.
+    const bySession = await baton.request('PATCH', '/api/v1/users/dana', { displayName: 'Dana' }, session);
+    expect(bySession.statusCode, bySession.body).toBe(200);
+    const byToken = await baton.request(
+      'PATCH',
+      '/api/v1/users/dana',
+      { email: 'dana@example.com' },
+      { authorization: `Bearer ${unscoped.token}` },
+    );
+    expect(byToken.statusCode, byToken.body).toBe(200);
+    expect(byToken.json().user).toMatchObject({ displayName: 'Dana', email: 'dana@example.com' });
+    const revoked = await baton.request('DELETE', `/api/v1/tokens/${scoped.id}`, undefined, session);
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expect((await baton.request('GET', '/api/v1/whoami', undefined, asScoped)).statusCode).toBe(401);
+    const password = await baton.request(
+      'PATCH',
+      '/api/v1/users/dana',
+      { password: 'a brand new password', currentPassword: PASSWORD },
+      { authorization: `Bearer ${unscoped.token}` },
+    );
+    expect(password.statusCode, password.body).toBe(200);
   });
 
   it('changes your own password only with the current one', async () => {

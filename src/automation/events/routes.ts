@@ -134,10 +134,6 @@ const receiptView = z.object({
   ),
 });
 
-function hookLabel(hook: Hook | undefined): string {
-  return hook ? `${hook.project}/${hook.name}` : '';
-}
-
 function registerHookRoute(app: HttpApp, service: EventService, metrics: Metrics): void {
   // Its own scope: here (only) a body is raw bytes, whatever its content type.
   void app.register(async (scope) => {
@@ -164,7 +160,7 @@ function registerHookRoute(app: HttpApp, service: EventService, metrics: Metrics
           const { project, name } = request.params as { project: string; name: string };
           const hook = await service.findHook(project, name);
           if (!hook) {
-            metrics.eventsReceived.inc({ hook: '', outcome: 'unauthorized' });
+            metrics.eventsReceived.inc({ outcome: 'unauthorized' });
             throw new UnauthenticatedError(HOOK_REFUSAL);
           }
           request.hook = hook;
@@ -172,13 +168,13 @@ function registerHookRoute(app: HttpApp, service: EventService, metrics: Metrics
             try {
               await service.authenticate(hook, { headers: request.headers, body: Buffer.alloc(0) });
             } catch (error) {
-              metrics.eventsReceived.inc({ hook: hookLabel(hook), outcome: 'unauthorized' });
+              metrics.eventsReceived.inc({ outcome: 'unauthorized' });
               throw error;
             }
           }
           const declared = Number(request.headers['content-length']);
           if (Number.isFinite(declared) && declared > hook.maxBytes) {
-            metrics.eventsReceived.inc({ hook: hookLabel(hook), outcome: 'too_large' });
+            metrics.eventsReceived.inc({ outcome: 'too_large' });
             throw new PayloadTooLargeError(
               `the body is ${declared} bytes; this hook takes at most ${hook.maxBytes}`,
             );
@@ -193,12 +189,12 @@ function registerHookRoute(app: HttpApp, service: EventService, metrics: Metrics
           try {
             await service.authenticate(hook, { headers: request.headers, body });
           } catch (error) {
-            metrics.eventsReceived.inc({ hook: hookLabel(hook), outcome: 'unauthorized' });
+            metrics.eventsReceived.inc({ outcome: 'unauthorized' });
             throw error;
           }
         }
         if (body.length > hook.maxBytes) {
-          metrics.eventsReceived.inc({ hook: hookLabel(hook), outcome: 'too_large' });
+          metrics.eventsReceived.inc({ outcome: 'too_large' });
           throw new PayloadTooLargeError(
             `the body is ${body.length} bytes; this hook takes at most ${hook.maxBytes}`,
           );
@@ -207,11 +203,10 @@ function registerHookRoute(app: HttpApp, service: EventService, metrics: Metrics
         try {
           receipt = await service.receive(hook, body);
         } catch (error) {
-          if (error instanceof InputError)
-            metrics.eventsReceived.inc({ hook: hookLabel(hook), outcome: 'invalid' });
+          if (error instanceof InputError) metrics.eventsReceived.inc({ outcome: 'invalid' });
           throw error;
         }
-        metrics.eventsReceived.inc({ hook: hookLabel(hook), outcome: 'accepted' });
+        metrics.eventsReceived.inc({ outcome: 'accepted' });
         return reply.status(202).send(receipt);
       },
     );

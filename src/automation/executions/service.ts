@@ -85,14 +85,21 @@ export class ExecutionService {
     private readonly access: AccessControl,
   ) {}
 
-  /** Looks a job up for a caller, with "did you mean" when it does not exist. */
+  /**
+   * Looks a job up for a caller, with "did you mean" when it does not exist. A job the caller may
+   * not view is not found either, and suggestions name only jobs they may view.
+   */
   async findJob(caller: Principal, project: string, name: string): Promise<Job> {
     const job = await getJob(this.db, project, name);
-    if (!job) {
-      const known = (await listJobs(this.db)).map((candidate) => `${candidate.project}/${candidate.name}`);
+    if (!job || !this.access.authorize(caller, 'view', resources.job(project, name)).allowed) {
+      const known = (await listJobs(this.db))
+        .filter(
+          (candidate) =>
+            this.access.authorize(caller, 'view', resources.job(candidate.project, candidate.name)).allowed,
+        )
+        .map((candidate) => `${candidate.project}/${candidate.name}`);
       throw new NotFoundError(`job ${project}/${name} not found${didYouMean(`${project}/${name}`, known)}`);
     }
-    this.access.require(caller, 'view', resources.job(project, name));
     return job;
   }
 
@@ -195,8 +202,9 @@ export class ExecutionService {
   /** An execution the caller may view, or NotFoundError. */
   async get(caller: Principal, id: number): Promise<Execution> {
     const execution = await getExecution(this.db, id);
-    if (!execution) throw new NotFoundError(`execution ${id} not found`);
-    this.access.require(caller, 'view', resources.job(execution.project, execution.job));
+    const notFound = `execution ${id} not found`;
+    if (!execution) throw new NotFoundError(notFound);
+    this.access.requireVisible(caller, 'view', resources.job(execution.project, execution.job), notFound);
     return execution;
   }
 

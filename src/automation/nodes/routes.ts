@@ -131,22 +131,19 @@ export function registerNodeRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
   app.get(
     '/api/v1/nodes/:name',
     {
-      config: {
-        access: {
-          action: 'view',
-          resource: (request) => resources.node((request.params as { name: string }).name),
-        },
-      },
+      config: { access: 'authenticated' },
       schema: {
-        description: 'One node.',
+        description: 'One node. A node the caller may not view is not found, like a missing one.',
         params: z.object({ name: z.string() }),
         response: { 200: z.object({ node: nodeView }) },
       },
     },
     async (request) => {
+      const caller = principalOf(request);
+      const mayView = (name: string) => baton.access.authorize(caller, 'view', resources.node(name)).allowed;
       const node = await getNode(baton.db, request.params.name);
-      if (!node) {
-        const known = (await listNodes(baton.db)).map((candidate) => candidate.name);
+      if (!node || !mayView(node.name)) {
+        const known = (await listNodes(baton.db)).map((candidate) => candidate.name).filter(mayView);
         throw new NotFoundError(
           `node ${request.params.name} not found${didYouMean(request.params.name, known)}`,
         );
@@ -158,12 +155,7 @@ export function registerNodeRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
   app.delete(
     '/api/v1/nodes/:name/learned-host-key',
     {
-      config: {
-        access: {
-          action: 'edit',
-          resource: (request) => resources.node((request.params as { name: string }).name),
-        },
-      },
+      config: { access: 'authenticated' },
       schema: {
         description:
           'Forgets the host key pinned on first use (the machine was re-keyed); the next connection pins again.',
@@ -173,6 +165,8 @@ export function registerNodeRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
     },
     async (request, reply) => {
       const name = request.params.name;
+      const notPinned = `node ${name} has no host key pinned on first use`;
+      baton.access.requireVisible(principalOf(request), 'edit', resources.node(name), notPinned);
       // Trusting whatever key the node presents next is a security decision: it is audited.
       const forgotten = await baton.db.transaction().execute(async (trx) => {
         const pinned = await getPinnedHostKey(trx, name);
@@ -185,7 +179,7 @@ export function registerNodeRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
         });
         return true;
       });
-      if (!forgotten) throw new NotFoundError(`node ${name} has no host key pinned on first use`);
+      if (!forgotten) throw new NotFoundError(notPinned);
       return reply.status(204).send(null);
     },
   );
@@ -211,12 +205,7 @@ export function registerNodeRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
   app.post(
     '/api/v1/node-sources/:name/refresh',
     {
-      config: {
-        access: {
-          action: 'edit',
-          resource: (request) => resources.nodeSource((request.params as { name: string }).name),
-        },
-      },
+      config: { access: 'authenticated' },
       schema: {
         description: 'Fetches a node source now.',
         params: z.object({ name: z.string() }),
@@ -225,7 +214,9 @@ export function registerNodeRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
     },
     async (request) => {
       const { name } = request.params;
-      if (!(await getNodeSource(baton.db, name))) throw new NotFoundError(`node source ${name} not found`);
+      const notFound = `node source ${name} not found`;
+      baton.access.requireVisible(principalOf(request), 'edit', resources.nodeSource(name), notFound);
+      if (!(await getNodeSource(baton.db, name))) throw new NotFoundError(notFound);
       if (!(await baton.nodeSources.refreshNow(name))) {
         throw new ConflictError(`node source ${name} is being refreshed by another server`);
       }

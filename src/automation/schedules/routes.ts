@@ -9,7 +9,7 @@ import type { Baton } from '../../app.js';
 import { resources } from '../../access/model.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
-import { ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import { NotFoundError } from '../../platform/errors.js';
 import { EXECUTION_STATES, type ExecutionState } from '../executions/model.js';
 import { nextFireTimes } from './cron.js';
 import { FIRE_OUTCOMES, MISFIRE_POLICIES, type Schedule } from './model.js';
@@ -145,9 +145,9 @@ export function registerScheduleRoutes(app: HttpApp, baton: Pick<Baton, 'db' | '
       const caller = principalOf(request);
       const { project, name } = request.params;
       const [schedule] = await listSchedules(baton.db, { project, name });
-      if (!schedule) throw new NotFoundError(`schedule ${project}/${name} not found`);
-      const decision = baton.access.authorize(caller, 'view', resources.job(schedule.project, schedule.job));
-      if (!decision.allowed) throw new ForbiddenError(`forbidden: ${decision.reason}`);
+      const notFound = `schedule ${project}/${name} not found`;
+      if (!schedule) throw new NotFoundError(notFound);
+      baton.access.requireVisible(caller, 'view', resources.job(schedule.project, schedule.job), notFound);
       return { schedule: view(schedule, request.query.next) };
     },
   );

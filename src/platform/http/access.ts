@@ -3,6 +3,12 @@
  * so a new route cannot forget. Requests are authenticated here, by a Bearer token (programs,
  * the CLI) or a session cookie (people in a browser; state-changing requests must also carry the
  * session's CSRF token), and authorized through the one check in access/authorize.ts.
+ *
+ * A scoped token names actions on resources (`view:job/ops/*`), so it may call only routes whose
+ * every answer goes through that check: routes declaring a permission, and 'authenticated' routes
+ * (whose services authorize each object). Routes about the caller's own account are 'account' and
+ * refuse a scoped token here, before the handler: a token leaked from a CI job scoped to one job
+ * must not mint tokens, revoke its owner's, or change the owner's profile or password.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../../access/authorize.js';
@@ -21,10 +27,32 @@ export type RouteAccess =
    * Baton session or token: the handler checks the key before anything is stored.
    */
   | 'hook-key'
-  /** Any signed-in caller; the handler's service checks the permission on the object it loads. */
+  /**
+   * Any signed-in caller, scoped tokens included; the handler's service checks the permission on
+   * every object it loads or lists (through AccessControl, which applies the token's scopes), and
+   * answers an object the caller may not view like a missing one (AccessControl.requireVisible).
+   */
   | 'authenticated'
-  /** A permission checked before the handler runs. */
+  /**
+   * The caller's own identity, read only (who am I, the session): any signed-in caller, scoped
+   * tokens included, since it shows nothing but the caller.
+   */
+  | 'identity'
+  /**
+   * Managing the caller's account or other accounts (tokens, profile, password, users): a session
+   * or an unscoped token only; a scoped token is refused with 403, whatever its scopes.
+   */
+  | 'account'
+  /**
+   * A permission checked before the handler runs, on a resource that always exists (`system`).
+   * An object named in the path is 'authenticated' instead, so that its handler can answer a hidden
+   * object like a missing one.
+   */
   | { action: Action; resource: (request: FastifyRequest) => Resource };
+
+/** The refusal of a scoped token on an 'account' route. */
+export const SCOPED_TOKEN_REFUSAL =
+  'forbidden: a scoped token cannot manage tokens or accounts (its scopes name resources, not the account); use an unscoped token or sign in';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -108,6 +136,7 @@ export function installAccessControl(app: FastifyInstance, db: Db, accessControl
       touched.set(tokenId, now);
       await touchToken(db, tokenId, now);
     }
+    if (access === 'account' && caller.scopes) throw new ForbiddenError(SCOPED_TOKEN_REFUSAL);
     if (typeof access === 'object') {
       accessControl.require(request.principal, access.action, access.resource(request));
     }

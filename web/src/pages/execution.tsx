@@ -170,7 +170,10 @@ function emptyLogMessage(execution: ExecutionDetail): string {
   return 'This execution printed nothing.';
 }
 
-/** A 403 or 404 of the execution itself, in words. */
+/**
+ * A 404 of the execution itself, in words. The API answers an execution of a job the caller may
+ * not view exactly like a missing one, so the page cannot (and must not) tell the two apart.
+ */
 function ExecutionMissing({ id, error }: { id: number; error: unknown }) {
   const status = error instanceof ApiError ? error.status : 0;
   return (
@@ -178,13 +181,9 @@ function ExecutionMissing({ id, error }: { id: number; error: unknown }) {
       <PageHeader title={`Execution #${id}`} />
       {status === 404 ? (
         <p className="error" role="alert">
-          There is no execution #{id}. It may never have existed, or it was deleted with old executions
-          (retention).
-        </p>
-      ) : status === 403 ? (
-        <p className="error" role="alert">
-          You may not see execution #{id}: {refusalReason((error as Error).message)}. Its job&apos;s owners
-          can grant `view` with a policy.
+          There is no execution #{id} that you may view. It may never have existed, have been deleted with old
+          executions (retention), or belong to a job you may not view: its owners can grant `view` with a
+          policy.
         </p>
       ) : (
         <ErrorMessage error={error} />
