@@ -25,6 +25,7 @@ import type { EventBus } from '../../platform/events.js';
 import type { Logger } from '../../platform/logging.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { parseDuration, formatDuration } from '../../platform/duration.js';
+import { setLongTimeout } from '../../platform/long-timer.js';
 import { parseJobReference, type StepSpec } from '../jobs/model.js';
 import { optionEnvironment, resolveOptions } from '../jobs/options.js';
 import { getJob } from '../jobs/store.js';
@@ -211,7 +212,7 @@ async function runTracked(
   const timer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(
+      : setLongTimeout(
           () => controller.abort({ kind: 'timeout', afterMs: timeoutMs } satisfies StopReason),
           timeoutMs,
         );
@@ -258,7 +259,7 @@ async function runTracked(
     writer.system(`[baton] internal error: ${message}`);
     outcome = { state: 'failed', exitCode: null, reason: `internal error: ${message}` };
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
     parentSignal?.removeEventListener('abort', forwardParent);
   }
   // Read before the work dir goes, masked with the same secrets as the log.
