@@ -4,8 +4,10 @@
  * that reaches the PostgreSQL database.
  *
  * Claims carry a lease that the worker renews. A worker that cannot renew in time (it crashed,
- * its machine or network is gone) loses its executions to lease recovery (see recovery.ts); if
- * it comes back, it notices the lost lease and ends the process tree it still runs.
+ * its machine or network is gone, it was frozen) loses its executions to lease recovery (see
+ * recovery.ts). The worker also keeps each lease's expiry by its own clock: once one is past due
+ * and not renewed it writes nothing more about that execution and ends its step (see
+ * `enforceLeases`), without asking the database, which it may not reach.
  */
 import { queueNotifications } from '../notifications/outbox.js';
 import os from 'node:os';
@@ -26,7 +28,7 @@ import { heartbeatWorker, HEARTBEAT_MS, markWorkerStopped, registerWorker } from
 import { runExecution, type RunContext } from './run-execution.js';
 import type { StopReason } from './step-process.js';
 
-export interface WorkerOptions extends Omit<RunContext, 'owner' | 'track'> {
+export interface WorkerOptions extends Omit<RunContext, 'owner' | 'track' | 'holdsLease'> {
   concurrency: number;
   /** Worker groups this worker serves, besides executions that need no group. */
   groups?: string[];
@@ -39,6 +41,15 @@ export interface WorkerOptions extends Omit<RunContext, 'owner' | 'track'> {
 
 /** How often a worker looks for process trees that a dead worker on its host left behind. */
 const ORPHAN_SWEEP_MS = 10_000;
+
+/**
+ * How often a worker compares its leases with its clock: a tenth of the lease, at most a second,
+ * so that a worker ends a step whose lease it lost within the lease plus this (plus the kill
+ * grace for the step to stop).
+ */
+function leaseCheckMs(leaseMs: number): number {
+  return Math.max(50, Math.min(1000, Math.floor(leaseMs / 10)));
+}
 
 /** Claims per statement; a large batch would hold rows another worker could start sooner. */
 const CLAIM_BATCH = 16;
@@ -79,6 +90,8 @@ export class Worker {
   readonly name: string;
   readonly groups: string[];
   private readonly active = new Map<number, AbortController>();
+  /** When each lease of this worker expires by its own clock (the expiry it last wrote). */
+  private readonly leaseExpiry = new Map<number, number>();
   /** Top-level executions in flight; nested children run inside their parent's slot. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly wakeup = new Wakeup();
@@ -114,6 +127,7 @@ export class Worker {
     this.unsubscribe.push(events.subscribe('cancel', (id) => void this.checkCancel(id)));
     const leaseEvery = Math.max(200, Math.floor(config.leaseMs / 3));
     this.timers.push(setInterval(() => void this.renew(), leaseEvery));
+    this.timers.push(setInterval(() => this.enforceLeases(), leaseCheckMs(config.leaseMs)));
     this.timers.push(setInterval(() => void this.heartbeat(), HEARTBEAT_MS));
     this.timers.push(setInterval(() => void this.endOrphans(), ORPHAN_SWEEP_MS));
     await this.endOrphans();
@@ -168,11 +182,13 @@ export class Worker {
   private async loop(): Promise<void> {
     const { concurrency, pollMs = 1000 } = this.options;
     while (this.claiming) {
+      // After a freeze, executions whose lease ran out are let go before new ones are claimed.
+      this.enforceLeases();
       const want = Math.min(concurrency - this.inFlight.size, CLAIM_BATCH);
       let claimed: Execution[] = [];
       if (want > 0) {
+        const now = Date.now();
         try {
-          const now = Date.now();
           claimed = await claimExecutions(this.options.db, this.options.caps, {
             owner: this.name,
             groups: this.groups,
@@ -183,7 +199,7 @@ export class Worker {
         } catch (error) {
           this.options.logger.warn({ err: coerceError(error) }, 'claiming executions failed; retrying');
         }
-        for (const execution of claimed) this.launch(execution);
+        for (const execution of claimed) this.launch(execution, now + this.options.config.leaseMs);
       }
       // A full batch suggests more work is waiting: claim again at once.
       if (claimed.length > 0 && claimed.length === want) continue;
@@ -191,7 +207,8 @@ export class Worker {
     }
   }
 
-  private launch(execution: Execution): void {
+  private launch(execution: Execution, leaseExpiresAt: number): void {
+    this.leaseExpiry.set(execution.id, leaseExpiresAt);
     this.options.events.publish('execution', execution.id);
     // Not awaited: queueing a notification must not delay the run.
     void queueNotifications(this.options, execution, 'started');
@@ -199,13 +216,19 @@ export class Worker {
       ...this.options,
       owner: this.name,
       track: (id, controller) => {
+        // A nested child is inserted already claimed, a moment ago, for the lease's length.
+        if (!this.leaseExpiry.has(id)) this.leaseExpiry.set(id, Date.now() + this.options.config.leaseMs);
         this.active.set(id, controller);
         this.options.metrics.workerSlotsBusy.set(this.active.size);
         return () => {
+          // The run that lost its lease may end after this worker claimed the execution again.
+          if (this.active.get(id) !== controller) return;
           this.active.delete(id);
+          this.leaseExpiry.delete(id);
           this.options.metrics.workerSlotsBusy.set(this.active.size);
         };
       },
+      holdsLease: (id) => Date.now() < (this.leaseExpiry.get(id) ?? -Infinity),
     };
     const run = runExecution(context, execution)
       .catch((error: unknown) =>
@@ -238,9 +261,14 @@ export class Worker {
   private async renew(): Promise<void> {
     try {
       const ids = [...this.active.keys()];
+      // Read before the statement is sent, so the expiry kept here is never later than the stored one.
       const leaseExpiresAt = Date.now() + this.options.config.leaseMs;
       const { renewed, cancelRequested } = await renewLeases(this.options.db, this.name, ids, leaseExpiresAt);
       const kept = new Set(renewed);
+      // Only a lease still held here is extended: one past due was let go, whatever the database says.
+      for (const id of renewed) {
+        if ((this.leaseExpiry.get(id) ?? -Infinity) > Date.now()) this.leaseExpiry.set(id, leaseExpiresAt);
+      }
       for (const id of ids.filter((candidate) => !kept.has(candidate))) {
         // Not renewed: either it finished here a moment ago (harmless: its outcome is recorded
         // before it leaves `active`), or recovery took it from us while we were unreachable.
@@ -255,6 +283,23 @@ export class Worker {
     }
   }
 
+  /**
+   * Lets go of every execution whose lease is past due by this worker's clock and was not
+   * renewed: recovery may already have handed it to another worker. Its step is ended, and
+   * nothing more about it is written (every write first asks `holdsLease`).
+   */
+  private enforceLeases(): void {
+    const now = Date.now();
+    for (const [id, controller] of this.active) {
+      if (controller.signal.aborted || (this.leaseExpiry.get(id) ?? -Infinity) > now) continue;
+      this.options.logger.warn(
+        { execution: id, worker: this.name },
+        'lease past due and not renewed: ending the execution here, which writes nothing more',
+      );
+      controller.abort({ kind: 'lease-lost' } satisfies StopReason);
+    }
+  }
+
   /** Ends step processes on this host whose worker died (their execution is no longer leased). */
   private async endOrphans(): Promise<void> {
     try {
@@ -263,7 +308,9 @@ export class Worker {
         if (await endOrphanedTree(orphan.pid, orphan.startTime)) {
           this.options.logger.warn(orphan, 'ended the process tree of a step whose worker was lost');
         }
-        await clearStepProcess(this.options.db, orphan.executionId, orphan.index);
+        // A re-queued execution's record stays for its retry, which ends the tree (if this sweep
+        // did not) and says in the log that the earlier run was ended.
+        if (!orphan.requeued) await clearStepProcess(this.options.db, orphan.executionId, orphan.index);
       }
     } catch (error) {
       this.options.logger.warn(
