@@ -677,6 +677,11 @@ export async function recoverExpiredLeases(
       lease_expires_at: null,
       // A lost worker's run is final: rules on finished executions see it like any failure.
       chain_pending: sql<number>`CASE WHEN parent_id IS NULL THEN 1 ELSE 0 END`,
+      // The worker never wrote its log's totals: they are what it stored before it was lost.
+      log_lines: sql<number>`COALESCE((SELECT MAX(c.first_line + c.line_count) FROM log_chunks c
+        WHERE c.execution_id = executions.id), 0)`,
+      log_bytes: sql<number>`COALESCE((SELECT SUM(c.raw_bytes) FROM log_chunks c
+        WHERE c.execution_id = executions.id), 0)`,
     })
     .where('state', '=', 'running')
     .where('retry_on_worker_loss', '=', 0)

@@ -7,7 +7,6 @@ import { finishEvent, queueNotifications } from '../notifications/outbox.js';
 import { outputFile, readExecutionOutput, type ExecutionOutput } from '../events/output.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import {
   deliveriesOf,
   NO_SECRETS,
@@ -50,6 +49,7 @@ import { isFanOutParent, openChildSession, recordRemoteDirectory, runOnNodes } f
 import type { NodeSession } from '../nodes/ssh-session.js';
 import type { StepCommand } from '../runner/command.js';
 import { endOrphanedTreeAndWait } from '../runner/orphans.js';
+import { createWorkDirectory } from './work-directory.js';
 import {
   describeStop,
   runProcessStep,
@@ -255,7 +255,7 @@ async function runTracked(
   let outcome: Outcome;
   try {
     ctx.metrics.queueLatency.observe((Date.now() - execution.runAfter.getTime()) / 1000);
-    workDir = await fs.mkdtemp(path.join(os.tmpdir(), `baton-${execution.id}-`));
+    workDir = await createWorkDirectory(execution.id);
     if (secrets.paths.length > 0)
       await withReconnect(() => recordSecretUse(ctx.db, execution, secrets.paths));
     outcome = isFanOutParent(execution)

@@ -21,6 +21,7 @@ import {
 } from '../executions/store.js';
 import { endOrphanedTree } from '../runner/orphans.js';
 import { sweepSecretDirectories } from '../../access/secrets/delivery.js';
+import { sweepWorkDirectories } from './work-directory.js';
 import type { Execution } from '../executions/model.js';
 import { coerceError } from '../../platform/errors.js';
 import { VERSION } from '../../platform/version.js';
@@ -136,11 +137,18 @@ export class Worker {
     this.loopDone = this.loop();
   }
 
-  /** Secret files a dead worker on this machine left behind are removed before any new work. */
+  /**
+   * Secret files and work directories (which may hold copies of secrets) that a dead worker on
+   * this machine left behind are removed before any new work.
+   */
   private async sweepSecretFiles(): Promise<void> {
     try {
       const removed = await sweepSecretDirectories();
       if (removed.length > 0) this.options.logger.warn({ removed }, 'removed secret files of a dead worker');
+      const workDirectories = await sweepWorkDirectories();
+      if (workDirectories.length > 0) {
+        this.options.logger.warn({ removed: workDirectories }, 'removed work directories of a dead worker');
+      }
     } catch (error) {
       this.options.logger.error({ err: coerceError(error) }, 'sweeping leftover secret files failed');
     }
