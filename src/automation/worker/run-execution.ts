@@ -73,13 +73,13 @@ export interface RunContext {
   /** Opens the secrets that executions hand to their steps. */
   keyring: Keyring;
   /** Registers an execution's stop switch with the worker (for cancel and shutdown); returns the unregister. */
-  track(executionId: number, controller: AbortController): () => void;
+  track(execution: Execution, controller: AbortController): () => void;
   /**
    * Whether this worker's lease on the execution is still unexpired by its own clock. Asked before
    * every write about the execution: a worker resumed after a freeze (SIGSTOP, a paused VM) runs
    * its I/O callbacks before any timer, so it must not trust that the watchdog ran first.
    */
-  holdsLease(executionId: number): boolean;
+  holdsLease(execution: Execution): boolean;
 }
 
 const HOST = os.hostname();
@@ -200,7 +200,7 @@ export async function runExecution(
   parentSignal?: AbortSignal,
 ): Promise<Outcome> {
   const controller = new AbortController();
-  const untrack = ctx.track(execution.id, controller);
+  const untrack = ctx.track(execution, controller);
   try {
     return await runTracked(ctx, execution, controller, parentSignal);
   } finally {
@@ -243,7 +243,7 @@ async function runTracked(
     secrets: secrets.values,
     capBytes: ctx.config.logCapBytes,
     flushIntervalMs: ctx.logFlushMs,
-    mayStore: () => ctx.holdsLease(execution.id),
+    mayStore: () => ctx.holdsLease(execution),
     // A re-queued execution's log goes on after the lines its lost run already stored; a fresh
     // one starts at line 0 without asking the database.
     firstLine: execution.reason?.startsWith('re-queued')
@@ -320,7 +320,7 @@ async function recordStep(
   index: number,
   update: StepUpdate,
 ): Promise<void> {
-  if (!ctx.holdsLease(execution.id)) return;
+  if (!ctx.holdsLease(execution)) return;
   await withReconnect(() => updateStep(ctx.db, leaseOf(execution, ctx.owner), execution.id, index, update));
 }
 
@@ -502,8 +502,7 @@ async function runNestedJob(
   if (parent.depth + 1 > ctx.config.maxJobDepth) {
     return fail(`job nesting is limited to ${ctx.config.maxJobDepth} levels; not starting ${step.job}`);
   }
-  if (!ctx.holdsLease(parent.id))
-    return fail(`not starting ${step.job}: the lease on this execution ran out`);
+  if (!ctx.holdsLease(parent)) return fail(`not starting ${step.job}: the lease on this execution ran out`);
   const reference = parseJobReference(step.job!)!;
   const job = await getJob(ctx.db, reference.project, reference.name);
   if (!job) return fail(`job ${step.job} no longer exists`);
@@ -570,7 +569,7 @@ async function complete(
 ): Promise<void> {
   const stop = signal.aborted ? (signal.reason as StopReason) : undefined;
   // A worker resumed after its lease ran out may reach this before its watchdog ran.
-  if (stop?.kind === 'lease-lost' || !ctx.holdsLease(execution.id)) {
+  if (stop?.kind === 'lease-lost' || !ctx.holdsLease(execution)) {
     writer.abandon();
     ctx.logs.unregister(execution.id);
     ctx.logger.warn(
@@ -586,7 +585,7 @@ async function complete(
     await writer.close().catch(() => undefined);
     ctx.logs.unregister(execution.id);
     const reason = `re-queued: worker ${ctx.owner} stopped`;
-    if (ctx.holdsLease(execution.id)) {
+    if (ctx.holdsLease(execution)) {
       await withReconnect(() =>
         requeueExecution(ctx.db, execution.id, leaseOf(execution, ctx.owner), reason, Date.now()),
       );

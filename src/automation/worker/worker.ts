@@ -52,6 +52,11 @@ function leaseCheckMs(leaseMs: number): number {
   return Math.max(50, Math.min(1000, Math.floor(leaseMs / 10)));
 }
 
+/** The claim time of a running execution, which tells its claims apart (see `Lease`). */
+function claimTime(execution: Pick<Execution, 'startedAt'>): number {
+  return execution.startedAt?.getTime() ?? -1;
+}
+
 /** Claims per statement; a large batch would hold rows another worker could start sooner. */
 const CLAIM_BATCH = 16;
 
@@ -91,8 +96,12 @@ export class Worker {
   readonly name: string;
   readonly groups: string[];
   private readonly active = new Map<number, AbortController>();
-  /** When each lease of this worker expires by its own clock (the expiry it last wrote). */
-  private readonly leaseExpiry = new Map<number, number>();
+  /**
+   * Each lease of this worker: the claim it is held under and when it expires by this worker's
+   * clock (the expiry it last wrote). Keyed by execution, but a run asks with its own claim: an
+   * execution re-queued and claimed again here must not revive its earlier run's writes.
+   */
+  private readonly leases = new Map<number, { claimedAt: number; expiresAt: number }>();
   /** Top-level executions in flight; nested children run inside their parent's slot. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly wakeup = new Wakeup();
@@ -216,27 +225,36 @@ export class Worker {
   }
 
   private launch(execution: Execution, leaseExpiresAt: number): void {
-    this.leaseExpiry.set(execution.id, leaseExpiresAt);
+    this.leases.set(execution.id, { claimedAt: claimTime(execution), expiresAt: leaseExpiresAt });
     this.options.events.publish('execution', execution.id);
     // Not awaited: queueing a notification must not delay the run.
     void queueNotifications(this.options, execution, 'started');
     const context: RunContext = {
       ...this.options,
       owner: this.name,
-      track: (id, controller) => {
+      track: (tracked, controller) => {
+        const id = tracked.id;
         // A nested child is inserted already claimed, a moment ago, for the lease's length.
-        if (!this.leaseExpiry.has(id)) this.leaseExpiry.set(id, Date.now() + this.options.config.leaseMs);
+        if (this.leases.get(id)?.claimedAt !== claimTime(tracked)) {
+          this.leases.set(id, {
+            claimedAt: claimTime(tracked),
+            expiresAt: Date.now() + this.options.config.leaseMs,
+          });
+        }
         this.active.set(id, controller);
         this.options.metrics.workerSlotsBusy.set(this.active.size);
         return () => {
           // The run that lost its lease may end after this worker claimed the execution again.
           if (this.active.get(id) !== controller) return;
           this.active.delete(id);
-          this.leaseExpiry.delete(id);
+          this.leases.delete(id);
           this.options.metrics.workerSlotsBusy.set(this.active.size);
         };
       },
-      holdsLease: (id) => Date.now() < (this.leaseExpiry.get(id) ?? -Infinity),
+      holdsLease: (held) => {
+        const lease = this.leases.get(held.id);
+        return lease?.claimedAt === claimTime(held) && Date.now() < lease.expiresAt;
+      },
     };
     const run = runExecution(context, execution)
       .catch((error: unknown) =>
@@ -275,7 +293,8 @@ export class Worker {
       const kept = new Set(renewed);
       // Only a lease still held here is extended: one past due was let go, whatever the database says.
       for (const id of renewed) {
-        if ((this.leaseExpiry.get(id) ?? -Infinity) > Date.now()) this.leaseExpiry.set(id, leaseExpiresAt);
+        const lease = this.leases.get(id);
+        if (lease && lease.expiresAt > Date.now()) lease.expiresAt = leaseExpiresAt;
       }
       for (const id of ids.filter((candidate) => !kept.has(candidate))) {
         // Not renewed: either it finished here a moment ago (harmless: its outcome is recorded
@@ -299,7 +318,7 @@ export class Worker {
   private enforceLeases(): void {
     const now = Date.now();
     for (const [id, controller] of this.active) {
-      if (controller.signal.aborted || (this.leaseExpiry.get(id) ?? -Infinity) > now) continue;
+      if (controller.signal.aborted || (this.leases.get(id)?.expiresAt ?? -Infinity) > now) continue;
       this.options.logger.warn(
         { execution: id, worker: this.name },
         'lease past due and not renewed: ending the execution here, which writes nothing more',
