@@ -24,6 +24,7 @@ import { sweepSecretDirectories } from '../../access/secrets/delivery.js';
 import { sweepWorkDirectories } from './work-directory.js';
 import type { Execution } from '../executions/model.js';
 import { coerceError } from '../../platform/errors.js';
+import { withReconnect } from '../../platform/db/reconnect.js';
 import { VERSION } from '../../platform/version.js';
 import { heartbeatWorker, HEARTBEAT_MS, markWorkerStopped, registerWorker } from './registry.js';
 import { runExecution, type RunContext } from './run-execution.js';
@@ -106,6 +107,8 @@ export class Worker {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly wakeup = new Wakeup();
   private claiming = false;
+  /** A renewal is in flight (retrying a lost connection): the next tick does not start another. */
+  private renewing = false;
   private loopDone: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void)[] = [];
@@ -141,7 +144,7 @@ export class Worker {
     this.timers.push(setInterval(() => void this.heartbeat(), HEARTBEAT_MS));
     this.timers.push(setInterval(() => void this.endOrphans(), ORPHAN_SWEEP_MS));
     await this.endOrphans();
-    await this.sweepSecretFiles();
+    await this.sweepLeftoverFiles();
     this.claiming = true;
     this.loopDone = this.loop();
   }
@@ -150,7 +153,7 @@ export class Worker {
    * Secret files and work directories (which may hold copies of secrets) that a dead worker on
    * this machine left behind are removed before any new work.
    */
-  private async sweepSecretFiles(): Promise<void> {
+  private async sweepLeftoverFiles(): Promise<void> {
     try {
       const removed = await sweepSecretDirectories();
       if (removed.length > 0) this.options.logger.warn({ removed }, 'removed secret files of a dead worker');
@@ -159,7 +162,10 @@ export class Worker {
         this.options.logger.warn({ removed: workDirectories }, 'removed work directories of a dead worker');
       }
     } catch (error) {
-      this.options.logger.error({ err: coerceError(error) }, 'sweeping leftover secret files failed');
+      this.options.logger.error(
+        { err: coerceError(error) },
+        'sweeping leftover secret files and work directories failed',
+      );
     }
   }
 
@@ -285,11 +291,19 @@ export class Worker {
    * and so is a lease this worker lost while it could not reach the database.
    */
   private async renew(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
     try {
       const ids = [...this.active.keys()];
-      // Read before the statement is sent, so the expiry kept here is never later than the stored one.
-      const leaseExpiresAt = Date.now() + this.options.config.leaseMs;
-      const { renewed, cancelRequested } = await renewLeases(this.options.db, this.name, ids, leaseExpiresAt);
+      let leaseExpiresAt = 0;
+      // A lost connection is retried at once (100 ms, 250 ms…), not at the next renewal: the
+      // worker lets go of a lease it could not renew in time, so a blip must not cost a third
+      // of the lease. Bounded by the lease, past which a renewal no longer matters here.
+      const { renewed, cancelRequested } = await withReconnect(() => {
+        // Read before the statement is sent, so the expiry kept here is never later than the stored one.
+        leaseExpiresAt = Date.now() + this.options.config.leaseMs;
+        return renewLeases(this.options.db, this.name, ids, leaseExpiresAt);
+      }, this.options.config.leaseMs);
       const kept = new Set(renewed);
       // Only a lease still held here is extended: one past due was let go, whatever the database says.
       for (const id of renewed) {
@@ -307,6 +321,8 @@ export class Worker {
       for (const id of cancelRequested) await this.checkCancel(id);
     } catch (error) {
       this.options.logger.warn({ err: coerceError(error) }, 'renewing leases failed; will retry');
+    } finally {
+      this.renewing = false;
     }
   }
 
