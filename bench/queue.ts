@@ -23,7 +23,7 @@ import {
 } from 'graphile-worker';
 import PgBoss from 'pg-boss';
 import { sql } from 'kysely';
-import { claimExecutions, finishExecution } from '../src/automation/executions/store.js';
+import { claimExecutions, finishExecution, leaseOf } from '../src/automation/executions/store.js';
 import { getJob } from '../src/automation/jobs/store.js';
 import { createWorker } from '../src/runtime.js';
 import {
@@ -180,7 +180,7 @@ async function batonContender(): Promise<Contender> {
         async (execution) => {
           const log = { lines: 0, bytes: 0, discardedBytes: 0 };
           const completion = { state: 'succeeded', exitCode: 0, reason: null, now: Date.now(), log } as const;
-          if (!(await finishExecution(db, execution.id, owner, completion)))
+          if (!(await finishExecution(db, execution.id, leaseOf(execution, owner), completion)))
             throw new Error(`execution ${execution.id} was not recorded as finished`);
         },
       ),

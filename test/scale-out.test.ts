@@ -359,9 +359,99 @@ describe('scale-out: real servers and workers on PostgreSQL', () => {
     expect(registry.find((entry) => entry.name === worker.name)?.groups).toEqual(['linux-prod']);
   });
 
+  it('a frozen worker (SIGSTOP past its lease) never runs a step at the same time as its retry, and writes nothing once resumed', async () => {
+    const cluster = await newCluster();
+    const lease = { BATON_LEASE: '2s' };
+    const server = await cluster.startServer({ worker: false, env: lease });
+    const dir = path.join(cluster.dir, 'fenced');
+    await fs.mkdir(dir);
+    // Each start appends its pid; a start that finds the lock held by another run says so.
+    const script = `echo $$ >> "$DIR/starts"
+exec 9>>"$DIR/lock"
+flock -n 9 || echo $$ >> "$DIR/overlaps"
+echo "step $$ started"
+while [ ! -e "$DIR/release" ]; do sleep 0.05; done
+echo "step $$ done"`;
+    await cluster.apply(
+      server,
+      cluster.jobDocument('exclusive', {
+        retryOnWorkerLoss: true,
+        env: { DIR: dir },
+        steps: [{ name: 'exclusive', script }],
+      }),
+    );
+    const frozen = await cluster.startWorker({ env: lease, concurrency: 1 });
+    const id = await cluster.run(server, 'exclusive');
+    await runningOn(cluster, id, frozen.name);
+    // The step's process is recorded a moment after it starts; the retry needs it to end it.
+    await eventually('the step process to be recorded', async () => {
+      const rows = await cluster.query(
+        'SELECT 1 FROM execution_steps WHERE execution_id = $1 AND pid IS NOT NULL',
+        [id],
+      );
+      return rows.length > 0 ? true : undefined;
+    });
+    const starts = async () =>
+      (await fs.readFile(path.join(dir, 'starts'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    const [firstPid] = await starts();
+    // Two workers on one host, as in production: the other one is up (its start-up sweep of
+    // orphaned steps done) before the first one freezes.
+    const other = await cluster.startWorker({ env: lease, concurrency: 1 });
+    frozen.signal('SIGSTOP');
+
+    // Past the frozen worker's lease, recovery re-queues the execution and the other worker runs it.
+    await eventually('the retry to start on the other worker', async () => {
+      const [row] = await executions(cluster, [id]);
+      return row?.lease_owner === other.name && (await starts()).length === 2 ? true : undefined;
+    });
+    // The first run's step was ended before the retry's started (its worker, stopped, did not reap it).
+    const state = await fs.readFile(`/proc/${firstPid}/stat`, 'utf8').catch(() => '');
+    expect(state === '' || / Z /.test(state), `first step process ${firstPid}: ${state}`).toBe(true);
+
+    frozen.signal('SIGCONT');
+    await eventually('the resumed worker to let go of its lost lease', async () =>
+      frozen.output.includes('lease past due and not renewed') ? true : undefined,
+    );
+    // Still the other worker's, untouched by the resumed one.
+    const [during] = await executions(cluster, [id]);
+    expect(during).toMatchObject({ state: 'running', lease_owner: other.name });
+    const steps = await cluster.query<{ state: string; host: string | null }>(
+      'SELECT state, host FROM execution_steps WHERE execution_id = $1',
+      [id],
+    );
+    expect(steps.map((step) => step.state)).toEqual(['running']);
+
+    await fs.writeFile(path.join(dir, 'release'), '');
+    const [done] = await allTerminal(cluster, 30_000);
+    expect(done).toMatchObject({ id, state: 'succeeded' });
+    expect(await fs.readFile(path.join(dir, 'overlaps'), 'utf8').catch(() => 'none')).toBe('none');
+    const lines = await readLog(cluster, server, id);
+    expectWholeLog(done!, lines, 'exclusive');
+    const texts = lines.map((line) => line.text);
+    // Nothing of the resumed worker: it would have said why it ended its step, and how that went.
+    expect(texts.filter((text) => text.includes('lost its lease on the execution'))).toEqual([]);
+    expect(texts).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          // Ended by the retry's worker, or just before by its sweep of orphaned steps.
+          `^\\[baton\\] (ended )?the earlier run of step "exclusive" \\(pid ${firstPid} on .+\\), whose worker lost its lease(, had already ended)?$`,
+        ),
+      ),
+    );
+    // The first run's own end (its process was killed) never reached the log: it lost the lease.
+    expect(texts.filter((text) => text.startsWith('[baton] step "exclusive"'))).toEqual([
+      expect.stringMatching(/^\[baton\] step "exclusive" succeeded/),
+    ]);
+    expect(texts.filter((text) => text.startsWith('step ') && text.endsWith(' done'))).toHaveLength(1);
+    expect(frozen.exit).toBeUndefined();
+  }, 120_000);
+
   it('terminated database connections: every execution still ends once, succeeded, recorded once', async () => {
     const cluster = await newCluster();
-    const env = { BATON_LEASE: '3s', BATON_LOG_LEVEL: 'warn' };
+    // Longer than a storm below lasts on a loaded machine (two to three seconds): a worker that
+    // cannot renew a lease for a whole lease lets go of the execution (see enforceLeases), and
+    // this test is about connections ended mid-query, not about a worker cut off for a lease.
+    const env = { BATON_LEASE: '10s', BATON_LOG_LEVEL: 'warn' };
     const server = await cluster.startServer({ concurrency: 4, env });
     const worker = await cluster.startWorker({ concurrency: 4, env });
     const file = path.join(cluster.dir, 'appended.txt');

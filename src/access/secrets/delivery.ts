@@ -116,7 +116,8 @@ export async function recordSecretUse(
 /** `baton-secrets-<pid of the worker>-XXXXXX`: the pid tells a sweep whose directory it is. */
 const SECRET_DIRECTORY_PREFIX = 'baton-secrets-';
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (it may be another user's). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

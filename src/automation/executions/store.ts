@@ -401,6 +401,21 @@ export async function claimExecutions(
   return rows.map(toExecution).sort((a, b) => a.id - b.id);
 }
 
+/**
+ * One claim of an execution by a worker: its name and the time of the claim. The claim time is
+ * the fencing token: a re-queued execution claimed again (even by the same worker) has a new one,
+ * so a worker that lost its lease while frozen cannot write over the run that replaced it.
+ */
+export interface Lease {
+  owner: string;
+  claimedAt: number;
+}
+
+/** The lease a running execution is held under (the claim sets started_at). */
+export function leaseOf(execution: Execution, owner: string): Lease {
+  return { owner, claimedAt: execution.startedAt?.getTime() ?? -1 };
+}
+
 /** Extends the leases a worker holds; returns the ids whose cancellation was requested meanwhile. */
 export async function renewLeases(
   db: Db,
@@ -438,12 +453,12 @@ export interface StepUpdate {
 }
 
 /**
- * Updates a step of an execution this worker still holds: a worker that lost its lease (and whose
- * execution was re-queued elsewhere) must not overwrite the new run's steps.
+ * Updates a step of an execution this worker still holds under the same claim: a worker that lost
+ * its lease (and whose execution was re-queued, even to itself) must not overwrite the new run's steps.
  */
 export async function updateStep(
   db: Db,
-  owner: string,
+  lease: Lease,
   executionId: number,
   index: number,
   update: StepUpdate,
@@ -474,7 +489,8 @@ export async function updateStep(
           .selectFrom('executions')
           .select('id')
           .where('id', '=', executionId)
-          .where('lease_owner', '=', owner)
+          .where('lease_owner', '=', lease.owner)
+          .where('started_at', '=', lease.claimedAt)
           .where('state', '=', 'running'),
       ),
     )
@@ -510,7 +526,7 @@ export interface Completion {
 export async function finishExecution(
   db: Db,
   id: number,
-  owner: string,
+  lease: Lease,
   completion: Completion,
 ): Promise<boolean> {
   const result = await db
@@ -530,7 +546,8 @@ export async function finishExecution(
     })
     .where('id', '=', id)
     .where('state', '=', 'running')
-    .where('lease_owner', '=', owner)
+    .where('lease_owner', '=', lease.owner)
+    .where('started_at', '=', lease.claimedAt)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 1) return true;
   // When a lost connection made us send the update twice, the first one may have landed.
@@ -549,12 +566,12 @@ export async function finishExecution(
 export async function requeueExecution(
   db: Db,
   id: number,
-  owner: string | null,
+  lease: Lease,
   reason: string,
   now: number,
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    let update = trx
+    const result = await trx
       .updateTable('executions')
       .set({
         state: 'queued',
@@ -565,9 +582,10 @@ export async function requeueExecution(
         reason,
       })
       .where('id', '=', id)
-      .where('state', '=', 'running');
-    if (owner !== null) update = update.where('lease_owner', '=', owner);
-    const result = await update.executeTakeFirst();
+      .where('state', '=', 'running')
+      .where('lease_owner', '=', lease.owner)
+      .where('started_at', '=', lease.claimedAt)
+      .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
     await trx
       .updateTable('execution_steps')
@@ -638,15 +656,16 @@ export async function recoverExpiredLeases(
 ): Promise<{ failed: Execution[]; requeued: number[] }> {
   const expired = await db
     .selectFrom('executions')
-    .select(['id', 'lease_owner'])
+    .select(['id', 'lease_owner', 'started_at'])
     .where('state', '=', 'running')
     .where('retry_on_worker_loss', '=', 1)
     .where('lease_expires_at', '<', now)
     .execute();
   const requeued: number[] = [];
   for (const row of expired) {
-    if (await requeueExecution(db, row.id, row.lease_owner, `re-queued: ${reason}`, now))
-      requeued.push(row.id);
+    // The lease read here: a worker that renewed it meanwhile keeps its execution.
+    const lease = { owner: row.lease_owner ?? '', claimedAt: Number(row.started_at) };
+    if (await requeueExecution(db, row.id, lease, `re-queued: ${reason}`, now)) requeued.push(row.id);
   }
   const rows = await db
     .updateTable('executions')
@@ -658,6 +677,11 @@ export async function recoverExpiredLeases(
       lease_expires_at: null,
       // A lost worker's run is final: rules on finished executions see it like any failure.
       chain_pending: sql<number>`CASE WHEN parent_id IS NULL THEN 1 ELSE 0 END`,
+      // The worker never wrote its log's totals: they are what it stored before it was lost.
+      log_lines: sql<number>`COALESCE((SELECT MAX(c.first_line + c.line_count) FROM log_chunks c
+        WHERE c.execution_id = executions.id), 0)`,
+      log_bytes: sql<number>`COALESCE((SELECT SUM(c.raw_bytes) FROM log_chunks c
+        WHERE c.execution_id = executions.id), 0)`,
     })
     .where('state', '=', 'running')
     .where('retry_on_worker_loss', '=', 0)
@@ -698,11 +722,11 @@ export async function findOrphanedProcesses(
   db: Db,
   host: string,
   now: number,
-): Promise<{ executionId: number; index: number; pid: number; startTime: string }[]> {
+): Promise<{ executionId: number; index: number; pid: number; startTime: string; requeued: boolean }[]> {
   const rows = await db
     .selectFrom('execution_steps as s')
     .innerJoin('executions as e', 'e.id', 's.execution_id')
-    .select(['s.execution_id', 's.idx', 's.pid', 's.pid_start_time'])
+    .select(['s.execution_id', 's.idx', 's.pid', 's.pid_start_time', 'e.state'])
     .where('s.host', '=', host)
     .where('s.pid', 'is not', null)
     .where((eb) => eb.or([eb('e.state', '<>', 'running'), eb('e.lease_expires_at', '<', now)]))
@@ -710,6 +734,28 @@ export async function findOrphanedProcesses(
   return rows.map((row) => ({
     executionId: row.execution_id,
     index: row.idx,
+    pid: row.pid!,
+    startTime: row.pid_start_time ?? '',
+    requeued: row.state === 'queued',
+  }));
+}
+
+/** The step processes recorded for an execution (a re-queued one keeps its earlier run's). */
+export async function listStepProcesses(
+  db: Db,
+  executionId: number,
+): Promise<{ index: number; name: string; host: string; pid: number; startTime: string }[]> {
+  const rows = await db
+    .selectFrom('execution_steps')
+    .select(['idx', 'name', 'host', 'pid', 'pid_start_time'])
+    .where('execution_id', '=', executionId)
+    .where('pid', 'is not', null)
+    .orderBy('idx')
+    .execute();
+  return rows.map((row) => ({
+    index: row.idx,
+    name: row.name,
+    host: row.host ?? '',
     pid: row.pid!,
     startTime: row.pid_start_time ?? '',
   }));

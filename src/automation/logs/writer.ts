@@ -48,6 +48,12 @@ export interface LogWriterOptions {
    * stored or shown to a follower; see masking.ts.
    */
   secrets?: readonly string[];
+  /**
+   * Asked before each chunk is stored: false once the worker lost its lease on the execution,
+   * which then stores nothing more (as after abandon()), so that a worker resumed after a freeze
+   * cannot put its late lines into the log of the run that replaced it.
+   */
+  mayStore?: () => boolean;
 }
 
 /** Lines handed to storage as one chunk. */
@@ -166,8 +172,10 @@ export class LogWriter {
   private error: Error | undefined;
   private needDrain = false;
   private readonly drainListeners = new Set<() => void>();
+  private readonly mayStore: () => boolean;
 
   constructor(options: LogWriterOptions) {
+    this.mayStore = options.mayStore ?? (() => true);
     this.db = options.db;
     this.events = options.events;
     this.executionId = options.executionId;
@@ -463,6 +471,7 @@ export class LogWriter {
   private async storeSealed(): Promise<void> {
     while (this.sealed.length > 0) {
       const batch = this.sealed[0]!;
+      if (!this.abandoned && !this.mayStore()) this.abandon();
       if (this.abandoned) {
         this.sealed.length = 0;
         return;
@@ -473,6 +482,12 @@ export class LogWriter {
           async () => (await lastLogChunkSeq(this.db, this.executionId)) + 1,
         );
         for (;;) {
+          // Asked again here: the compression or the seq lookup above may have spanned a freeze.
+          if (!this.mayStore()) {
+            this.abandon();
+            this.sealed.length = 0;
+            return;
+          }
           const seq = this.seq++;
           const outcome = await this.withRetries(() =>
             insertLogChunk(this.db, {

@@ -13,6 +13,7 @@ import { constants } from 'node:os';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { Db } from '../../platform/db/database.js';
 import { formatDuration } from '../../platform/duration.js';
+import { setLongTimeout } from '../../platform/long-timer.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { StepCommand } from '../runner/command.js';
 import type { LogWriter } from '../logs/writer.js';
@@ -324,13 +325,13 @@ export class NodeSession {
     const timer =
       request.timeoutMs === undefined
         ? undefined
-        : setTimeout(
+        : setLongTimeout(
             () => stop('timed_out', `step timed out after ${formatDuration(request.timeoutMs!)}`),
             request.timeoutMs,
           );
     const ended = await exit;
     await piped;
-    clearTimeout(timer);
+    timer?.clear();
     clearTimeout(killTimer);
     signal.removeEventListener('abort', onAbort);
     const connectionLost = ended.code === null && ended.signal === null;

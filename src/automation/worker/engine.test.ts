@@ -246,6 +246,26 @@ steps:
     ]);
   });
 
+  it('keeps timeouts longer than a Node timer holds (30d, 400d) instead of firing them at once', async () => {
+    // Node turns a delay of 2^31 ms (24.9 days) or more into 1 ms: such a job "timed out" at once.
+    await baton.applyYaml(
+      job(
+        'long-timeouts',
+        `timeout: 30d
+steps:
+  - {name: short, script: 'sleep 0.3; echo done', timeout: 400d}
+  - {name: handled, script: 'exit 3', timeout: 30d, errorHandler: {script: 'sleep 0.3', timeout: 400d}}`,
+      ),
+    );
+    const done = await baton.waitFor((await baton.run('engine/long-timeouts')).id);
+    expect(done.reason).toBeNull();
+    expect(done.state).toBe('succeeded');
+    expect((await listSteps(baton.db, done.id)).map((step) => [step.state, step.handlerState])).toEqual([
+      ['succeeded', null],
+      ['failed', 'succeeded'],
+    ]);
+  });
+
   it('retries a failed execution as linked attempts, each with its own log', async () => {
     const counter = path.join(scratch, 'attempts');
     await baton.applyYaml(

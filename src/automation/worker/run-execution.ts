@@ -7,7 +7,6 @@ import { finishEvent, queueNotifications } from '../notifications/outbox.js';
 import { outputFile, readExecutionOutput, type ExecutionOutput } from '../events/output.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import {
   deliveriesOf,
   NO_SECRETS,
@@ -25,6 +24,7 @@ import type { EventBus } from '../../platform/events.js';
 import type { Logger } from '../../platform/logging.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { parseDuration, formatDuration } from '../../platform/duration.js';
+import { setLongTimeout } from '../../platform/long-timer.js';
 import { parseJobReference, type StepSpec } from '../jobs/model.js';
 import { optionEnvironment, resolveOptions } from '../jobs/options.js';
 import { getJob } from '../jobs/store.js';
@@ -34,6 +34,8 @@ import {
   finishExecution,
   getExecution,
   insertExecution,
+  leaseOf,
+  listStepProcesses,
   requeueExecution,
   skipPendingSteps,
   updateStep,
@@ -46,6 +48,8 @@ import { LogWriter } from '../logs/writer.js';
 import { isFanOutParent, openChildSession, recordRemoteDirectory, runOnNodes } from '../nodes/fan-out.js';
 import type { NodeSession } from '../nodes/ssh-session.js';
 import type { StepCommand } from '../runner/command.js';
+import { endOrphanedTreeAndWait } from '../runner/orphans.js';
+import { createWorkDirectory } from './work-directory.js';
 import {
   describeStop,
   runProcessStep,
@@ -69,7 +73,13 @@ export interface RunContext {
   /** Opens the secrets that executions hand to their steps. */
   keyring: Keyring;
   /** Registers an execution's stop switch with the worker (for cancel and shutdown); returns the unregister. */
-  track(executionId: number, controller: AbortController): () => void;
+  track(execution: Execution, controller: AbortController): () => void;
+  /**
+   * Whether this worker's lease on the execution is still unexpired by its own clock. Asked before
+   * every write about the execution: a worker resumed after a freeze (SIGSTOP, a paused VM) runs
+   * its I/O callbacks before any timer, so it must not trust that the watchdog ran first.
+   */
+  holdsLease(execution: Execution): boolean;
 }
 
 const HOST = os.hostname();
@@ -168,7 +178,7 @@ function runStepProcess(
       graceMs: ctx.config.killGraceMs,
       signal: step.signal,
       onProcess: (process) =>
-        recordStep(ctx, execution.id, step.index, { process: process && { host: HOST, ...process } }),
+        recordStep(ctx, execution, step.index, { process: process && { host: HOST, ...process } }),
     }),
   );
 }
@@ -190,7 +200,7 @@ export async function runExecution(
   parentSignal?: AbortSignal,
 ): Promise<Outcome> {
   const controller = new AbortController();
-  const untrack = ctx.track(execution.id, controller);
+  const untrack = ctx.track(execution, controller);
   try {
     return await runTracked(ctx, execution, controller, parentSignal);
   } finally {
@@ -211,7 +221,7 @@ async function runTracked(
   const timer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(
+      : setLongTimeout(
           () => controller.abort({ kind: 'timeout', afterMs: timeoutMs } satisfies StopReason),
           timeoutMs,
         );
@@ -233,6 +243,7 @@ async function runTracked(
     secrets: secrets.values,
     capBytes: ctx.config.logCapBytes,
     flushIntervalMs: ctx.logFlushMs,
+    mayStore: () => ctx.holdsLease(execution),
     // A re-queued execution's log goes on after the lines its lost run already stored; a fresh
     // one starts at line 0 without asking the database.
     firstLine: execution.reason?.startsWith('re-queued')
@@ -244,7 +255,7 @@ async function runTracked(
   let outcome: Outcome;
   try {
     ctx.metrics.queueLatency.observe((Date.now() - execution.runAfter.getTime()) / 1000);
-    workDir = await fs.mkdtemp(path.join(os.tmpdir(), `baton-${execution.id}-`));
+    workDir = await createWorkDirectory(execution.id);
     if (secrets.paths.length > 0)
       await withReconnect(() => recordSecretUse(ctx.db, execution, secrets.paths));
     outcome = isFanOutParent(execution)
@@ -258,7 +269,7 @@ async function runTracked(
     writer.system(`[baton] internal error: ${message}`);
     outcome = { state: 'failed', exitCode: null, reason: `internal error: ${message}` };
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
     parentSignal?.removeEventListener('abort', forwardParent);
   }
   // Read before the work dir goes, masked with the same secrets as the log.
@@ -299,9 +310,18 @@ async function runOnWorkerOrNode(
   }
 }
 
-/** Records a step's progress, riding out a lost database connection. */
-function recordStep(ctx: RunContext, executionId: number, index: number, update: StepUpdate): Promise<void> {
-  return withReconnect(() => updateStep(ctx.db, ctx.owner, executionId, index, update));
+/**
+ * Records a step's progress, riding out a lost database connection. Nothing is written once the
+ * lease is past due here, and the database takes it only under this worker's claim.
+ */
+async function recordStep(
+  ctx: RunContext,
+  execution: Execution,
+  index: number,
+  update: StepUpdate,
+): Promise<void> {
+  if (!ctx.holdsLease(execution)) return;
+  await withReconnect(() => updateStep(ctx.db, leaseOf(execution, ctx.owner), execution.id, index, update));
 }
 
 async function runSteps(
@@ -316,11 +336,14 @@ async function runSteps(
 ): Promise<Outcome> {
   const { steps } = execution.spec;
   // A run that a lost or stopped worker handed back says so at the top of its new part of the log.
-  if (execution.reason?.startsWith('re-queued')) writer.system(`[baton] running again (${execution.reason})`);
+  if (execution.reason?.startsWith('re-queued')) {
+    writer.system(`[baton] running again (${execution.reason})`);
+    await endEarlierRun(ctx, execution, writer);
+  }
   for (const [index, step] of steps.entries()) {
     if (signal.aborted) break;
     const startedAt = Date.now();
-    await recordStep(ctx, execution.id, index, {
+    await recordStep(ctx, execution, index, {
       state: 'running',
       startedAt,
       logFirstLine: writer.nextLine,
@@ -329,7 +352,7 @@ async function runSteps(
     if (secretProblem !== undefined) {
       // Nothing runs without its secrets: no error handler, no continueOnError.
       writer.system(`[baton] ${secretProblem}`);
-      await recordStep(ctx, execution.id, index, {
+      await recordStep(ctx, execution, index, {
         state: 'failed',
         exitCode: null,
         finishedAt: Date.now(),
@@ -355,7 +378,7 @@ async function runSteps(
     writer.system(
       `[baton] step "${step.name}" ${result.state.replace('_', ' ')}${result.reason ? `: ${result.reason}` : ''} (${formatDuration(finishedAt - startedAt)})`,
     );
-    await recordStep(ctx, execution.id, index, {
+    await recordStep(ctx, execution, index, {
       state: result.state,
       exitCode: result.exitCode,
       finishedAt,
@@ -390,6 +413,27 @@ async function runSteps(
   }
   if (signal.aborted) return stoppedOutcome(signal);
   return { state: 'succeeded', exitCode: 0, reason: null };
+}
+
+/**
+ * A re-queued execution's earlier run may still have a step process: its worker froze (SIGSTOP, a
+ * paused VM) or lost the database past its lease, and a step outlives its worker. On this host
+ * the earlier process tree is ended, and gone, before any step starts again. On another host only
+ * its own worker can end it, which it does as soon as it runs again (its lease is past due by
+ * its own clock); the log says where it was.
+ */
+async function endEarlierRun(ctx: RunContext, execution: Execution, writer: LogWriter): Promise<void> {
+  for (const earlier of await withReconnect(() => listStepProcesses(ctx.db, execution.id))) {
+    const what = `the earlier run of step "${earlier.name}" (pid ${earlier.pid} on ${earlier.host}), whose worker lost its lease`;
+    if (earlier.host !== HOST) {
+      writer.system(`[baton] ${what}, cannot be ended from here: its worker ends it once it runs again`);
+      continue;
+    }
+    // The orphan sweep of a worker on this host may have ended it already.
+    const ended = await endOrphanedTreeAndWait(earlier.pid, earlier.startTime);
+    writer.system(ended ? `[baton] ended ${what}` : `[baton] ${what}, had already ended`);
+    await recordStep(ctx, execution, earlier.index, { process: null });
+  }
 }
 
 /** The outcome of an execution stopped from outside: cancelled, timed out, or failed (shutdown). */
@@ -427,7 +471,7 @@ async function runErrorHandler(
     signal,
     index,
   });
-  await recordStep(ctx, execution.id, index, {
+  await recordStep(ctx, execution, index, {
     handlerState: result.state,
     handlerExitCode: result.exitCode,
   });
@@ -458,6 +502,7 @@ async function runNestedJob(
   if (parent.depth + 1 > ctx.config.maxJobDepth) {
     return fail(`job nesting is limited to ${ctx.config.maxJobDepth} levels; not starting ${step.job}`);
   }
+  if (!ctx.holdsLease(parent)) return fail(`not starting ${step.job}: the lease on this execution ran out`);
   const reference = parseJobReference(step.job!)!;
   const job = await getJob(ctx.db, reference.project, reference.name);
   if (!job) return fail(`job ${step.job} no longer exists`);
@@ -494,7 +539,7 @@ async function runNestedJob(
     now,
     claimedBy: { owner: ctx.owner, leaseExpiresAt: now + ctx.config.leaseMs },
   });
-  await recordStep(ctx, parent.id, index, { childExecutionId: childId });
+  await recordStep(ctx, parent, index, { childExecutionId: childId });
   writer.system(`[baton] started execution ${childId} of ${step.job}`);
   ctx.events.publish('execution', childId);
   const child = (await getExecution(ctx.db, childId))!;
@@ -523,7 +568,8 @@ async function complete(
   output?: ExecutionOutput,
 ): Promise<void> {
   const stop = signal.aborted ? (signal.reason as StopReason) : undefined;
-  if (stop?.kind === 'lease-lost') {
+  // A worker resumed after its lease ran out may reach this before its watchdog ran.
+  if (stop?.kind === 'lease-lost' || !ctx.holdsLease(execution)) {
     writer.abandon();
     ctx.logs.unregister(execution.id);
     ctx.logger.warn(
@@ -539,7 +585,11 @@ async function complete(
     await writer.close().catch(() => undefined);
     ctx.logs.unregister(execution.id);
     const reason = `re-queued: worker ${ctx.owner} stopped`;
-    await withReconnect(() => requeueExecution(ctx.db, execution.id, ctx.owner, reason, Date.now()));
+    if (ctx.holdsLease(execution)) {
+      await withReconnect(() =>
+        requeueExecution(ctx.db, execution.id, leaseOf(execution, ctx.owner), reason, Date.now()),
+      );
+    }
     ctx.events.publish('queue');
     ctx.events.publish('execution', execution.id);
     return;
@@ -567,7 +617,7 @@ async function complete(
   }
   const now = Date.now();
   const recorded = await withReconnect(() =>
-    finishExecution(ctx.db, execution.id, ctx.owner, {
+    finishExecution(ctx.db, execution.id, leaseOf(execution, ctx.owner), {
       ...outcome,
       now,
       log,

@@ -10,6 +10,7 @@ import { startProcess, type StepProcess } from '../runner/process-tree.js';
 import { processStartTime } from '../runner/orphans.js';
 import type { StepState } from '../executions/model.js';
 import { formatDuration } from '../../platform/duration.js';
+import { setLongTimeout } from '../../platform/long-timer.js';
 
 /** How long a step runs before its process is recorded for orphan clean-up. */
 const RECORD_PROCESS_AFTER_MS = 100;
@@ -133,7 +134,7 @@ export async function runProcessStep(request: ProcessStepRequest): Promise<StepO
   const timer =
     request.timeoutMs === undefined
       ? undefined
-      : setTimeout(
+      : setLongTimeout(
           () => stop('timed_out', `step timed out after ${formatDuration(request.timeoutMs!)}`),
           request.timeoutMs,
         );
@@ -144,7 +145,7 @@ export async function runProcessStep(request: ProcessStepRequest): Promise<StepO
   ]);
   const exit = await child.exited;
   await piped;
-  clearTimeout(timer);
+  timer?.clear();
   clearTimeout(recordTimer);
   signal.removeEventListener('abort', onAbort);
   if (recording) {

@@ -4,8 +4,10 @@
  * that reaches the PostgreSQL database.
  *
  * Claims carry a lease that the worker renews. A worker that cannot renew in time (it crashed,
- * its machine or network is gone) loses its executions to lease recovery (see recovery.ts); if
- * it comes back, it notices the lost lease and ends the process tree it still runs.
+ * its machine or network is gone, it was frozen) loses its executions to lease recovery (see
+ * recovery.ts). The worker also keeps each lease's expiry by its own clock: once one is past due
+ * and not renewed it writes nothing more about that execution and ends its step (see
+ * `enforceLeases`), without asking the database, which it may not reach.
  */
 import { queueNotifications } from '../notifications/outbox.js';
 import os from 'node:os';
@@ -19,14 +21,16 @@ import {
 } from '../executions/store.js';
 import { endOrphanedTree } from '../runner/orphans.js';
 import { sweepSecretDirectories } from '../../access/secrets/delivery.js';
+import { sweepWorkDirectories } from './work-directory.js';
 import type { Execution } from '../executions/model.js';
 import { coerceError } from '../../platform/errors.js';
+import { withReconnect } from '../../platform/db/reconnect.js';
 import { VERSION } from '../../platform/version.js';
 import { heartbeatWorker, HEARTBEAT_MS, markWorkerStopped, registerWorker } from './registry.js';
 import { runExecution, type RunContext } from './run-execution.js';
 import type { StopReason } from './step-process.js';
 
-export interface WorkerOptions extends Omit<RunContext, 'owner' | 'track'> {
+export interface WorkerOptions extends Omit<RunContext, 'owner' | 'track' | 'holdsLease'> {
   concurrency: number;
   /** Worker groups this worker serves, besides executions that need no group. */
   groups?: string[];
@@ -39,6 +43,20 @@ export interface WorkerOptions extends Omit<RunContext, 'owner' | 'track'> {
 
 /** How often a worker looks for process trees that a dead worker on its host left behind. */
 const ORPHAN_SWEEP_MS = 10_000;
+
+/**
+ * How often a worker compares its leases with its clock: a tenth of the lease, at most a second,
+ * so that a worker ends a step whose lease it lost within the lease plus this (plus the kill
+ * grace for the step to stop).
+ */
+function leaseCheckMs(leaseMs: number): number {
+  return Math.max(50, Math.min(1000, Math.floor(leaseMs / 10)));
+}
+
+/** The claim time of a running execution, which tells its claims apart (see `Lease`). */
+function claimTime(execution: Pick<Execution, 'startedAt'>): number {
+  return execution.startedAt?.getTime() ?? -1;
+}
 
 /** Claims per statement; a large batch would hold rows another worker could start sooner. */
 const CLAIM_BATCH = 16;
@@ -79,10 +97,18 @@ export class Worker {
   readonly name: string;
   readonly groups: string[];
   private readonly active = new Map<number, AbortController>();
+  /**
+   * Each lease of this worker: the claim it is held under and when it expires by this worker's
+   * clock (the expiry it last wrote). Keyed by execution, but a run asks with its own claim: an
+   * execution re-queued and claimed again here must not revive its earlier run's writes.
+   */
+  private readonly leases = new Map<number, { claimedAt: number; expiresAt: number }>();
   /** Top-level executions in flight; nested children run inside their parent's slot. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly wakeup = new Wakeup();
   private claiming = false;
+  /** A renewal is in flight (retrying a lost connection): the next tick does not start another. */
+  private renewing = false;
   private loopDone: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void)[] = [];
@@ -114,21 +140,32 @@ export class Worker {
     this.unsubscribe.push(events.subscribe('cancel', (id) => void this.checkCancel(id)));
     const leaseEvery = Math.max(200, Math.floor(config.leaseMs / 3));
     this.timers.push(setInterval(() => void this.renew(), leaseEvery));
+    this.timers.push(setInterval(() => this.enforceLeases(), leaseCheckMs(config.leaseMs)));
     this.timers.push(setInterval(() => void this.heartbeat(), HEARTBEAT_MS));
     this.timers.push(setInterval(() => void this.endOrphans(), ORPHAN_SWEEP_MS));
     await this.endOrphans();
-    await this.sweepSecretFiles();
+    await this.sweepLeftoverFiles();
     this.claiming = true;
     this.loopDone = this.loop();
   }
 
-  /** Secret files a dead worker on this machine left behind are removed before any new work. */
-  private async sweepSecretFiles(): Promise<void> {
+  /**
+   * Secret files and work directories (which may hold copies of secrets) that a dead worker on
+   * this machine left behind are removed before any new work.
+   */
+  private async sweepLeftoverFiles(): Promise<void> {
     try {
       const removed = await sweepSecretDirectories();
       if (removed.length > 0) this.options.logger.warn({ removed }, 'removed secret files of a dead worker');
+      const workDirectories = await sweepWorkDirectories();
+      if (workDirectories.length > 0) {
+        this.options.logger.warn({ removed: workDirectories }, 'removed work directories of a dead worker');
+      }
     } catch (error) {
-      this.options.logger.error({ err: coerceError(error) }, 'sweeping leftover secret files failed');
+      this.options.logger.error(
+        { err: coerceError(error) },
+        'sweeping leftover secret files and work directories failed',
+      );
     }
   }
 
@@ -168,11 +205,13 @@ export class Worker {
   private async loop(): Promise<void> {
     const { concurrency, pollMs = 1000 } = this.options;
     while (this.claiming) {
+      // After a freeze, executions whose lease ran out are let go before new ones are claimed.
+      this.enforceLeases();
       const want = Math.min(concurrency - this.inFlight.size, CLAIM_BATCH);
       let claimed: Execution[] = [];
       if (want > 0) {
+        const now = Date.now();
         try {
-          const now = Date.now();
           claimed = await claimExecutions(this.options.db, this.options.caps, {
             owner: this.name,
             groups: this.groups,
@@ -183,7 +222,7 @@ export class Worker {
         } catch (error) {
           this.options.logger.warn({ err: coerceError(error) }, 'claiming executions failed; retrying');
         }
-        for (const execution of claimed) this.launch(execution);
+        for (const execution of claimed) this.launch(execution, now + this.options.config.leaseMs);
       }
       // A full batch suggests more work is waiting: claim again at once.
       if (claimed.length > 0 && claimed.length === want) continue;
@@ -191,20 +230,36 @@ export class Worker {
     }
   }
 
-  private launch(execution: Execution): void {
+  private launch(execution: Execution, leaseExpiresAt: number): void {
+    this.leases.set(execution.id, { claimedAt: claimTime(execution), expiresAt: leaseExpiresAt });
     this.options.events.publish('execution', execution.id);
     // Not awaited: queueing a notification must not delay the run.
     void queueNotifications(this.options, execution, 'started');
     const context: RunContext = {
       ...this.options,
       owner: this.name,
-      track: (id, controller) => {
+      track: (tracked, controller) => {
+        const id = tracked.id;
+        // A nested child is inserted already claimed, a moment ago, for the lease's length.
+        if (this.leases.get(id)?.claimedAt !== claimTime(tracked)) {
+          this.leases.set(id, {
+            claimedAt: claimTime(tracked),
+            expiresAt: Date.now() + this.options.config.leaseMs,
+          });
+        }
         this.active.set(id, controller);
         this.options.metrics.workerSlotsBusy.set(this.active.size);
         return () => {
+          // The run that lost its lease may end after this worker claimed the execution again.
+          if (this.active.get(id) !== controller) return;
           this.active.delete(id);
+          this.leases.delete(id);
           this.options.metrics.workerSlotsBusy.set(this.active.size);
         };
+      },
+      holdsLease: (held) => {
+        const lease = this.leases.get(held.id);
+        return lease?.claimedAt === claimTime(held) && Date.now() < lease.expiresAt;
       },
     };
     const run = runExecution(context, execution)
@@ -236,11 +291,25 @@ export class Worker {
    * and so is a lease this worker lost while it could not reach the database.
    */
   private async renew(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
     try {
       const ids = [...this.active.keys()];
-      const leaseExpiresAt = Date.now() + this.options.config.leaseMs;
-      const { renewed, cancelRequested } = await renewLeases(this.options.db, this.name, ids, leaseExpiresAt);
+      let leaseExpiresAt = 0;
+      // A lost connection is retried at once (100 ms, 250 ms…), not at the next renewal: the
+      // worker lets go of a lease it could not renew in time, so a blip must not cost a third
+      // of the lease. Bounded by the lease, past which a renewal no longer matters here.
+      const { renewed, cancelRequested } = await withReconnect(() => {
+        // Read before the statement is sent, so the expiry kept here is never later than the stored one.
+        leaseExpiresAt = Date.now() + this.options.config.leaseMs;
+        return renewLeases(this.options.db, this.name, ids, leaseExpiresAt);
+      }, this.options.config.leaseMs);
       const kept = new Set(renewed);
+      // Only a lease still held here is extended: one past due was let go, whatever the database says.
+      for (const id of renewed) {
+        const lease = this.leases.get(id);
+        if (lease && lease.expiresAt > Date.now()) lease.expiresAt = leaseExpiresAt;
+      }
       for (const id of ids.filter((candidate) => !kept.has(candidate))) {
         // Not renewed: either it finished here a moment ago (harmless: its outcome is recorded
         // before it leaves `active`), or recovery took it from us while we were unreachable.
@@ -252,6 +321,25 @@ export class Worker {
       for (const id of cancelRequested) await this.checkCancel(id);
     } catch (error) {
       this.options.logger.warn({ err: coerceError(error) }, 'renewing leases failed; will retry');
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  /**
+   * Lets go of every execution whose lease is past due by this worker's clock and was not
+   * renewed: recovery may already have handed it to another worker. Its step is ended, and
+   * nothing more about it is written (every write first asks `holdsLease`).
+   */
+  private enforceLeases(): void {
+    const now = Date.now();
+    for (const [id, controller] of this.active) {
+      if (controller.signal.aborted || (this.leases.get(id)?.expiresAt ?? -Infinity) > now) continue;
+      this.options.logger.warn(
+        { execution: id, worker: this.name },
+        'lease past due and not renewed: ending the execution here, which writes nothing more',
+      );
+      controller.abort({ kind: 'lease-lost' } satisfies StopReason);
     }
   }
 
@@ -263,7 +351,9 @@ export class Worker {
         if (await endOrphanedTree(orphan.pid, orphan.startTime)) {
           this.options.logger.warn(orphan, 'ended the process tree of a step whose worker was lost');
         }
-        await clearStepProcess(this.options.db, orphan.executionId, orphan.index);
+        // A re-queued execution's record stays for its retry, which ends the tree (if this sweep
+        // did not) and says in the log that the earlier run was ended.
+        if (!orphan.requeued) await clearStepProcess(this.options.db, orphan.executionId, orphan.index);
       }
     } catch (error) {
       this.options.logger.warn(
