@@ -14,7 +14,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { coerceError } from '../../platform/errors.js';
+import { coerceError, InputError } from '../../platform/errors.js';
 
 /** How the steps of this process are kept together, decided once at start-up. */
 export type StepContainment =
@@ -50,9 +50,14 @@ export async function detectContainment(env: NodeJS.ProcessEnv): Promise<StepCon
   const setting = env.BATON_STEP_CGROUPS ?? 'auto';
   if (setting === 'off') return { kind: 'process-group', reason: 'turned off by BATON_STEP_CGROUPS=off' };
   if (setting !== 'auto' && setting !== 'on') {
-    throw new Error(
-      `environment variable BATON_STEP_CGROUPS is invalid: expected auto, on or off, found ${JSON.stringify(setting)}`,
-    );
+    throw new InputError('environment variable BATON_STEP_CGROUPS is invalid', [
+      {
+        path: 'BATON_STEP_CGROUPS',
+        message: 'expected auto, on or off',
+        expected: 'auto, on or off',
+        found: setting,
+      },
+    ]);
   }
   const containment = await findCgroupParent(env).then(
     async (parent) => (typeof parent === 'string' ? await probeCgroup(parent) : parent),
@@ -116,6 +121,9 @@ async function probeCgroup(parent: string): Promise<StepContainment> {
   let probe: StepCgroup | undefined;
   try {
     await mkdir(parent, { recursive: true });
+    if (!(await exists(join(parent, 'cgroup.procs')))) {
+      return { kind: 'process-group', reason: `${parent} is not a directory of a cgroup2 file system` };
+    }
     probe = await StepCgroup.create(parent, 'probe');
     if (!(await exists(join(probe.path, 'cgroup.kill')))) {
       return {
