@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { coerceError, InputError } from '../../platform/errors.js';
 
@@ -72,7 +72,7 @@ export async function detectContainment(env: NodeJS.ProcessEnv): Promise<StepCon
 type Fallback = { kind: 'process-group'; reason: string };
 
 async function findCgroupParent(env: NodeJS.ProcessEnv): Promise<string | Fallback> {
-  if (env.BATON_CGROUP_PARENT) return env.BATON_CGROUP_PARENT;
+  if (env.BATON_CGROUP_PARENT) return resolve(env.BATON_CGROUP_PARENT);
   const mount = cgroup2Mount(await readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
   if (!mount) return { kind: 'process-group', reason: 'no cgroup2 file system is mounted' };
   const own = (await readFile('/proc/self/cgroup', 'utf8').catch(() => ''))
@@ -211,9 +211,33 @@ export function wrapInCgroup(
 const FIRST_POLL_MS = 5;
 const MAX_POLL_MS = 100;
 
+/**
+ * The step cgroup a process is in, when it is one of ours (a cgroup directly below the parent this
+ * process uses): how a worker finds the cgroup of a step whose worker died.
+ */
+export async function stepCgroupOf(
+  pid: number,
+  containment: StepContainment,
+): Promise<StepCgroup | undefined> {
+  if (containment.kind !== 'cgroup') return undefined;
+  const own = (await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => ''))
+    .split('\n')
+    .find((line) => line.startsWith('0::'))
+    ?.slice(3);
+  const mount = cgroup2Mount(await readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
+  if (own === undefined || !mount) return undefined;
+  const path = join(mount.point, mount.root === '/' ? own : own.slice(mount.root.length));
+  return dirname(path) === containment.parent ? StepCgroup.at(path) : undefined;
+}
+
 /** One step's cgroup: who is in it, and ending all of them at once. */
 export class StepCgroup {
   private constructor(readonly path: string) {}
+
+  /** An existing step cgroup, by its directory. */
+  static at(path: string): StepCgroup {
+    return new StepCgroup(path);
+  }
 
   /** Creates `<parent>/<label>-<random>`; the label is reduced to letters, digits, `-` and `_`. */
   static async create(parent: string, label: string): Promise<StepCgroup> {
