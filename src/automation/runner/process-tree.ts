@@ -488,15 +488,16 @@ class StepTree implements StepProcess {
     const found = cgroup.pids().map((pid) => ({ pid, command: readCommandLine(pid) }));
     const emptied = await cgroup.end(KILL_SETTLE_MS);
     const left = new Set(emptied ? [] : cgroup.pids());
-    for (const process of found) this.outlived.push({ ...process, ended: !left.has(process.pid) });
+    for (const survivor of found) this.outlived.push({ ...survivor, ended: !left.has(survivor.pid) });
   }
 
   /**
    * Processes started since the step (by start time) whose environment holds its marker: they
    * left the tree (double fork, setsid) but not the environment the step gave them. SIGKILL at
-   * once: they already outlived the grace their step had. ~1–2 ms per step for the /proc scan on
-   * a two-core VM with ~100 processes; environments are read only for processes younger than the
-   * step.
+   * once: they already outlived the grace their step had. This costs every step one /proc scan
+   * (readProcTable: ~1.2 ms with ~110 processes on a quiet two-core VM, ~20 ms with ~150 on a
+   * loaded one), which is why it only runs without a cgroup; environments are read only for
+   * processes younger than the step (reading all of them would double the scan).
    */
   private async sweepMarked(): Promise<void> {
     const marker = `BATON_STEP_TOKEN=${this.contained.token}`;
@@ -561,8 +562,8 @@ class StepTree implements StepProcess {
   private async settle(): Promise<ProcessExit> {
     const exit = await this.mainExited;
     if (this.nothingLeft()) {
-      // The common case, a step that left nothing behind: no /proc scan needed (it costs ~1 ms)
-      // for the tree; only what escaped it is looked for (cgroup: one small file read).
+      // The common case, a step that left nothing behind: no /proc scan needed for the tree. What
+      // escaped it is still looked for: with a cgroup, one small file read; without, one /proc scan.
       this.finished = true;
       stopTracking(this);
       this.ending ??= this.contain();
@@ -624,13 +625,15 @@ class PipeRelay {
 export function describeOutlived(outlived: readonly OutlivedProcess[]): string[] {
   const lines: string[] = [];
   for (const ended of [true, false]) {
-    const group = outlived.filter((process) => process.ended === ended);
+    const group = outlived.filter((survivor) => survivor.ended === ended);
     if (group.length === 0) continue;
     const one = group.length === 1;
     const what = `${group.length} ${one ? 'process' : 'processes'} outlived ${one ? 'its' : 'their'} step and ${
       ended ? (one ? 'was ended' : 'were ended') : 'could not be ended'
     }`;
-    lines.push(`${what}: ${group.map((process) => `pid ${process.pid} \`${process.command}\``).join(', ')}`);
+    lines.push(
+      `${what}: ${group.map((survivor) => `pid ${survivor.pid} \`${survivor.command}\``).join(', ')}`,
+    );
   }
   return lines;
 }

@@ -179,6 +179,9 @@ async function exists(path: string): Promise<boolean> {
  * ago, still open in a process another step's spawn forked) is tried again, as startProcess does
  * for direct spawns; sh has no `execfail` and fails the step with exit code 126 instead.
  *
+ * Cost: 100 sequential `true` steps took ~63 ms each with and without the wrapper on this
+ * (loaded, two-core) VM; the shell's start-up and the mkdir/rmdir are lost in the spawn's own cost.
+ *
  * The shell adds PWD to what it passes on (removed again unless the step was given one), and
  * bash also SHLVL, which it re-exports on exec whatever we do (`0` when the step had none).
  */
