@@ -110,6 +110,8 @@ describe('terminate', () => {
     for (const pid of [step.pid, background, detached]) expect(await isGone(pid)).toBe(true);
     expect(await step.exited).toEqual({ code: null, signal: 'SIGTERM' });
     expect(await output).toContain('ready');
+    // All of them were still in the tree (children of the step): nothing outlived it.
+    expect(step.outlived).toEqual([]);
   }, 20_000);
 
   it('ends a setsid grandchild whose parent has already exited, because it was seen in the tree before', async () => {
@@ -130,6 +132,9 @@ describe('terminate', () => {
 
     expect(await isGone(escaped)).toBe(true);
     expect(await isGone(step.pid)).toBe(true);
+    await step.exited;
+    // It had left the tree, so the execution is told it outlived the step (and was ended).
+    expect(step.outlived).toEqual([{ pid: escaped, command: 'sleep 300', ended: true }]);
   }, 20_000);
 
   it('kills with SIGKILL after the grace a step that ignores SIGTERM', async () => {
@@ -353,10 +358,14 @@ function marker(): string {
  * once, so it is nobody's child, in no group of the step, before any tracking scan could see it.
  */
 function daemonScript(mark: string, prefix = ''): string {
-  return `( ${prefix} setsid sleep ${mark} </dev/null >/dev/null 2>&1 & echo $! > daemon.pid )`;
+  // daemon.pid appears only once the subshell is gone and the daemon runs `sleep` (so it has left
+  // the session): a daemon still below the step, or in its group, has not escaped anything yet.
+  return `( ${prefix} setsid sleep ${mark} </dev/null >/dev/null 2>&1 & echo $! > daemon.tmp )
+    until pgrep -f '^sleep ${mark}$' >/dev/null; do sleep 0.01; done
+    mv daemon.tmp daemon.pid`;
 }
 
-/** Tracking scans never run during these tests: only containment can catch the daemon. */
+/** No tracking scan in time to see the daemon below the step: only containment finds it. */
 const NO_TRACKING: ProcessTimings = { ...FAST, trackIntervalMs: 600_000 };
 
 const detected = await detectContainment({ ...process.env, BATON_STEP_CGROUPS: 'auto' });
@@ -368,7 +377,8 @@ describe.skipIf(detected.kind !== 'cgroup')(
     it('ends a double-forked setsid daemon when the step exits on its own, and removes the cgroup', async () => {
       const mark = marker();
       const step = await bash(
-        `${daemonScript(mark)}; cat /proc/self/cgroup > cgroup.txt; echo done`,
+        `${daemonScript(mark)}
+ cat /proc/self/cgroup > cgroup.txt; echo done`,
         NO_TRACKING,
       );
       const output = collect(step.stdout);
@@ -380,6 +390,7 @@ describe.skipIf(detected.kind !== 'cgroup')(
       expect(await output).toBe('done\n');
       await waitUntilNoneMatch(mark);
       expect(await isGone(daemon)).toBe(true);
+      expect(step.outlived).toEqual([{ pid: daemon, command: `sleep ${mark}`, ended: true }]);
       // The step ran in a cgroup below baton-steps, which is gone once the step is.
       const own = (await readFile(join(dir, 'cgroup.txt'), 'utf8'))
         .split('\n')
@@ -390,7 +401,11 @@ describe.skipIf(detected.kind !== 'cgroup')(
 
     it('ends a double-forked daemon that cleared its environment, on cancel', async () => {
       const mark = marker();
-      const step = await bash(`${daemonScript(mark, 'env -i')}; echo ready; sleep 300`, NO_TRACKING);
+      const step = await bash(
+        `${daemonScript(mark, 'env -i')}
+ echo ready; sleep 300`,
+        NO_TRACKING,
+      );
       seenPids.add(step.pid);
       void collect(step.stdout);
       const daemon = await pidFrom('daemon.pid');
@@ -408,7 +423,12 @@ describe.skipIf(detected.kind !== 'cgroup')(
 describe('a step contained by process group only (cgroups turned off)', () => {
   it('ends a double-forked setsid daemon after the step exits, and reports it', async () => {
     const mark = marker();
-    const step = await bash(`${daemonScript(mark)}; echo done`, NO_TRACKING, PROCESS_GROUP_ONLY);
+    const step = await bash(
+      `${daemonScript(mark)}
+ echo done`,
+      NO_TRACKING,
+      PROCESS_GROUP_ONLY,
+    );
     const output = collect(step.stdout);
     const daemon = await pidFrom('daemon.pid');
     expect(step.containment).toBe('process-group');
@@ -425,7 +445,12 @@ describe('a step contained by process group only (cgroups turned off)', () => {
 
   it('ends a double-forked setsid daemon on cancel, and reports it', async () => {
     const mark = marker();
-    const step = await bash(`${daemonScript(mark)}; echo ready; sleep 300`, NO_TRACKING, PROCESS_GROUP_ONLY);
+    const step = await bash(
+      `${daemonScript(mark)}
+ echo ready; sleep 300`,
+      NO_TRACKING,
+      PROCESS_GROUP_ONLY,
+    );
     seenPids.add(step.pid);
     void collect(step.stdout);
     const daemon = await pidFrom('daemon.pid');

@@ -72,7 +72,10 @@ export interface StepProcess {
   terminate(graceMs: number): Promise<void>;
   /** How this step was contained: a cgroup of its own, or its process group and session only. */
   readonly containment: StepContainment['kind'];
-  /** Processes that escaped the tree and were found after the step; complete once `exited` resolved. */
+  /**
+   * Processes that had left the step's tree (a session of their own, their parent gone) and were
+   * still running when the step ended, and whether Baton ended them; complete once `exited` resolved.
+   */
   readonly outlived: readonly OutlivedProcess[];
 }
 
@@ -352,6 +355,8 @@ class StepTree implements StepProcess {
   readonly outlived: OutlivedProcess[] = [];
   private containing: Promise<void> | undefined;
 
+  /** Processes found outside the tree proper (they called setsid and lost their parent), by pid. */
+  private readonly escaped = new Map<number, { startTime: string; command: string }>();
   /** Processes seen in the tree at some point: pid → start time, so a recycled pid is not mistaken. */
   private readonly known = new Map<number, string>();
   private mainStartTime: string | undefined;
@@ -402,10 +407,9 @@ class StepTree implements StepProcess {
    * not hand out a pid in use as a group or session id).
    */
   members(table: ProcTable): Set<number> {
-    const roots = new Set<number>();
-    if (!this.mainExit) roots.add(this.pid);
-    // Whatever is in the step's cgroup is the step's, wherever it moved in the process tree.
-    for (const pid of this.contained.cgroup?.pids() ?? []) roots.add(pid);
+    // The step's tree proper: its main process, its group and session, and their descendants.
+    const attached = new Set<number>();
+    if (!this.mainExit) attached.add(this.pid);
     const holder = table.get(this.pid);
     const pidReused =
       this.mainExit !== undefined &&
@@ -414,13 +418,17 @@ class StepTree implements StepProcess {
       holder.startTime !== this.mainStartTime;
     if (!pidReused && !this.finished) {
       for (const entry of table.values()) {
-        if (entry.pgid === this.pid || entry.sid === this.pid) roots.add(entry.pid);
+        if (entry.pgid === this.pid || entry.sid === this.pid) attached.add(entry.pid);
       }
     }
+    const roots = new Set(attached);
+    // Whatever is in the step's cgroup is the step's, wherever it moved in the process tree.
+    for (const pid of this.contained.cgroup?.pids() ?? []) roots.add(pid);
     for (const [pid, startTime] of this.known) {
       if (table.get(pid)?.startTime === startTime) roots.add(pid);
       else this.known.delete(pid);
     }
+    const inTree = withDescendants(table, attached);
     const found = new Set<number>();
     for (const pid of withDescendants(table, roots)) {
       const entry = table.get(pid);
@@ -429,6 +437,10 @@ class StepTree implements StepProcess {
       if (pid === this.pid && this.mainExit) continue;
       found.add(pid);
       this.known.set(pid, entry.startTime);
+      // Found only through the cgroup or an earlier scan: it left the tree (setsid, double fork).
+      if (!inTree.has(pid) && !this.escaped.has(pid)) {
+        this.escaped.set(pid, { startTime: entry.startTime, command: readCommandLine(pid) });
+      }
     }
     return found;
   }
@@ -453,8 +465,11 @@ class StepTree implements StepProcess {
 
   /** SIGTERM, wait up to graceMs, SIGKILL what is left; shared by terminate() and the end of a run. */
   private async end(graceMs: number): Promise<void> {
+    // Processes that had left the tree and were still there when the step ended: reported.
+    let outliving: number[] = [];
     try {
       const members = this.members(await readProcTable());
+      outliving = [...members].filter((pid) => this.escaped.has(pid));
       if (members.size > 0 || !this.mainExit) {
         this.signalTree(members, 'SIGTERM');
         // A stopped process only acts on SIGTERM once continued.
@@ -468,8 +483,28 @@ class StepTree implements StepProcess {
     } finally {
       this.finished = true;
       stopTracking(this);
+      await this.recordOutliving(outliving).catch(() => undefined);
       await this.contain();
     }
+  }
+
+  /** Which of the escaped processes that were alive at the end are gone now, into `outlived`. */
+  private async recordOutliving(pids: number[]): Promise<void> {
+    if (pids.length === 0) return;
+    const table = await readProcTable();
+    for (const pid of pids) {
+      const { startTime, command } = this.escaped.get(pid)!;
+      const entry = table.get(pid);
+      const alive = entry !== undefined && entry.startTime === startTime && !isDead(entry);
+      this.noteOutlived({ pid, command, ended: !alive });
+    }
+  }
+
+  /** Adds to `outlived`; a process already there (not ended by the tree, then by its cgroup) is updated. */
+  private noteOutlived(survivor: OutlivedProcess): void {
+    const index = this.outlived.findIndex((known) => known.pid === survivor.pid);
+    if (index < 0) this.outlived.push(survivor);
+    else this.outlived[index] = { ...this.outlived[index]!, ended: survivor.ended };
   }
 
   /**
@@ -488,7 +523,7 @@ class StepTree implements StepProcess {
     const found = cgroup.pids().map((pid) => ({ pid, command: readCommandLine(pid) }));
     const emptied = await cgroup.end(KILL_SETTLE_MS);
     const left = new Set(emptied ? [] : cgroup.pids());
-    for (const survivor of found) this.outlived.push({ ...survivor, ended: !left.has(survivor.pid) });
+    for (const survivor of found) this.noteOutlived({ ...survivor, ended: !left.has(survivor.pid) });
   }
 
   /**
@@ -532,7 +567,7 @@ class StepTree implements StepProcess {
       await sleep(pause);
       left = await stillThere();
     }
-    for (const [pid, { command }] of found) this.outlived.push({ pid, command, ended: !left.has(pid) });
+    for (const [pid, { command }] of found) this.noteOutlived({ pid, command, ended: !left.has(pid) });
   }
 
   private signalTree(members: Set<number>, signal: NodeJS.Signals): void {

@@ -5,13 +5,19 @@
  */
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test/databases.js';
-import { startTestBaton, type TestBaton } from '../../../test/baton.js';
+import { admin, startTestBaton, type TestBaton } from '../../../test/baton.js';
 
 // Read once, when the worker starts: this file's process never uses cgroups for steps.
 process.env.BATON_STEP_CGROUPS = 'off';
+afterAll(() => {
+  delete process.env.BATON_STEP_CGROUPS;
+});
 
 /** Whether `pgrep -f pattern` finds a process. */
 function pgrep(pattern: string): Promise<boolean> {
@@ -26,12 +32,15 @@ function pgrep(pattern: string): Promise<boolean> {
 
 describe.each(DIALECTS)('step containment by process group only, on %s', (dialect) => {
   let baton: TestBaton;
+  let scratch: string;
 
   beforeAll(async () => {
     baton = await startTestBaton(dialect);
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-containment-'));
   });
   afterAll(async () => {
     await baton?.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
   });
 
   it('says so in /metrics', async () => {
@@ -50,6 +59,8 @@ spec:
     - name: start-daemon
       script: |
         ( setsid sleep ${mark} </dev/null >/dev/null 2>&1 & )
+        # Go on once the daemon runs sleep: it has left the step's session by then.
+        until pgrep -f '^sleep ${mark}$' >/dev/null; do sleep 0.01; done
         echo started
 `);
     const execution = await baton.run('containment/daemon');
@@ -65,6 +76,38 @@ spec:
           `^\\[baton\\] 1 process outlived its step and was ended: pid \\d+ \`sleep ${mark.replace('.', '\\.')}\`$`,
         ),
       ),
+    );
+  });
+
+  it('ends a double-forked setsid daemon when its execution is cancelled, and records it', async () => {
+    const mark = `1000.${randomInt(1e9, 1e10)}`;
+    const ready = path.join(scratch, `ready-${mark}`);
+    await baton.applyYaml(`apiVersion: baton/v1
+kind: Job
+metadata: {name: daemon-cancelled, project: containment}
+spec:
+  options: [{name: ready, type: string}]
+  steps:
+    - name: start-daemon-and-wait
+      script: |
+        ( setsid sleep ${mark} </dev/null >/dev/null 2>&1 & )
+        # Go on once the daemon runs sleep: it has left the step's session by then.
+        until pgrep -f '^sleep ${mark}$' >/dev/null; do sleep 0.01; done
+        touch "$BATON_OPTION_READY"
+        sleep 300
+`);
+    const execution = await baton.run('containment/daemon-cancelled', { ready });
+    while (!fs.existsSync(ready)) await sleep(20);
+    expect(await pgrep(mark)).toBe(true);
+
+    await baton.executions.cancel(admin, execution.id);
+    const done = await baton.waitFor(execution.id);
+    expect(done.state).toBe('cancelled');
+
+    while (await pgrep(mark)) await sleep(20);
+    const text = await baton.logText(execution.id);
+    expect(text).toContainEqual(
+      expect.stringMatching(/^\[baton\] 1 process outlived its step and was ended: pid \d+ `sleep /),
     );
   });
 });
