@@ -1,6 +1,7 @@
 /**
  * A cgroup (v2) per step, where Baton may create one: every process a step starts is born in the
- * step's cgroup and cannot leave it (moving out needs write access to a cgroup above it), so
+ * step's cgroup and cannot leave it (moving out needs write access to a cgroup above it, which
+ * only a step running as root or as the owner of the parent has), so
  * writing `1` to its `cgroup.kill` (Linux ≥ 5.14) ends every descendant, including a daemon that
  * double-forked into a session of its own and cleared its environment.
  *
@@ -27,7 +28,7 @@ export type StepContainment =
     }
   | { kind: 'process-group'; reason: string };
 
-/** One line for the start-up log and `baton workers`: how steps are contained, and why not better. */
+/** One line for the worker's start-up log: how steps are contained, and why not better. */
 export function describeContainment(containment: StepContainment): string {
   return containment.kind === 'cgroup'
     ? `steps are contained by a cgroup each (under ${containment.parent}): every process a step starts is ended with it`
