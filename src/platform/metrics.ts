@@ -139,6 +139,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly stepContainment = new Gauge({
+    name: 'baton_step_containment',
+    help: "1 for how this process's workers contain a step: mode cgroup (every descendant is ended with it) or process_group (a process that double-forks and clears its environment can escape).",
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'baton_process_' });
   }

@@ -5,6 +5,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDead, readProcEntry, readProcTable, withDescendants } from './proc-table.js';
+import { stepCgroupOf, stepContainment } from './step-cgroup.js';
+import type { StepCgroup } from './step-cgroup.js';
+
+/** How long to wait for an orphan's cgroup to empty after cgroup.kill before leaving it. */
+const CGROUP_SETTLE_MS = 2000;
 
 /** The start time of a running process, to recognise it later; undefined when it is gone. */
 export async function processStartTime(pid: number): Promise<string | undefined> {
@@ -13,7 +18,8 @@ export async function processStartTime(pid: number): Promise<string | undefined>
 
 /**
  * Kills (SIGKILL) the session of an orphaned step and its descendants, if the process with this
- * pid is still the one that was started. Returns whether anything was signalled.
+ * pid is still the one that was started, and the step's cgroup when it has one (which also holds
+ * what double-forked out of the session). Returns whether anything was signalled.
  */
 export async function endOrphanedTree(pid: number, startTime: string): Promise<boolean> {
   return (await killOrphanedTree(pid, startTime)).size > 0;
@@ -49,6 +55,13 @@ async function killOrphanedTree(pid: number, startTime: string): Promise<Set<num
   if (entry && entry.startTime !== startTime) return new Set();
   if (!entry && sessionMembers.length === 0) return new Set();
   const victims = new Set<number>();
+  // Read before the kill: a process's cgroup can no longer be read once it is gone.
+  const cgroups = new Map<string, StepCgroup>();
+  const containment = await stepContainment();
+  for (const member of [...(entry ? [pid] : []), ...sessionMembers]) {
+    const cgroup = await stepCgroupOf(member, containment);
+    if (cgroup) cgroups.set(cgroup.path, cgroup);
+  }
   for (const victim of withDescendants(table, [...(entry ? [pid] : []), ...sessionMembers])) {
     if (victim === process.pid || victim <= 1) continue;
     victims.add(victim);
@@ -58,5 +71,6 @@ async function killOrphanedTree(pid: number, startTime: string): Promise<Set<num
       // already gone
     }
   }
+  for (const cgroup of cgroups.values()) await cgroup.end(CGROUP_SETTLE_MS).catch(() => false);
   return victims;
 }

@@ -4,7 +4,7 @@
  * process we saw before). Linux only; elsewhere the table is empty and callers fall back to
  * signalling the process group.
  */
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 
 export interface ProcEntry {
   pid: number;
@@ -104,4 +104,40 @@ export function withDescendants(table: ProcTable, roots: Iterable<number>): Set<
     queue.push(...(children.get(pid) ?? []));
   }
   return found;
+}
+
+/** Longest command line quoted in a report; the rest is cut with `…`. */
+const COMMAND_LINE_CHARS = 120;
+
+/** What a process runs, as `ps` shows it (arguments joined by spaces); `?` when it is gone or hidden. */
+export function readCommandLine(pid: number): string {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return '?';
+  }
+  if (text === '') return '?';
+  return text.length > COMMAND_LINE_CHARS ? `${text.slice(0, COMMAND_LINE_CHARS)}…` : text;
+}
+
+/**
+ * True when the environment a process was started with holds exactly `entry` (`NAME=value`). Only
+ * processes of the same user (or all, as root) can be read; others count as not holding it.
+ */
+export function hasEnvironmentEntry(pid: number, entry: string): boolean {
+  let environ: Buffer;
+  try {
+    // The last entry normally ends with a NUL too; one more makes sure it can match.
+    environ = Buffer.concat([readFileSync(`/proc/${pid}/environ`), Buffer.alloc(1)]);
+  } catch {
+    return false;
+  }
+  const wanted = Buffer.from(`${entry}\0`);
+  const at = environ.indexOf(wanted);
+  // A match must start an entry: at the very beginning or right after the NUL ending the previous one.
+  for (let index = at; index >= 0; index = environ.indexOf(wanted, index + 1)) {
+    if (index === 0 || environ[index - 1] === 0) return true;
+  }
+  return false;
 }

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,8 +8,10 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseProcStat, readProcEntry } from './proc-table.js';
-import { startProcess } from './process-tree.js';
+import { describeOutlived, startProcess } from './process-tree.js';
 import type { ProcessTimings, StepProcess } from './process-tree.js';
+import { detectContainment } from './step-cgroup.js';
+import type { StepContainment } from './step-cgroup.js';
 
 // Short timings so that the slow paths (grace periods) run quickly; the defaults only differ in size.
 const FAST: ProcessTimings = { leftoverGraceMs: 300, pipeIdleMs: 200, trackIntervalMs: 100 };
@@ -33,8 +38,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function bash(script: string, timings: ProcessTimings = FAST): Promise<StepProcess> {
-  return startProcess({ argv: ['bash', '-c', script], env, cwd: dir }, timings);
+function bash(
+  script: string,
+  timings: ProcessTimings = FAST,
+  containment?: StepContainment,
+): Promise<StepProcess> {
+  return startProcess({ argv: ['bash', '-c', script], env, cwd: dir }, timings, containment);
 }
 
 function collect(stream: Readable): Promise<string> {
@@ -101,6 +110,8 @@ describe('terminate', () => {
     for (const pid of [step.pid, background, detached]) expect(await isGone(pid)).toBe(true);
     expect(await step.exited).toEqual({ code: null, signal: 'SIGTERM' });
     expect(await output).toContain('ready');
+    // All of them were still in the tree (children of the step): nothing outlived it.
+    expect(step.outlived).toEqual([]);
   }, 20_000);
 
   it('ends a setsid grandchild whose parent has already exited, because it was seen in the tree before', async () => {
@@ -121,6 +132,9 @@ describe('terminate', () => {
 
     expect(await isGone(escaped)).toBe(true);
     expect(await isGone(step.pid)).toBe(true);
+    await step.exited;
+    // It had left the tree, so the execution is told it outlived the step (and was ended).
+    expect(step.outlived).toEqual([{ pid: escaped, command: 'sleep 300', ended: true }]);
   }, 20_000);
 
   it('kills with SIGKILL after the grace a step that ignores SIGTERM', async () => {
@@ -183,12 +197,14 @@ describe('a step that exits on its own', () => {
     expect(await isGone(background)).toBe(true);
   }, 20_000);
 
-  it('gives up on a pipe held by a process that escaped the tree', async () => {
-    // A double fork into a new session, gone from the tree before any scan could see it.
-    const step = await bash(`( setsid sleep 300 & echo $! > escaped.pid ) ; echo done`, {
-      ...FAST,
-      trackIntervalMs: 60_000,
-    });
+  it('gives up on a pipe held by a process that escaped the tree and its marker', async () => {
+    // A double fork into a new session, gone from the tree before any scan could see it, with an
+    // environment of its own (no BATON_STEP_TOKEN) and no cgroup to hold it: the documented limit.
+    const step = await bash(
+      `( env -i setsid sleep 300 & echo $! > escaped.pid ) ; echo done`,
+      { ...FAST, trackIntervalMs: 60_000 },
+      { kind: 'process-group', reason: 'forced off by the test' },
+    );
     const output = collect(step.stdout);
     await pidFrom('escaped.pid');
 
@@ -271,7 +287,11 @@ describe('startProcess', () => {
           .filter(Boolean)
           .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
       );
-      expect(received).toEqual(given);
+      // Plus the step's marker, which finds its escaped processes later; bash, which moves a step
+      // into its cgroup, also passes on its own SHLVL (shell level), nothing of Baton's.
+      const { SHLVL, ...rest } = received;
+      expect(SHLVL === undefined || SHLVL === '0').toBe(true);
+      expect(rest).toEqual({ ...given, BATON_STEP_TOKEN: expect.stringMatching(/^[0-9a-f]{32}$/) });
     } finally {
       delete process.env.BATON_TEST_SECRET;
     }
@@ -306,5 +326,163 @@ describe('parseProcStat', () => {
     fields[0] = 'S';
     const entry = parseProcStat(`1234 (a (b) c) ${fields.join(' ')}\n`);
     expect(entry).toEqual({ pid: 1234, ppid: 4, pgid: 5, sid: 6, state: 'S', startTime: '22' });
+  });
+});
+
+/** Whether `pgrep -f pattern` finds a process (exit 0) or none (exit 1). */
+function pgrep(pattern: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    execFile('pgrep', ['-f', pattern], (error) => {
+      if (!error) resolve(true);
+      else if (error.code === 1) resolve(false);
+      else reject(error);
+    });
+  });
+}
+
+/** Waits until no process matches; the test's timeout bounds the wait. */
+async function waitUntilNoneMatch(pattern: string): Promise<void> {
+  while (await pgrep(pattern)) await sleep(20);
+}
+
+/**
+ * A unique duration such as `1000.4817263`: `sleep` takes it, and it marks the daemon's argv so
+ * that `pgrep -f` finds exactly this test's daemon.
+ */
+function marker(): string {
+  return `1000.${randomInt(1e9, 1e10)}`;
+}
+
+/**
+ * A daemon started the classic way: a subshell forks it into a session of its own and exits at
+ * once, so it is nobody's child, in no group of the step, before any tracking scan could see it.
+ */
+function daemonScript(mark: string, prefix = ''): string {
+  // daemon.pid appears only once the subshell is gone and the daemon runs `sleep` (so it has left
+  // the session): a daemon still below the step, or in its group, has not escaped anything yet.
+  return `( ${prefix} setsid sleep ${mark} </dev/null >/dev/null 2>&1 & echo $! > daemon.tmp )
+    until pgrep -f '^sleep ${mark}$' >/dev/null; do sleep 0.01; done
+    mv daemon.tmp daemon.pid`;
+}
+
+/** No tracking scan in time to see the daemon below the step: only containment finds it. */
+const NO_TRACKING: ProcessTimings = { ...FAST, trackIntervalMs: 600_000 };
+
+const detected = await detectContainment({ ...process.env, BATON_STEP_CGROUPS: 'auto' });
+const PROCESS_GROUP_ONLY: StepContainment = { kind: 'process-group', reason: 'forced off by the test' };
+
+describe.skipIf(detected.kind !== 'cgroup')(
+  `a step in a cgroup of its own${detected.kind === 'cgroup' ? '' : ` (skipped: ${detected.reason})`}`,
+  () => {
+    it('ends a double-forked setsid daemon when the step exits on its own, and removes the cgroup', async () => {
+      const mark = marker();
+      const step = await bash(
+        `${daemonScript(mark)}
+ cat /proc/self/cgroup > cgroup.txt; echo done`,
+        NO_TRACKING,
+      );
+      const output = collect(step.stdout);
+      const daemon = await pidFrom('daemon.pid');
+      expect(step.containment).toBe('cgroup');
+
+      expect(await step.exited).toEqual({ code: 0, signal: null });
+
+      expect(await output).toBe('done\n');
+      await waitUntilNoneMatch(mark);
+      expect(await isGone(daemon)).toBe(true);
+      expect(step.outlived).toEqual([{ pid: daemon, command: `sleep ${mark}`, ended: true }]);
+      // The step ran in a cgroup below baton-steps, which is gone once the step is.
+      const own = (await readFile(join(dir, 'cgroup.txt'), 'utf8'))
+        .split('\n')
+        .find((line) => line.startsWith('0::'));
+      expect(own).toMatch(/\/baton-steps\/step-[0-9a-f]{8}$/);
+      expect(existsSync(join((detected as { parent: string }).parent, own!.split('/').pop()!))).toBe(false);
+    });
+
+    it('ends a double-forked daemon that cleared its environment, on cancel', async () => {
+      const mark = marker();
+      const step = await bash(
+        `${daemonScript(mark, 'env -i')}
+ echo ready; sleep 300`,
+        NO_TRACKING,
+      );
+      seenPids.add(step.pid);
+      void collect(step.stdout);
+      const daemon = await pidFrom('daemon.pid');
+      await waitForOwnSession(daemon);
+
+      await step.terminate(5000);
+      await step.exited;
+
+      await waitUntilNoneMatch(mark);
+      expect(await isGone(step.pid)).toBe(true);
+    });
+  },
+);
+
+describe('a step contained by process group only (cgroups turned off)', () => {
+  it('ends a double-forked setsid daemon after the step exits, and reports it', async () => {
+    const mark = marker();
+    const step = await bash(
+      `${daemonScript(mark)}
+ echo done`,
+      NO_TRACKING,
+      PROCESS_GROUP_ONLY,
+    );
+    const output = collect(step.stdout);
+    const daemon = await pidFrom('daemon.pid');
+    expect(step.containment).toBe('process-group');
+
+    expect(await step.exited).toEqual({ code: 0, signal: null });
+
+    expect(await output).toBe('done\n');
+    await waitUntilNoneMatch(mark);
+    expect(step.outlived).toEqual([{ pid: daemon, command: `sleep ${mark}`, ended: true }]);
+    expect(describeOutlived(step.outlived)).toEqual([
+      `1 process outlived its step and was ended: pid ${daemon} \`sleep ${mark}\``,
+    ]);
+  });
+
+  it('ends a double-forked setsid daemon on cancel, and reports it', async () => {
+    const mark = marker();
+    const step = await bash(
+      `${daemonScript(mark)}
+ echo ready; sleep 300`,
+      NO_TRACKING,
+      PROCESS_GROUP_ONLY,
+    );
+    seenPids.add(step.pid);
+    void collect(step.stdout);
+    const daemon = await pidFrom('daemon.pid');
+    await waitForOwnSession(daemon);
+
+    await step.terminate(5000);
+    expect(await step.exited).toEqual({ code: null, signal: 'SIGTERM' });
+
+    await waitUntilNoneMatch(mark);
+    expect(step.outlived).toEqual([{ pid: daemon, command: `sleep ${mark}`, ended: true }]);
+  });
+
+  it('reports nothing for a step that left nothing behind', async () => {
+    const step = await bash('echo hi', FAST, PROCESS_GROUP_ONLY);
+    void collect(step.stdout);
+    await step.exited;
+    expect(step.outlived).toEqual([]);
+  });
+});
+
+describe('describeOutlived', () => {
+  it('says how many processes outlived the step, which were ended and which could not be', () => {
+    expect(describeOutlived([])).toEqual([]);
+    expect(
+      describeOutlived([
+        { pid: 10, command: 'sleep 1000', ended: true },
+        { pid: 11, command: 'daemon -d', ended: true },
+        { pid: 12, command: 'stuck', ended: false },
+      ]),
+    ).toEqual([
+      '2 processes outlived their step and were ended: pid 10 `sleep 1000`, pid 11 `daemon -d`',
+      '1 process outlived its step and could not be ended: pid 12 `stuck`',
+    ]);
   });
 });

@@ -6,7 +6,7 @@
 import { constants } from 'node:os';
 import type { LogWriter } from '../logs/writer.js';
 import { prepareArgv, type StepCommand } from '../runner/command.js';
-import { startProcess, type StepProcess } from '../runner/process-tree.js';
+import { describeOutlived, startProcess, type StepProcess } from '../runner/process-tree.js';
 import { processStartTime } from '../runner/orphans.js';
 import type { StepState } from '../executions/model.js';
 import { formatDuration } from '../../platform/duration.js';
@@ -101,7 +101,8 @@ export async function runProcessStep(request: ProcessStepRequest): Promise<StepO
   let child: StepProcess;
   try {
     const argv = await prepareArgv(request.command, request.workDir, request.fileStem);
-    child = await startProcess({ argv, env: request.env, cwd: request.workDir });
+    const label = `e${request.env.BATON_EXECUTION_ID ?? ''}-${request.fileStem}`;
+    child = await startProcess({ argv, env: request.env, cwd: request.workDir, label });
   } catch (error) {
     const reason = (error as Error).message;
     writer.system(`[baton] ${reason}`);
@@ -145,6 +146,9 @@ export async function runProcessStep(request: ProcessStepRequest): Promise<StepO
   ]);
   const exit = await child.exited;
   await piped;
+  // Processes that escaped the tree (double fork into a session of their own) were found and
+  // ended after the step; the execution says so, as the README promises.
+  for (const line of describeOutlived(child.outlived)) writer.system(`[baton] ${line}`);
   timer?.clear();
   clearTimeout(recordTimer);
   signal.removeEventListener('abort', onAbort);

@@ -20,6 +20,7 @@ import {
   renewLeases,
 } from '../executions/store.js';
 import { endOrphanedTree } from '../runner/orphans.js';
+import { describeContainment, stepContainment } from '../runner/step-cgroup.js';
 import { sweepSecretDirectories } from '../../access/secrets/delivery.js';
 import { sweepWorkDirectories } from './work-directory.js';
 import type { Execution } from '../executions/model.js';
@@ -143,10 +144,18 @@ export class Worker {
     this.timers.push(setInterval(() => this.enforceLeases(), leaseCheckMs(config.leaseMs)));
     this.timers.push(setInterval(() => void this.heartbeat(), HEARTBEAT_MS));
     this.timers.push(setInterval(() => void this.endOrphans(), ORPHAN_SWEEP_MS));
+    await this.announceContainment();
     await this.endOrphans();
     await this.sweepLeftoverFiles();
     this.claiming = true;
     this.loopDone = this.loop();
+  }
+
+  /** Says once, in the log and in /metrics, whether steps get a cgroup each or a process group only. */
+  private async announceContainment(): Promise<void> {
+    const containment = await stepContainment();
+    this.options.logger.info({ containment: containment.kind }, describeContainment(containment));
+    this.options.metrics.stepContainment.set({ mode: containment.kind.replace('-', '_') }, 1);
   }
 
   /**
