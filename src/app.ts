@@ -116,7 +116,7 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   apply.register(ruleKind);
   apply.register(nodeKind);
   apply.register(nodeSourceKind);
-  const executions = new ExecutionService(db, events, access);
+  const executions = new ExecutionService(db, events, access, runtime.keyring);
   const approvals = new ApprovalService(db, events, access);
   const eventService = new EventService({
     db,

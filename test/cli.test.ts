@@ -218,6 +218,32 @@ describe('baton run', () => {
     expect(executionId(result.stderr)).toBeGreaterThan(firstId);
   });
 
+  it('rerun refuses, in one line, an execution whose option held a secret (shown as *****)', async () => {
+    const api = (method: 'PUT' | 'POST', url: string, payload: Record<string, unknown>) =>
+      server.baton.http.inject({ method, url, payload, headers: { authorization: `Bearer ${TOKEN}` } });
+    expect((await api('PUT', '/api/v1/secrets/cli/pw', { value: 'cli-secret-value-9' })).statusCode).toBe(
+      200,
+    );
+    const yaml = `apiVersion: baton/v1\nkind: Job\nmetadata: {name: masked, project: cli}\nspec:
+  options: [{name: target, type: string}]
+  secrets: [{path: cli/pw, env: PW}]
+  steps: [{name: main, script: "true"}]
+`;
+    expect(
+      (await api('POST', '/api/v1/apply', { files: [{ name: 'masked.yaml', content: yaml }] })).statusCode,
+    ).toBe(200);
+    const first = await api('POST', '/api/v1/jobs/cli/masked/executions', {
+      options: { target: 'cli-secret-value-9' },
+    });
+    const firstId = (first.json() as { execution: { id: number } }).execution.id;
+    const result = await server.cli(['rerun', String(firstId)]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringContaining(`option target of execution ${firstId} held a secret and is shown as *****`),
+    ]);
+    expect(result.stderr).not.toContain('cli-secret-value-9');
+  });
+
   it('job shows the options, steps and numbers of one job, and --yaml the definition as applied', async () => {
     const shown = await server.cli(['job', 'cli/typed']);
     expect(shown.code, shown.stderr).toBe(0);

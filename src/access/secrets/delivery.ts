@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Execution } from '../../automation/executions/model.js';
+import { Masker } from '../../automation/logs/masking.js';
 import { optionVariableName } from '../../automation/jobs/options.js';
 import type { Db } from '../../platform/db/database.js';
 import { appendAudit } from '../audit/trail.js';
@@ -92,6 +93,40 @@ export async function openExecutionSecrets(
     else if (delivery.file !== undefined) secrets.files.push({ name: delivery.file, value });
   }
   return secrets;
+}
+
+/**
+ * The names of the options whose value shows a secret the execution receives (the value itself,
+ * inside a longer text, or in a printed form such as base64), which are shown as `*****`
+ * wherever the execution is. A `secret` option holds a path, never a value. A secret that
+ * cannot be opened here is left out: the worker then fails the run saying why.
+ */
+export async function optionsShowingSecrets(
+  db: Db,
+  keyring: Keyring,
+  execution: Pick<Execution, 'spec' | 'options'>,
+): Promise<string[]> {
+  const deliveries = deliveriesOf(execution);
+  if (deliveries.length === 0) return [];
+  const values: string[] = [];
+  for (const secretPath of new Set(deliveries.map((delivery) => delivery.path))) {
+    try {
+      values.push(await openSecret(db, keyring, secretPath));
+    } catch (error) {
+      if (!(error instanceof SecretUnavailableError)) throw error;
+    }
+  }
+  const masker = Masker.forSecrets(values);
+  if (!masker) return [];
+  const secretOptions = new Set(
+    (execution.spec.options ?? []).filter((option) => option.type === 'secret').map((option) => option.name),
+  );
+  return Object.entries(execution.options)
+    .filter(([name, value]) => {
+      if (secretOptions.has(name) || value === undefined) return false;
+      return masker.firstSecretAt(Buffer.from(JSON.stringify(value))) !== -1;
+    })
+    .map(([name]) => name);
 }
 
 /** One `secret.use` record per secret, in one transaction. */

@@ -17,6 +17,8 @@ import { openExecutionSecrets, SecretUnavailableError } from './delivery.js';
 import { Keyring, KEY_FILE_NAME, parseMasterKey } from './keyring.js';
 import { SecretService } from './service.js';
 import { getSealedSecret } from './store.js';
+import { MASK } from '../../automation/logs/masking.js';
+import { visibleText } from '../../automation/logs/visible-text.js';
 
 const DB_PASSWORD = 'S3cr3t-Pa55-Value-one';
 const API_TOKEN = 'tok-Ab9-XYZ-two-7781';
@@ -274,6 +276,57 @@ spec:
     const detail = await baton.request('GET', `/api/v1/executions/${execution.id}`);
     expect(detail.body).not.toContain(DB_PASSWORD);
     expect(detail.body).not.toContain(API_TOKEN);
+  });
+
+  it('masks a secret wrapped at any width, with escapes inside, and JSON-escaped to ASCII', async () => {
+    const secret = 'Pässwört-sec-ret-42';
+    expect((await secretsApi('PUT', '/api/v1/secrets/app/unicode', { value: secret })).statusCode).toBe(200);
+    await baton.applyYaml(`apiVersion: baton/v1
+kind: Job
+metadata: {name: forms, project: sec}
+spec:
+  secrets: [{path: app/unicode, env: S}]
+  steps:
+    - name: print
+      script: |
+        printf %s "$S" | base64 -w 8
+        printf %s "$S" | base64 -w 5
+        printf 'colour: %s\\033[0m%s\\n' "\${S%%-ret*}" "-ret\${S#*-ret}"
+        if command -v python3 >/dev/null; then
+          python3 -c 'import json, os; print(json.dumps({"p": os.environ["S"]}))'
+        fi
+        printf '{"p": "P\\\\u00E4ssw\\\\u00F6rt-sec-ret-42"}\\n'
+        echo done
+`);
+    const execution = await baton.run('sec/forms');
+    expect((await baton.waitFor(execution.id)).state).toBe('succeeded');
+    const lines = await baton.logText(execution.id);
+    expect(lines).toContain('done');
+    const base64 = Buffer.from(secret).toString('base64');
+    const pieces = [8, 5].flatMap((width) => base64.match(new RegExp(`.{3,${width}}`, 'g'))!);
+    const forms = [secret, base64, 'P\\u00e4ssw\\u00f6rt', 'P\\u00E4ssw\\u00F6rt'];
+    const shown = lines.map((line) => visibleText(line));
+    for (const text of [...lines, ...shown]) {
+      for (const form of forms) expect(text).not.toContain(form);
+      expect(pieces).not.toContain(text.trim());
+    }
+    // The stars stand where the forms were printed: eight wrapped lines, the colour line, JSON.
+    expect(lines.filter((line) => line === MASK).length).toBeGreaterThanOrEqual(8);
+    expect(shown).toContain(`colour: ${MASK}`);
+    expect(lines).toContain(`{"p": "${MASK}"}`);
+    // What the log API answers and what a search finds hold none of it either.
+    const api = await baton.request('GET', `/api/v1/executions/${execution.id}/log`);
+    expect(api.statusCode).toBe(200);
+    for (const form of [...forms, ...pieces.map((piece) => `"${piece}"`)])
+      expect(api.body).not.toContain(form);
+    for (const query of [secret, pieces[1]!, pieces[pieces.length - 2]!, 'P\\u00e4ssw']) {
+      const search = await baton.request(
+        'GET',
+        `/api/v1/executions/${execution.id}/log/search?q=${encodeURIComponent(query)}`,
+      );
+      expect(search.statusCode).toBe(200);
+      expect(search.json().matches, query).toEqual([]);
+    }
   });
 
   it('never puts a secret in the argv of the step process', async () => {

@@ -66,7 +66,15 @@ export interface Execution {
   jobRevision: number;
   /** The job as it was when this execution was queued. */
   spec: JobSpec;
+  /**
+   * The options as shown (API, audit, notifications, rules): an option whose value shows a
+   * secret the execution receives reads `*****`.
+   */
   options: OptionValues;
+  /** The options as given, which its steps receive; only the worker reads them. */
+  runOptions: OptionValues;
+  /** Names of the options masked in `options`. */
+  maskedOptions: string[];
   requestedBy: string;
   state: ExecutionState;
   attempt: number;

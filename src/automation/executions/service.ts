@@ -19,6 +19,8 @@ import { didYouMean } from '../../platform/suggest.js';
 import type { Job } from '../jobs/model.js';
 import { resolveOptions, type OptionValues } from '../jobs/options.js';
 import { authorizeSecretOptions } from '../../access/secrets/references.js';
+import { optionsShowingSecrets } from '../../access/secrets/delivery.js';
+import type { Keyring } from '../../access/secrets/keyring.js';
 import { getJob, listJobs } from '../jobs/store.js';
 import { TERMINAL_STATES, type Execution, type ExecutionCause, type ExecutionStep } from './model.js';
 import { isAlive, listWorkers } from '../worker/registry.js';
@@ -33,6 +35,7 @@ import {
   listExecutions,
   listSteps,
   requestCancel,
+  shownOptions,
   type ExecutionFilter,
   type NewExecution,
 } from './store.js';
@@ -83,6 +86,7 @@ export class ExecutionService {
     private readonly db: Db,
     private readonly events: EventBus,
     private readonly access: AccessControl,
+    private readonly keyring: Keyring,
   ) {}
 
   /**
@@ -136,14 +140,18 @@ export class ExecutionService {
     // Matched and authorized now, and the names kept: the run goes where its requester was allowed.
     const onNodes = await resolveNodes(this.db, this.access, caller, job.spec, placement.nodes);
     const approval = approvalRequirement(job.spec);
+    const spec = onNodes?.spec ?? job.spec;
+    // Known here, once, for every place the execution is shown (the audit record below too).
+    const maskedOptions = await optionsShowingSecrets(this.db, this.keyring, { spec, options: values });
     return {
       execution: {
         jobId: job.id,
         project,
         job: name,
         jobRevision: job.revision,
-        spec: onNodes?.spec ?? job.spec,
+        spec,
         options: values,
+        maskedOptions,
         requestedBy: caller.name,
         ...concurrencyOf(job, values),
         ...(onNodes && { nodes: onNodes.names }),
@@ -178,7 +186,7 @@ export class ExecutionService {
         target: `execution/${inserted}`,
         summary: {
           job: `${execution.project}/${execution.job}`,
-          options: execution.options,
+          options: shownOptions(execution.options, execution.maskedOptions ?? []),
           ...(execution.nodes && { nodes: execution.nodes }),
           ...(cause && { cause: { event: cause.eventId, rule: cause.rule } }),
         },

@@ -7,6 +7,7 @@ import { readJson, type DialectCapabilities } from '../../platform/db/capabiliti
 import type { Db } from '../../platform/db/database.js';
 import type { ExecutionStepsTable, ExecutionsTable } from '../../platform/db/schema.js';
 import type { JobSpec } from '../jobs/model.js';
+import { MASK } from '../logs/masking.js';
 import type { OptionValues } from '../jobs/options.js';
 import type { Execution, ExecutionCause, ExecutionState, ExecutionStep, StepState } from './model.js';
 
@@ -15,8 +16,19 @@ type StepRow = Selectable<ExecutionStepsTable>;
 
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 
+/** `options` with the values of `masked` replaced by MASK: what is shown of an execution. */
+export function shownOptions(options: OptionValues, masked: readonly string[]): OptionValues {
+  if (masked.length === 0) return options;
+  const shown = { ...options };
+  for (const name of masked) if (name in shown) shown[name] = MASK;
+  return shown;
+}
+
 /** The one conversion from a stored row to an Execution. */
 export function toExecution(row: ExecutionRow): Execution {
+  // Masked here, in the one conversion, so that every reader shows the same; see NewExecution.
+  const runOptions = readJson<OptionValues>(row.options);
+  const maskedOptions = row.masked_options === null ? [] : readJson<string[]>(row.masked_options);
   return {
     id: row.id,
     jobId: row.job_id,
@@ -24,7 +36,9 @@ export function toExecution(row: ExecutionRow): Execution {
     job: row.job_name,
     jobRevision: row.job_revision,
     spec: readJson<JobSpec>(row.spec),
-    options: readJson<OptionValues>(row.options),
+    options: shownOptions(runOptions, maskedOptions),
+    runOptions,
+    maskedOptions,
     requestedBy: row.requested_by,
     state: row.state as ExecutionState,
     attempt: row.attempt,
@@ -75,6 +89,13 @@ export interface NewExecution {
   jobRevision: number;
   spec: JobSpec;
   options: OptionValues;
+  /**
+   * Options whose value shows a secret the execution receives (see optionsShowingSecrets). The
+   * row keeps the value as given, since the steps must run with it, and only its readers mask:
+   * the alternative, storing `*****` and the value apart, would give the worker a second place
+   * to read options from and every copy (retry, fan-out child) a second column to carry.
+   */
+  maskedOptions?: readonly string[];
   requestedBy: string;
   attempt?: number;
   retryOf?: number | null;
@@ -111,6 +132,7 @@ function executionRow(execution: NewExecution) {
     job_revision: execution.jobRevision,
     spec: JSON.stringify(execution.spec),
     options: JSON.stringify(execution.options),
+    masked_options: execution.maskedOptions?.length ? JSON.stringify(execution.maskedOptions) : null,
     requested_by: execution.requestedBy,
     state: initialState(execution),
     attempt: execution.attempt ?? 1,

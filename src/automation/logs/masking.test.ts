@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MASK, Masker } from './masking.js';
+import { visibleText } from './visible-text.js';
 
 const SECRET = 'hunter2-sekret';
 
@@ -146,5 +147,96 @@ describe('Masker', () => {
     expect(masker.mask(buffer, start, end)!.toString()).toBe(`a ${MASK} b`);
     expect(masker.firstSecretAt(buffer, start, end)).toBe(start + 2);
     expect(masker.firstSecretAt(Buffer.from('nothing here'))).toBe(-1);
+  });
+});
+
+describe('Masker, forms found by what a line shows', () => {
+  const wrapped = (text: string, width: number): string[] =>
+    base64(text).match(new RegExp(`.{1,${width}}`, 'g'))!;
+
+  it('hides every line of the base64 of a secret wrapped at any width from 3', () => {
+    for (const width of [3, 5, 8, 13, 40]) {
+      const lines = wrapped(SECRET, width);
+      for (const line of lines.filter((piece) => piece.length >= 3)) {
+        expect(masked([SECRET], line), `width ${width}: ${line}`).toBe(MASK);
+        expect(masked([SECRET], `  ${line}\r`)).toBe(`  ${MASK}\r`);
+      }
+    }
+    // Embedded (`u:secret`, at byte offset 2) and wrapped at 4: characters 3 to 21 encode the
+    // secret alone, so lines 1 to 4 (characters 4 to 19) are pieces of it.
+    const embedded = wrapped(`u:${SECRET}:xyzxyz`, 4).slice(1, 5);
+    for (const line of embedded) expect(masked([SECRET], line), line).toBe(MASK);
+    // URL-safe alphabet, and hex as `xxd -p` wraps it.
+    const secret = 'ab?>~~~x-and-more';
+    const urlSafe = Buffer.from(secret).toString('base64url');
+    expect(masked([secret], urlSafe.slice(5, 12))).toBe(MASK);
+    const hex = Buffer.from(secret).toString('hex');
+    expect(masked([secret], hex.slice(6, 14))).toBe(MASK);
+  });
+
+  it('leaves alone short lines, other words alone on a line, and pieces inside longer lines', () => {
+    const masker = Masker.forSecrets([SECRET])!;
+    const piece = wrapped(SECRET, 8)[1]!;
+    for (const line of ['Done', 'Compiling', 'OK', '200', `x ${piece}`, base64('something else')]) {
+      expect(masker.mask(Buffer.from(line)), line).toBeUndefined();
+    }
+    // A hex piece of fewer than 8 characters is too common to hide (status codes, counters).
+    expect(masker.mask(Buffer.from(Buffer.from(SECRET).toString('hex').slice(0, 6)))).toBeUndefined();
+  });
+
+  it('hides a secret with escape sequences or control characters inside it, escapes and all', () => {
+    // A colour reset, a hyperlink, a charset switch with a backspace, a C1 control (NEL).
+    const printed = [
+      'sec\x1b[0mret-value',
+      'hunter2\x1b]8;;http://x\x07-sekret',
+      'hun\x1b(Bter2-se\x08kret',
+      'hunter\u00852-sekret',
+    ];
+    for (const line of printed) {
+      // eslint-disable-next-line no-control-regex -- the escapes printed inside the secret
+      const secret = line.replace(/\x1b\[0m|\x1b\]8;;http:\/\/x\x07|\x1b\(B|\x08|\u0085/g, '');
+      expect(masked([secret], `a \x1b[1m${line}\x1b[0m b`)).toBe(`a \x1b[1m${MASK}\x1b[0m b`);
+    }
+    // A line with escapes but no secret is kept byte for byte.
+    expect(Masker.forSecrets([SECRET])!.mask(Buffer.from('\x1b[31msec\x1b[0mret'))).toBeUndefined();
+  });
+
+  it('removes exactly what the page hides: the masker strips as visibleText does', () => {
+    const secret = 'visible-secret';
+    const pieces = [
+      '\x1b[0m',
+      '\x1b[38;5;1m',
+      '\x1b]0;title\x07',
+      '\x1b]8;;u\x1b\\',
+      '\x1bP1$r\x1b\\',
+      '\x1b(B',
+      '\x1b7',
+      '\x1b',
+      '\x07',
+      '\x7f',
+      '\u009b',
+      '\t',
+      '\x1b[',
+      '\x1b[1;',
+    ];
+    for (const piece of pieces) {
+      for (const at of [1, 7, 13]) {
+        const line = `${secret.slice(0, at)}${piece}${secret.slice(at)}`;
+        const shows = visibleText(line).includes(secret);
+        expect(masked([secret], line) === MASK || !shows, JSON.stringify(line)).toBe(true);
+      }
+    }
+  });
+
+  it('masks the ASCII-only JSON escaping of a non-ASCII secret (json.dumps), either hex case, and \\/', () => {
+    const secret = 'pässwört/€😀';
+    const lower = 'p\\u00e4ssw\\u00f6rt/\\u20ac\\ud83d\\ude00';
+    for (const form of [
+      lower,
+      lower.toUpperCase().replace(/\\U/g, '\\u').replace('P', 'p').replace('SSW', 'ssw').replace('RT', 'rt'),
+      lower.replace('/', '\\/'),
+    ]) {
+      expect(masked([secret], `{"password": "${form}"}`), form).toBe(`{"password": "${MASK}"}`);
+    }
   });
 });

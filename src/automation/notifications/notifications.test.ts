@@ -15,6 +15,7 @@ import { eventually } from '../../../test/processes.js';
 import { ForbiddenError, InputError } from '../../platform/errors.js';
 import { redact, retryDelay } from './dispatcher.js';
 import { listDeliveries } from './store.js';
+import { MASK } from '../logs/masking.js';
 import type { NotificationDelivery } from './model.js';
 
 const HOOK_KEY = 'hook-key-5f1c9d0e7a';
@@ -221,6 +222,47 @@ spec:
 `);
     expect(projectError).toBeInstanceOf(ForbiddenError);
     expect((projectError as Error).message).toContain('secret/hooks/key');
+  });
+
+  it('shows a plain option equal to a secret the run receives as ***** in the API, audit and webhook', async () => {
+    await baton.applyYaml(
+      job(
+        'leaky-option',
+        `  options: [{name: target, type: string}, {name: note, type: string}, {name: safe, type: string}]
+  secrets: [{path: hooks/key, env: HOOK}]
+  notifications: [{on: [succeeded], webhook: {url: "${base}/leaky", secret: hooks/key}}]
+  steps: [{name: main, script: 'test "$BATON_OPTION_TARGET" = "$HOOK" && echo same'}]
+`,
+      ),
+    );
+    const execution = await baton.run('ops/leaky-option', {
+      target: HOOK_KEY,
+      note: `key=${HOOK_KEY};`,
+      safe: 'db',
+    });
+    // The step still ran with the value given.
+    expect((await baton.waitFor(execution.id)).state).toBe('succeeded');
+    expect(await baton.logText(execution.id)).toContain('same');
+    const shown = { target: MASK, note: MASK, safe: 'db' };
+
+    const detail = await baton.request('GET', `/api/v1/executions/${execution.id}`);
+    expect(detail.json().execution.options).toEqual(shown);
+    const listed = await baton.request('GET', '/api/v1/executions');
+    expect(listed.statusCode).toBe(200);
+    const audit = await baton.request(
+      'GET',
+      `/api/v1/audit?target=execution/${execution.id}&action=execution.run`,
+    );
+    expect(audit.json().records).toHaveLength(1);
+    expect(audit.json().records[0].summary.options).toEqual(shown);
+    await settled(execution.id, 1);
+    const received = receiver
+      .on('/leaky')
+      .filter((entry) => JSON.parse(entry.body).execution.id === execution.id);
+    expect(received).toHaveLength(1);
+    expect(JSON.parse(received[0]!.body).execution.options).toEqual(shown);
+    for (const body of [detail.body, listed.body, audit.body, received[0]!.body])
+      expect(body).not.toContain(HOOK_KEY);
   });
 
   it('posts a signed webhook on start and success, and a project webhook on failure only', async () => {

@@ -11,6 +11,7 @@ import {
   deliveriesOf,
   NO_SECRETS,
   openExecutionSecrets,
+  optionsShowingSecrets,
   recordSecretUse,
   withSecretFiles,
   type ExecutionSecrets,
@@ -117,7 +118,7 @@ function stepEnvironment(
     ...execution.spec.env,
     ...step.env,
     ...extra,
-    ...optionEnvironment(execution.options),
+    ...optionEnvironment(execution.runOptions),
     ...secrets.env,
     ...(secretsDir === undefined ? {} : { BATON_SECRETS_DIR: secretsDir }),
     BATON_EXECUTION_ID: String(execution.id),
@@ -229,9 +230,10 @@ async function runTracked(
   // Opened before the log exists, so that the log masks every value from its first line.
   let secrets = NO_SECRETS;
   let secretProblem: string | undefined;
-  if (deliveriesOf(execution).length > 0) {
+  const given = { spec: execution.spec, options: execution.runOptions };
+  if (deliveriesOf(given).length > 0) {
     try {
-      secrets = await withReconnect(() => openExecutionSecrets(ctx.db, ctx.keyring, execution));
+      secrets = await withReconnect(() => openExecutionSecrets(ctx.db, ctx.keyring, given));
     } catch (error) {
       secretProblem = `cannot hand the job its secrets: ${coerceError(error).message}`;
     }
@@ -513,7 +515,7 @@ async function runNestedJob(
     options?.some((option) => option.name === name && option.type === 'secret') === true;
   const declared = new Set((job.spec.options ?? []).map((option) => option.name));
   const inherited = Object.fromEntries(
-    Object.entries(parent.options).filter(
+    Object.entries(parent.runOptions).filter(
       ([name]) =>
         declared.has(name) && isSecret(job.spec.options, name) === isSecret(parent.spec.options, name),
     ),
@@ -521,6 +523,20 @@ async function runNestedJob(
   let options;
   try {
     options = resolveOptions(job.spec.options ?? [], { ...inherited, ...step.options });
+  } catch (error) {
+    return fail(`cannot start ${step.job}: ${coerceError(error).message}`);
+  }
+  // Masked in the child as in the parent, and also where it shows a secret the child receives.
+  const maskedOptions = new Set(
+    parent.maskedOptions.filter(
+      (name) => options[name] !== undefined && options[name] === parent.runOptions[name],
+    ),
+  );
+  try {
+    const own = await withReconnect(() =>
+      optionsShowingSecrets(ctx.db, ctx.keyring, { spec: job.spec, options }),
+    );
+    for (const name of own) maskedOptions.add(name);
   } catch (error) {
     return fail(`cannot start ${step.job}: ${coerceError(error).message}`);
   }
@@ -532,6 +548,7 @@ async function runNestedJob(
     jobRevision: job.revision,
     spec: job.spec,
     options,
+    maskedOptions: [...maskedOptions],
     requestedBy: parent.requestedBy,
     parentId: parent.id,
     depth: parent.depth + 1,
@@ -656,7 +673,8 @@ async function complete(
         job: execution.job,
         jobRevision: execution.jobRevision,
         spec: execution.spec,
-        options: execution.options,
+        options: execution.runOptions,
+        maskedOptions: execution.maskedOptions,
         requestedBy: execution.requestedBy,
         attempt: execution.attempt + 1,
         retryOf: execution.retryOf ?? execution.id,

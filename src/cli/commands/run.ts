@@ -4,6 +4,7 @@ import type { ExecutionDetailResponse, ExecutionResponse } from '../api.js';
 import type { BatonClient } from '../client.js';
 import { collectOption, optionValues, parseExecutionId, parseJobReference } from '../arguments.js';
 import { usageError } from '../errors.js';
+import { MASK } from '../../automation/logs/masking.js';
 import { followToExitCode, OUTCOME_HELP } from '../follow.js';
 import { OUTPUT_HELP, parseOutputFormat, printJson, type OutputFormat } from '../output.js';
 import { connect } from '../session.js';
@@ -92,6 +93,14 @@ ${OUTCOME_HELP}`,
       }
       const client = await connect(command);
       const { execution: earlier } = await client.get<ExecutionResponse>(`/api/v1/executions/${id}`);
+      // The API shows an option that held a secret as MASK, never its value: running with the
+      // stars would be a different run, so say which option to give again instead.
+      const masked = Object.keys(earlier.options).find((name) => earlier.options[name] === MASK);
+      if (masked !== undefined) {
+        throw usageError(
+          `option ${masked} of execution ${id} held a secret and is shown as ${MASK}: run the job with baton run ${earlier.project}/${earlier.job} -o ${masked}=VALUE`,
+        );
+      }
       const answer = await client.post<ExecutionResponse>(
         `/api/v1/jobs/${encodeURIComponent(earlier.project)}/${encodeURIComponent(earlier.job)}/executions`,
         { options: earlier.options },

@@ -11,6 +11,7 @@ import * as m0004 from './migrations/0004_schedules.js';
 import * as m0005 from './migrations/0005_notifications.js';
 import * as m0006 from './migrations/0006_events.js';
 import * as m0007 from './migrations/0007_nodes.js';
+import * as m0008 from './migrations/0008_masked_options.js';
 
 /** A migration receives the capability record so column types can follow the dialect. */
 export interface BatonMigration {
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, BatonMigration> = {
   '0005_notifications': m0005,
   '0006_events': m0006,
   '0007_nodes': m0007,
+  '0008_masked_options': m0008,
 };
 
 /** Applies every migration not applied yet; throws with the failing migration's name. */

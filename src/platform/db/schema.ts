@@ -272,6 +272,8 @@ export interface ExecutionsTable {
   node: string | null;
   /** The node names a fan-out parent matched when it was requested (JSON list); null when it runs locally. */
   nodes: JsonColumn | null;
+  /** Names of options whose value shows a secret the execution receives; null when none. */
+  masked_options: JsonColumn | null;
 }
 
 export interface ExecutionStepsTable {

@@ -539,6 +539,19 @@ function RerunAction({ execution }: { execution: ExecutionDetail }) {
   const queryClient = useQueryClient();
   const [, navigate] = useLocation();
   const optionCount = Object.keys(execution.options).length;
+  // The API shows an option that held a secret as ***** (see executions/store.ts): running again
+  // with the stars would be another run, so send the user to the job's form instead.
+  if (Object.values(execution.options).includes('*****')) {
+    return (
+      <p className="hint">
+        An option of this run held a secret.{' '}
+        <Link href={`/jobs/${encodeURIComponent(execution.project)}/${encodeURIComponent(execution.job)}`}>
+          Run it from its page
+        </Link>{' '}
+        to give it again.
+      </p>
+    );
+  }
   return (
     <ConfirmAction
       label="Run again"
