@@ -164,6 +164,8 @@ export function registerLogRoutes(
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
+      // The status goes out now, not with the first line: a client learns it was let in at once.
+      response.flushHeaders();
       response.on('close', () => abort.abort());
       const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
       try {
