@@ -31,7 +31,7 @@ export interface LogFollowersOptions extends LogFollowContext {
   pollMs?: number;
   /** Most lines per batch (default 1000). */
   batchLines?: number;
-  /** Bytes of recent batches a feed keeps for followers a little behind (default 8 MiB). */
+  /** Bytes of recent batches a feed keeps for followers a little behind (default 4 MiB). */
   windowBytes?: number;
   /** Catch-up reads from the store running at once in this process (default 4). */
   catchUpReads?: number;
@@ -100,7 +100,7 @@ export class LogFollowers {
 
   constructor(private readonly options: LogFollowersOptions) {
     this.batchLines = options.batchLines ?? 1000;
-    this.windowBytes = options.windowBytes ?? 8 * 1024 * 1024;
+    this.windowBytes = options.windowBytes ?? 4 * 1024 * 1024;
     this.pollMs = options.pollMs ?? 1000;
     this.catchUp = new Semaphore(options.catchUpReads ?? 4);
   }
@@ -155,14 +155,14 @@ export class LogFollowers {
       this.feeds.set(executionId, feed);
       this.options.metrics.logFollowReaders.set(this.feeds.size);
     }
-    feed.followers++;
+    const cursor = feed.join(from);
     const aborted = new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    let next = from;
     try {
       while (!signal.aborted) {
+        const { next } = cursor;
         if (next < feed.start) {
           // Behind the window: read the store alone up to where the feed's memory begins.
           const until = feed.start;
@@ -171,15 +171,15 @@ export class LogFollowers {
             return readLog(this.options, executionId, next, Math.min(this.batchLines, until - next));
           });
           if (signal.aborted) return;
-          const batch = new LogBatch(next, until, lines);
           // Lines missing from the store (a chunk lost) are skipped, as readLog skips them.
-          next = lines.length === this.batchLines ? lines[lines.length - 1]!.n + 1 : until;
-          if (lines.length > 0) yield batch;
+          const to = lines.length === this.batchLines ? lines[lines.length - 1]!.n + 1 : until;
+          cursor.next = to;
+          if (lines.length > 0) yield new LogBatch(next, to, lines);
           continue;
         }
         const batch = feed.batchAt(next);
         if (batch !== undefined) {
-          next = batch.to;
+          cursor.next = batch.to;
           if (batch.lines.length > 0) yield batch;
           continue;
         }
@@ -187,7 +187,7 @@ export class LogFollowers {
         await Promise.race([feed.more(next), aborted]);
       }
     } finally {
-      if (--feed.followers === 0) {
+      if (feed.leave(cursor) === 0) {
         feed.close();
         this.feeds.delete(executionId);
         this.options.metrics.logFollowReaders.set(this.feeds.size);
@@ -201,7 +201,8 @@ export class LogFollowers {
  * batches for the others. Its window covers lines `[start, next)` without holes.
  */
 class LogFeed {
-  followers = 0;
+  /** Where each follower is: the window lets go of what every one of them has passed. */
+  private readonly cursors = new Set<{ next: number }>();
   /** The execution finished and no line follows `next`. */
   complete = false;
   start: number;
@@ -226,6 +227,19 @@ class LogFeed {
     this.unsubscribe = options.events.subscribe('log', (id) => {
       if (id === executionId || id === undefined) this.onWake();
     });
+  }
+
+  /** Adds a follower at line `from`; move its `next` on as it is served. */
+  join(from: number): { next: number } {
+    const cursor = { next: from };
+    this.cursors.add(cursor);
+    return cursor;
+  }
+
+  /** Removes a follower; returns how many are left. */
+  leave(cursor: { next: number }): number {
+    this.cursors.delete(cursor);
+    return this.cursors.size;
   }
 
   /** The batch of the window holding line `n`, if the feed has read that far. */
@@ -295,8 +309,14 @@ class LogFeed {
     this.window.push(batch);
     this.windowBytes += batch.bytes;
     this.next = batch.to;
-    // The newest batch always stays: followers that are caught up read it from here.
-    while (this.windowBytes > this.hub.windowBytes && this.window.length > 1) {
+    // Batches every follower has passed go at once, so a lone follower holds one batch; the
+    // byte bound only bites when followers spread out. The newest batch always stays.
+    let slowest = Infinity;
+    for (const cursor of this.cursors) slowest = Math.min(slowest, cursor.next);
+    while (
+      this.window.length > 1 &&
+      (this.windowBytes > this.hub.windowBytes || this.window[0]!.to <= slowest)
+    ) {
       const dropped = this.window.shift()!;
       this.windowBytes -= dropped.bytes;
       this.start = dropped.to;
