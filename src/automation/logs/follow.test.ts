@@ -152,8 +152,8 @@ describe.each(DIALECTS)('log followers on %s', (dialect) => {
 
   it('catches a follower that fell behind the window up from the store, the window staying bounded', async () => {
     await writeWholeLog(1000);
-    // A window of about two batches of 50 short lines.
-    const followers = newFollowers({ batchLines: 50, windowBytes: 8000 });
+    // A window of about two batches of 50 short lines, and little patience with a stalled follower.
+    const followers = newFollowers({ batchLines: 50, windowBytes: 8000, stallMs: 10 });
     const signal = new AbortController().signal;
     const slow = followers.follow(executionId, 0, { signal });
     const first = await slow.next();
@@ -167,6 +167,24 @@ describe.each(DIALECTS)('log followers on %s', (dialect) => {
     expect(rest).toEqual(expected(50, 1000));
     // What the window had let go of came from the store, read by the slow follower alone.
     expect(await readsOf(metrics, 'catch_up')).toBeGreaterThan(0);
+    expect(await readsOf(metrics, 'shared')).toBe(21);
+  });
+
+  it('keeps a follower that lags but keeps moving in the shared window instead of leaving it behind', async () => {
+    await writeWholeLog(1000);
+    // The window holds about two batches; the fast follower would outrun it at once, but it
+    // waits for the slow one as long as that one moves (the stall limit is never reached here).
+    const followers = newFollowers({ batchLines: 50, windowBytes: 8000, stallMs: 600_000 });
+    const fast = collect(followers.follow(executionId, 0, { signal: new AbortController().signal }));
+    const slow: string[] = [];
+    for await (const batch of followers.follow(executionId, 0, { signal: new AbortController().signal })) {
+      for (const line of batch.lines) slow.push(`${line.n} ${line.text}`);
+      // Let the fast follower run ahead as far as the window allows before moving on.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await fast).toEqual(expected(0, 1000));
+    expect(slow).toEqual(expected(0, 1000));
+    expect(await readsOf(metrics, 'catch_up')).toBe(0);
     expect(await readsOf(metrics, 'shared')).toBe(21);
   });
 
