@@ -170,6 +170,22 @@ describe.each(DIALECTS)('log followers on %s', (dialect) => {
     expect(await readsOf(metrics, 'shared')).toBe(21);
   });
 
+  it('lets followers left behind together share their catch-up reads', async () => {
+    await writeWholeLog(1000);
+    const followers = newFollowers({ batchLines: 50, windowBytes: 8000, stallMs: 10 });
+    const slow = [0, 1].map(() => followers.follow(executionId, 0, { signal: new AbortController().signal }));
+    for (const follow of slow) expect((await follow.next()).value?.lines[0]?.n).toBe(0);
+    expect(await collect(followers.follow(executionId, 0, { signal: new AbortController().signal }))).toEqual(
+      expected(0, 1000),
+    );
+    const rests = await Promise.all(slow.map((follow) => collect(follow)));
+    for (const rest of rests) expect(rest).toEqual(expected(50, 1000));
+    // At most one read per 50 lines behind the window, not one per follower.
+    const catchUps = await readsOf(metrics, 'catch_up');
+    expect(catchUps).toBeGreaterThan(0);
+    expect(catchUps).toBeLessThanOrEqual(1000 / 50);
+  });
+
   it('keeps a follower that lags but keeps moving in the shared window instead of leaving it behind', async () => {
     await writeWholeLog(1000);
     // The window holds about two batches; the fast follower would outrun it at once, but it

@@ -42,6 +42,9 @@ export interface LogFollowersOptions extends LogFollowContext {
   stallMs?: number;
 }
 
+/** Catch-up reads a feed keeps for other followers behind its window (each one batch). */
+const CATCH_UP_CELLS = 16;
+
 /** Seconds a refused follower is told to wait: streams last minutes, a slot frees when one ends. */
 const RETRY_AFTER_SECONDS = 10;
 
@@ -171,18 +174,12 @@ export class LogFollowers {
       while (!signal.aborted) {
         const { next } = cursor;
         if (next < feed.start) {
-          // Behind the window: read the store alone up to where the feed's memory begins.
-          const until = feed.start;
-          const lines = await this.catchUp.run(() => {
-            this.options.metrics.logFollowReads.inc({ reader: 'catch_up' });
-            return readLog(this.options, executionId, next, Math.min(this.batchLines, until - next));
-          });
+          // Behind the window: catch up from the store, then rejoin at the window's start.
+          const batch = await feed.catchUp(next, this.catchUp);
           if (signal.aborted) return;
-          // Lines missing from the store (a chunk lost) are skipped, as readLog skips them.
-          const to = lines.length === this.batchLines ? lines[lines.length - 1]!.n + 1 : until;
-          cursor.next = to;
+          cursor.next = batch.to;
           feed.advanced();
-          if (lines.length > 0) yield new LogBatch(next, to, lines);
+          if (batch.lines.length > 0) yield batch;
           continue;
         }
         const batch = feed.batchAt(next);
@@ -222,6 +219,8 @@ class LogFeed {
   private woken = false;
   private wake: (() => void) | undefined;
   private room: (() => void) | undefined;
+  /** Recent catch-up reads by first line, oldest first. */
+  private readonly cells = new Map<number, Promise<LogBatch>>();
   private closed = false;
   private readonly unsubscribe: () => void;
 
@@ -250,6 +249,31 @@ class LogFeed {
   leave(cursor: { next: number }): number {
     this.cursors.delete(cursor);
     return this.cursors.size;
+  }
+
+  /**
+   * Lines from `n` on, read from the store for a follower behind the window. Reads are cut
+   * on a grid of `batchLines` and the last few kept, so followers left behind together (a
+   * stall lets go of all those at the window's start at once) share them too.
+   */
+  async catchUp(n: number, reads: Semaphore): Promise<LogBatch> {
+    const size = this.hub.batchLines;
+    const cellStart = n - (n % size);
+    let cell = this.cells.get(cellStart);
+    const cached = cell && (await cell.catch(() => undefined));
+    if (cached === undefined || cached.to <= n) {
+      cell = reads.run(async () => {
+        this.options.metrics.logFollowReads.inc({ reader: 'catch_up' });
+        // Lines before the feed's position exist (or were lost); later ones may not yet.
+        const to = Math.min(cellStart + size, this.next);
+        const lines = await readLog(this.options, this.executionId, cellStart, to - cellStart);
+        return new LogBatch(cellStart, to, lines);
+      });
+      this.cells.delete(cellStart);
+      this.cells.set(cellStart, cell);
+      if (this.cells.size > CATCH_UP_CELLS) this.cells.delete(this.cells.keys().next().value!);
+    }
+    return (await cell!).after(n);
   }
 
   /** A follower moved on: batches every follower passed go, which may make room for a read. */
