@@ -6,7 +6,7 @@
  * part of `npm run bench` can run it; BENCH_FLOOD_FOLLOWERS, BENCH_FLOOD_LOG_BYTES and
  * BENCH_FLOOD_DEADLINE_MS size it.
  */
-import { performance } from 'node:perf_hooks';
+import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TERMINAL_STATES, type ExecutionState } from '../src/automation/executions/model.js';
 import { ApiClient, jobDocument, percentile, progress, startServerProcess } from './harness.js';
@@ -41,6 +41,20 @@ export interface FollowerFloodResult {
 
 const END_EVENT = 'event: end';
 
+/** Asks the URL in argv every 100 ms and prints each answer's latency in ms, until killed. */
+const PROBE = `
+const { performance } = require('node:perf_hooks');
+const url = process.argv[1];
+(async () => {
+  for (;;) {
+    const started = performance.now();
+    await (await fetch(url)).text();
+    process.stdout.write(String(performance.now() - started) + '\\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+})();
+`;
+
 /** Runs the flood once on a fresh server and returns what it measured. */
 export async function followerFlood(options: FollowerFloodOptions = {}): Promise<FollowerFloodResult> {
   const followers = options.followers ?? Number(process.env.BENCH_FLOOD_FOLLOWERS ?? 50);
@@ -58,16 +72,16 @@ export async function followerFlood(options: FollowerFloodOptions = {}): Promise
     const id = await api.run('flood');
     const headers = { authorization: `Bearer ${server.token}`, accept: 'text/event-stream' };
 
-    let stopProbe = false;
-    const latencies: number[] = [];
-    const probe = (async () => {
-      while (!stopProbe) {
-        const started = performance.now();
-        await (await fetch(`${server.url}/healthz`)).text();
-        latencies.push(performance.now() - started);
-        await sleep(100);
-      }
-    })();
+    // The probe runs in a process of its own: in this one, its timer would wait behind the
+    // followers' reading (50 streams of SSE), and the bench would measure itself, not the server.
+    const probe = spawn(process.execPath, ['-e', PROBE, `${server.url}/healthz`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const probeOutput = new Promise<number[]>((resolve) => {
+      let text = '';
+      probe.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      probe.once('exit', () => resolve(text.split('\n').filter(Boolean).map(Number)));
+    });
 
     let limited = 0;
     let completed = 0;
@@ -112,8 +126,8 @@ export async function followerFlood(options: FollowerFloodOptions = {}): Promise
       if (TERMINAL_STATES.has(execution.state as ExecutionState)) break;
       await sleep(100);
     }
-    stopProbe = true;
-    await probe;
+    probe.kill('SIGTERM');
+    const latencies = await probeOutput;
     return {
       healthzP99Ms: percentile(latencies, 99),
       healthzP50Ms: percentile(latencies, 50),
