@@ -1,14 +1,15 @@
 /**
  * Live log followers, fanned out from one reader per execution. Every follower of an execution
  * in this process shares one feed: one 'log' subscription, one read of the store per wake-up,
- * one encoding of each batch as a Server-Sent Event. A bounded window of recent batches stays in
- * memory; a follower that falls behind it (a slow client, or one that resumes from an old line)
- * catches up from the store on its own, a few at a time across the process, and rejoins the
- * feed at the window's start. How many streams are open is capped per user and in total.
+ * one encoding of each batch as a Server-Sent Event, written as the same bytes to every socket.
+ * A window of recent batches (bounded in bytes) serves followers a little behind the fastest; a
+ * full window waits a moment for its slowest follower, then lets go of it: that follower catches
+ * up from the store (reads shared with others left behind at the same place, a few at a time
+ * across the process) and rejoins at the window's start. Nothing is buffered per follower
+ * beyond the one batch its socket is taking. Open streams are capped per user and in total.
  *
- * Measured with bench/follower-flood.ts (50 followers of a 50 MB log, SQLite, 2 shared cores):
- * one reader per follower held /healthz at seconds and the RSS near half a gigabyte, because
- * every follower read, decoded and serialized the whole log itself.
+ * Why: with a reader per follower, 50 followers of one busy execution each read, decoded and
+ * serialized the whole log themselves (bench/follower-flood.ts: /healthz p99 of seconds).
  */
 import type { Principal } from '../../access/model.js';
 import { TooManyRequestsError } from '../../platform/errors.js';
