@@ -7,6 +7,7 @@
  * BENCH_FLOOD_DEADLINE_MS size it.
  */
 import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TERMINAL_STATES, type ExecutionState } from '../src/automation/executions/model.js';
 import { ApiClient, jobDocument, percentile, progress, startServerProcess } from './harness.js';
@@ -26,6 +27,9 @@ export interface FollowerFloodResult {
   /** 99th percentile of /healthz while the execution ran and the followers were open, milliseconds. */
   healthzP99Ms: number;
   healthzP50Ms: number;
+  healthzSamples: number;
+  /** From the first follower opened to the end of the execution and of every follower. */
+  durationMs: number;
   healthzMaxMs: number;
   /** Peak resident set of the server process (VmHWM), MiB. */
   rssPeakMb: number;
@@ -77,11 +81,20 @@ export async function followerFlood(options: FollowerFloodOptions = {}): Promise
     const probe = spawn(process.execPath, ['-e', PROBE, `${server.url}/healthz`], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const probeOutput = new Promise<number[]>((resolve) => {
-      let text = '';
-      probe.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      probe.once('exit', () => resolve(text.split('\n').filter(Boolean).map(Number)));
-    });
+    let probeText = '';
+    const firstAnswer = new Promise<void>((resolve) =>
+      probe.stdout.on('data', (chunk: Buffer) => {
+        probeText += chunk.toString();
+        resolve();
+      }),
+    );
+    const probeOutput = new Promise<number[]>((resolve) =>
+      probe.once('exit', () => resolve(probeText.split('\n').filter(Boolean).map(Number))),
+    );
+    // The probe's connection is open before the flood: what is measured is how long the server
+    // takes to answer, not how long a new connection waits to be accepted.
+    await firstAnswer;
+    const started = performance.now();
 
     let limited = 0;
     let completed = 0;
@@ -131,6 +144,8 @@ export async function followerFlood(options: FollowerFloodOptions = {}): Promise
     return {
       healthzP99Ms: percentile(latencies, 99),
       healthzP50Ms: percentile(latencies, 50),
+      healthzSamples: latencies.length,
+      durationMs: performance.now() - started,
       healthzMaxMs: Math.max(...latencies),
       rssPeakMb: server.memory().peak / 1024 / 1024,
       followers: outcomes.filter((outcome) => outcome === 'in').length,
