@@ -32,6 +32,10 @@ export interface Config {
   killGraceMs: number;
   /** How long a worker's claim on an execution lasts without renewal. */
   leaseMs: number;
+  /** BATON_LOG_STREAMS_PER_USER: live log streams one user (or service account) may hold open at once. */
+  logStreamsPerUser: number;
+  /** BATON_LOG_STREAMS: live log streams this server holds open at once, all users together. */
+  logStreams: number;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
   /** How long finished executions and their logs are kept (projects may override). */
@@ -116,6 +120,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     maxJobDepth: pick('maxJobDepth', envNumber(env, 'BATON_MAX_JOB_DEPTH', integer), 5),
     killGraceMs: pick('killGraceMs', envNumber(env, 'BATON_KILL_GRACE', parseDuration), 5_000),
     leaseMs: pick('leaseMs', envNumber(env, 'BATON_LEASE', parseDuration), 30_000),
+    logStreamsPerUser: pick('logStreamsPerUser', envNumber(env, 'BATON_LOG_STREAMS_PER_USER', integer), 20),
+    logStreams: pick('logStreams', envNumber(env, 'BATON_LOG_STREAMS', integer), 200),
     bodyLimitBytes: pick('bodyLimitBytes', envNumber(env, 'BATON_BODY_LIMIT', parseBytes), 10 * 1024 * 1024),
     retentionMs: pick('retentionMs', envNumber(env, 'BATON_RETENTION', parseDuration), 30 * 86_400_000),
     auditRetentionMs:

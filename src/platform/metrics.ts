@@ -38,6 +38,32 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly logFollowers = new Gauge({
+    name: 'baton_log_followers',
+    help: 'Live log streams (Server-Sent Events) open on this server.',
+    registers: [this.registry],
+  });
+
+  readonly logFollowReaders = new Gauge({
+    name: 'baton_log_follow_readers',
+    help: 'Executions whose log this server reads for its followers: one reader each, however many follow.',
+    registers: [this.registry],
+  });
+
+  readonly logFollowReads = new Counter({
+    name: 'baton_log_follow_reads_total',
+    help: 'Log reads for live followers, by reader: shared (one per execution) or catch_up (a follower behind the shared window).',
+    labelNames: ['reader'] as const,
+    registers: [this.registry],
+  });
+
+  readonly logStreamsRefused = new Counter({
+    name: 'baton_log_streams_refused_total',
+    help: 'Live log streams refused with 429, by limit reached: per_user or total.',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   readonly httpRequests = new Histogram({
     name: 'baton_http_request_duration_seconds',
     help: 'HTTP requests by route and status code.',

@@ -1,7 +1,7 @@
 /** The log search route on both databases: paging, input errors, and who may search. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test/databases.js';
-import { startTestBaton, type TestBaton } from '../../../test/baton.js';
+import { ADMIN_TOKEN, startTestBaton, type TestBaton } from '../../../test/baton.js';
 
 const DOCUMENTS = `apiVersion: baton/v1
 kind: Job
@@ -94,5 +94,118 @@ describe.each(DIALECTS)('log search API on %s', (dialect) => {
     const allowed = await search('q=error', reader);
     expect(allowed.statusCode).toBe(200);
     expect(allowed.json().matches).toHaveLength(6);
+  });
+});
+
+const RUNNING_JOB = `apiVersion: baton/v1
+kind: Job
+metadata: {name: busy, project: streams}
+spec:
+  steps:
+    - name: print
+      script: |
+        for i in $(seq 0 99); do echo "busy $i"; done
+        sleep 300
+---
+apiVersion: baton/v1
+kind: Policy
+metadata: {name: stream-readers}
+spec:
+  rules:
+    - {subjects: [user/ada], actions: [view, read-logs], resources: [job/streams/busy], effect: allow}
+    - {subjects: [user/viewer], actions: [view], resources: [job/streams/busy], effect: allow}
+`;
+
+/** A live log stream over real HTTP, read to its end (or until closed) in the background. */
+interface OpenStream {
+  status: number;
+  close(): void;
+  /** Every `lines` event's lines, once the stream ended. */
+  lines: Promise<{ n: number; text: string }[]>;
+}
+
+describe.each(DIALECTS)('log stream API on %s', (dialect) => {
+  let baton: TestBaton;
+  let url: string;
+  let id: number;
+  let ada: Record<string, string>;
+  let viewer: Record<string, string>;
+
+  beforeAll(async () => {
+    baton = await startTestBaton(dialect, { logStreamsPerUser: 2, logStreams: 3 });
+    url = await baton.http.listen({ host: '127.0.0.1', port: 0 });
+    ada = (await baton.addUser('ada')).headers;
+    viewer = (await baton.addUser('viewer')).headers;
+    await baton.applyYaml(RUNNING_JOB);
+    id = (await baton.run('streams/busy')).id;
+    await baton.waitFor(id, 'running');
+  });
+  afterAll(() => baton.stop());
+
+  const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+  async function open(headers: Record<string, string>): Promise<OpenStream> {
+    const controller = new AbortController();
+    const response = await fetch(`${url}/api/v1/executions/${id}/log/stream`, {
+      headers: { ...headers, accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
+    const lines = (async () => {
+      const text = await response.text().catch(() => '');
+      return text
+        .split('\n\n')
+        .filter((event) => event.includes('event: lines'))
+        .flatMap((event) => JSON.parse(event.split('\ndata: ')[1]!) as { n: number; text: string }[]);
+    })();
+    return { status: response.status, close: () => controller.abort(), lines };
+  }
+
+  async function gauge(name: string): Promise<number> {
+    const text = (await baton.request('GET', '/metrics')).body;
+    return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+  }
+
+  async function waitForGauge(name: string, value: number): Promise<void> {
+    while ((await gauge(name)) !== value) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  it('caps streams per user and in total with 429 naming the limit, and frees a closed stream’s slot', async () => {
+    const first = await open(adminHeaders);
+    const second = await open(adminHeaders);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(await gauge('baton_log_followers')).toBe(2);
+    // Two followers of one execution: one reader.
+    expect(await gauge('baton_log_follow_readers')).toBe(1);
+
+    const third = await baton.request('GET', `/api/v1/executions/${id}/log/stream`);
+    expect(third.statusCode).toBe(429);
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+    expect(third.json().error.message).toContain('BATON_LOG_STREAMS_PER_USER is 2');
+
+    const adas = await open(ada);
+    expect(adas.status).toBe(200);
+    const full = await baton.request('GET', `/api/v1/executions/${id}/log/stream`, undefined, ada);
+    expect(full.statusCode).toBe(429);
+    expect(full.json().error.message).toContain('BATON_LOG_STREAMS is 3');
+    // Who may not read the log hears so, not that the server is busy.
+    const refused = await baton.request('GET', `/api/v1/executions/${id}/log/stream`, undefined, viewer);
+    expect(refused.statusCode).toBe(403);
+
+    second.close();
+    await waitForGauge('baton_log_followers', 2);
+    const again = await open(adminHeaders);
+    expect(again.status).toBe(200);
+
+    // Every follower still open gets the same lines, in order, up to the end of the execution.
+    expect((await baton.request('POST', `/api/v1/executions/${id}/cancel`)).statusCode).toBeLessThan(300);
+    const [firstLines, againLines, adaLines] = await Promise.all([first.lines, again.lines, adas.lines]);
+    expect(firstLines.map((line) => line.n)).toEqual(firstLines.map((_, index) => index));
+    expect(firstLines.map((line) => line.text)).toEqual(
+      expect.arrayContaining(Array.from({ length: 100 }, (_, i) => `busy ${i}`)),
+    );
+    expect(againLines).toEqual(firstLines);
+    expect(adaLines).toEqual(firstLines);
+    await waitForGauge('baton_log_followers', 0);
+    expect(await gauge('baton_log_follow_readers')).toBe(0);
   });
 });

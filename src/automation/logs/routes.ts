@@ -13,7 +13,8 @@ import { principalOf } from '../../platform/http/access.js';
 import { TERMINAL_STATES } from '../executions/model.js';
 import { getExecutionState } from '../executions/store.js';
 import type { LogLine } from './model.js';
-import { followLog, readLog } from './reader.js';
+import { LogFollowers } from './follow.js';
+import { readLog } from './reader.js';
 import { MAX_QUERY_LENGTH, MAX_SCAN_LINES, searchLog } from './search.js';
 import { idParams } from '../../platform/http/params.js';
 
@@ -29,13 +30,19 @@ const HEARTBEAT_MS = 15_000;
 
 export function registerLogRoutes(
   app: HttpApp,
-  baton: Pick<Baton, 'db' | 'logs' | 'events' | 'executions' | 'access'>,
+  baton: Pick<Baton, 'db' | 'logs' | 'events' | 'executions' | 'access' | 'metrics' | 'config'>,
 ): void {
   const context = { db: baton.db, registry: baton.logs, events: baton.events };
   const isFinished = async (id: number) => {
     const state = await getExecutionState(baton.db, id);
     return state === undefined || TERMINAL_STATES.has(state);
   };
+  const followers = new LogFollowers({
+    ...context,
+    metrics: baton.metrics,
+    isFinished,
+    limits: { perUser: baton.config.logStreamsPerUser, total: baton.config.logStreams },
+  });
   const authorizeLog = async (caller: Principal, id: number) => {
     const execution = await baton.executions.get(caller, id);
     baton.access.require(caller, 'read-logs', resources.job(execution.project, execution.job));
@@ -132,17 +139,20 @@ export function registerLogRoutes(
       config: { access: 'authenticated' },
       schema: {
         description:
-          'Follows the log live as Server-Sent Events: `lines` events (data: JSON array of lines, id: last line number) and a final `end` event with the execution state.',
+          'Follows the log live as Server-Sent Events: `lines` events (data: JSON array of lines, id: last line number) and a final `end` event with the execution state. Open streams are limited per user (BATON_LOG_STREAMS_PER_USER, default 20) and per server (BATON_LOG_STREAMS, default 200); past a limit the answer is 429 with Retry-After, naming the limit.',
         params: idParams,
         querystring: z.object({ from: z.coerce.number().int().min(0).optional() }),
       },
     },
     async (request, reply) => {
       const { id } = request.params;
-      await authorizeLog(principalOf(request), id);
+      const caller = principalOf(request);
+      await authorizeLog(caller, id);
       const lastEventId = Number(request.headers['last-event-id']);
       const from =
         Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId + 1 : (request.query.from ?? 0);
+      // Refused with 429 here, before the stream starts, so the client sees a plain error answer.
+      const slot = followers.admit(caller);
 
       const abort = new AbortController();
       reply.hijack();
@@ -153,22 +163,19 @@ export function registerLogRoutes(
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
+      // The status goes out now, not with the first line: a client learns it was let in at once.
+      response.flushHeaders();
       response.on('close', () => abort.abort());
       const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
       try {
-        for await (const batch of followLog(context, id, from, {
-          isFinished: () => isFinished(id),
-          signal: abort.signal,
-        })) {
-          const last = batch[batch.length - 1];
-          if (!last) continue;
-          const ok = response.write(`id: ${last.n}\nevent: lines\ndata: ${JSON.stringify(batch)}\n\n`);
+        for await (const batch of followers.follow(id, from, { signal: abort.signal })) {
+          // The event is encoded once per batch and the same bytes go to every follower.
+          const ok = response.write(batch.event());
           // A slow client gets lines as fast as it reads them, not faster: wait for the socket to drain.
-          if (!ok)
-            await new Promise<void>((resolve) => response.once('drain', resolve).once('close', resolve));
+          if (!ok && !abort.signal.aborted) await drained(response, abort.signal);
         }
         if (!abort.signal.aborted) {
-          const execution = await baton.executions.get(principalOf(request), id);
+          const execution = await baton.executions.get(caller, id);
           response.write(
             `event: end\ndata: ${JSON.stringify({ state: execution.state, exitCode: execution.exitCode, reason: execution.reason })}\n\n`,
           );
@@ -178,10 +185,27 @@ export function registerLogRoutes(
         response.write(`event: error\ndata: ${JSON.stringify({ message: 'log stream failed' })}\n\n`);
       } finally {
         clearInterval(heartbeat);
+        slot.release();
         response.end();
       }
     },
   );
+}
+
+/**
+ * Resolves when the socket drained or the stream was closed. Both listeners go away after
+ * either: one left per wait would pile up on a long follow (a leak Node warns about at 11).
+ */
+function drained(response: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      response.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    response.on('drain', done);
+    signal.addEventListener('abort', done);
+  });
 }
 
 async function* textLines(
