@@ -29,6 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { generateToken } from '../src/access/tokens.js';
+import { openDatabase } from '../src/platform/db/database.js';
 import { ROOT, percentile, progress, readMemoryStatus, type Comparison } from './harness.js';
 import { POSTGRES_URL, createSchema, postgresUnavailable, waitUntil, type BenchSchema } from './postgres.js';
 
@@ -247,6 +248,28 @@ class Stage {
 
   async log(id: number): Promise<{ lines: LogLine[]; complete: boolean }> {
     return this.request('GET', `/api/v1/executions/${id}/log?limit=10000`);
+  }
+
+  /**
+   * Lines of an execution's log that are in the database (the log API of the process running a
+   * step also shows lines still in its writer's buffer, which a kill -9 loses by design).
+   */
+  async storedLogLines(id: number): Promise<number> {
+    const database = await openDatabase({
+      url: this.schema?.url,
+      sqlitePath: path.join(this.dir, 'data', 'baton.db'),
+      migrate: false,
+    });
+    try {
+      const row = await database.db
+        .selectFrom('log_chunks')
+        .select((eb) => eb.fn.sum<number | string | null>('line_count').as('lines'))
+        .where('execution_id', '=', id)
+        .executeTakeFirst();
+      return Number(row?.lines ?? 0);
+    } finally {
+      await database.close();
+    }
   }
 
   /** Waits until the execution is in a terminal state; undefined if it is not within `timeoutMs`. */
@@ -490,10 +513,11 @@ async function killCase(
     const marker = `${stage.tag}_kill_step`;
     await stage.applyJob('once', killScript(marker));
     const id = await stage.run('once');
-    // Killed once its five lines are stored and it sleeps: what was printed must not be lost.
+    // Killed once its five lines are stored (in the database, not just in the writer's buffer,
+    // which is flushed at most a second later: the README says a kill -9 loses up to that) and it
+    // sleeps: what was stored must not be lost, nor counted wrong.
     await waitUntil(`execution ${id} to store its lines`, async () => {
-      const log = await stage.log(id);
-      return log.lines.filter((line) => line.s === 'stdout').length >= 5 && (await pgrep(marker)).length > 0;
+      return (await stage.storedLogLines(id)) >= 5 && (await pgrep(marker)).length > 0;
     });
     await victim.kill();
     progress(`chaos: killed ${victim.label}; restarting it`);
@@ -501,7 +525,9 @@ async function killCase(
     else await stage.startServer();
 
     const final = await stage.settled(id, 60_000);
-    // Checked as soon as Baton says the execution ended: the step it started must be gone by then.
+    // A worker on the step's host ends a lost worker's process tree in its next orphan sweep (every
+    // 10 s, and when it starts): 15 s to do so once the execution ended, as the README promises.
+    await becomes(async () => (await pgrep(marker)).length === 0, 15_000);
     const survivors = await pgrep(marker);
     // A work directory may be removed a little later (by the restarted process): 15 s to do so.
     const workDirsGone =
