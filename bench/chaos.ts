@@ -13,11 +13,13 @@
  *   the execution outlived it.
  * - follower flood: 50 Server-Sent Events followers of one busy execution's log: /healthz
  *   latency meanwhile, the server's peak RSS, and how many followers were refused with 429.
+ * - redos: the patterns that froze the server (a many-star token scope against a long job name,
+ *   a rule condition `(a+)+$` against a long alert field), 20 at once, /healthz probed meanwhile.
  *
  * Everything listens on 127.0.0.1, every wait is bounded, and whatever it started is killed at
  * the end (stray step processes are found by a tag in their environment). Processes get a
  * TMPDIR of their own, so that a work directory left behind is theirs and not another run's.
- * BENCH_CHAOS_FOLLOWERS sizes the flood; BENCH_CHAOS_CASES=freeze,kill,follower picks cases.
+ * BENCH_CHAOS_FOLLOWERS sizes the flood; BENCH_CHAOS_CASES=freeze,kill,follower,redos picks cases.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -691,6 +693,120 @@ while [ ! -e "$CHAOS_DIR/stop" ] && [ $SECONDS -lt $end ]; do i=$((i+1)); echo "
   }
 }
 
+/** Sends `count` requests at once through `send` while probing /healthz; the probe's samples. */
+async function probedWhile(stage: Stage, send: () => Promise<number>, count: number) {
+  const statuses: number[] = [];
+  const samples: number[] = [];
+  let done = false;
+  const probe = (async () => {
+    while (!done) {
+      const ms = await healthzMs(stage);
+      if (ms !== undefined) samples.push(ms);
+    }
+  })();
+  await Promise.all(Array.from({ length: count }, async () => statuses.push(await send())));
+  done = true;
+  await probe;
+  return { statuses, samples };
+}
+
+/**
+ * The patterns that froze the server: a token scope glob with many stars matched against a long
+ * job name, and a rule condition with nested quantifiers matched against a long alert field. Each
+ * is tried 20 times at once while /healthz is probed; both must answer and /healthz stay under a
+ * second. The most a user may write today is tried (8 wildcards; the 12 that took 147 s are refused).
+ */
+async function redosCase(): Promise<ChaosCheck[]> {
+  const label = 'user patterns (ReDoS)';
+  progress(`chaos: ${label}`);
+  const stage = await Stage.create('sqlite');
+  try {
+    await stage.startServer();
+    const checks: ChaosCheck[] = [];
+
+    const refused = await fetch(`${stage.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stage.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'stars12',
+        scopes: [{ action: 'view', resource: `job/${'*a'.repeat(12)}*b/x` }],
+      }),
+    });
+    const { token } = await stage.request<{ token: string }>('POST', '/api/v1/tokens', {
+      name: 'stars8',
+      scopes: [{ action: 'view', resource: `job/chaos/${'*a'.repeat(6)}*c*` }],
+    });
+    const scoped = await probedWhile(
+      stage,
+      async () => {
+        const response = await fetch(`${stage.url}/api/v1/jobs/chaos/${'a'.repeat(200)}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        await response.text();
+        return response.status;
+      },
+      20,
+    );
+    const scopedP99 = percentile(scoped.samples, 99);
+    checks.push({
+      case: label,
+      check: 'a 12-star token scope is refused; the worst allowed one answers, /healthz under 1 s',
+      held: refused.status === 400 && scoped.statuses.every((status) => status === 404) && scopedP99 < 1000,
+      numbers:
+        `12 stars: ${refused.status}; 8 wildcards × 200-character name: ${scoped.statuses.length} answered ` +
+        `(${[...new Set(scoped.statuses)].join(', ')}); /healthz p99 ${scopedP99.toFixed(1)} ms over ${scoped.samples.length}`,
+    });
+
+    await stage.request('PUT', '/api/v1/secrets/chaos/hook-key', { value: 'chaos-hook-key-value' });
+    await stage.applyJob('noop', 'true');
+    const documents = [
+      {
+        apiVersion: 'baton/v1',
+        kind: 'Hook',
+        metadata: { name: 'alerts', project: 'chaos' },
+        spec: { format: 'json', auth: { token: { secret: 'chaos/hook-key' } } },
+      },
+      {
+        apiVersion: 'baton/v1',
+        kind: 'Rule',
+        metadata: { name: 'nested', project: 'chaos' },
+        spec: { on: { hook: 'alerts' }, when: 'x =~ "(a+)+$"', job: 'noop' },
+      },
+    ];
+    await stage.request('POST', '/api/v1/apply', {
+      files: documents.map((document, index) => ({
+        name: `redos-${index}.json`,
+        content: JSON.stringify(document),
+      })),
+    });
+    const posted = await probedWhile(
+      stage,
+      async () => {
+        const response = await fetch(`${stage.url}/api/v1/hooks/chaos/alerts`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer chaos-hook-key-value', 'content-type': 'application/json' },
+          body: JSON.stringify({ x: `${'a'.repeat(4000)}!` }),
+        });
+        await response.text();
+        return response.status;
+      },
+      20,
+    );
+    const postedP99 = percentile(posted.samples, 99);
+    checks.push({
+      case: label,
+      check: 'a rule matching (a+)+$ on a 4 KB field answers every post, /healthz under 1 s',
+      held: posted.statuses.every((status) => status === 202) && postedP99 < 1000,
+      numbers:
+        `${posted.statuses.length} posts answered (${[...new Set(posted.statuses)].join(', ')}); ` +
+        `/healthz p99 ${postedP99.toFixed(1)} ms over ${posted.samples.length}`,
+    });
+    return checks;
+  } finally {
+    await stage.close();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 function printChecks(checks: ChaosCheck[]): void {
@@ -727,6 +843,7 @@ export async function benchChaos(): Promise<ChaosResult> {
     ['kill -9 server (PostgreSQL)', () => killCase('postgres', 'server')],
     ['kill -9 server (SQLite)', () => killCase('sqlite', 'server')],
     ['follower flood', floodCase],
+    ['redos', redosCase],
   ];
   // BENCH_CHAOS_CASES=freeze,kill picks cases by the start of their name.
   const only = process.env.BENCH_CHAOS_CASES?.split(',').filter(Boolean);
