@@ -163,6 +163,7 @@ describe.each(DIALECTS)('events and rules on %s', (dialect) => {
   it('refuses unknown hooks, missing, wrong or stale keys with 401 and stores nothing', async () => {
     const before = await countEvents(baton.db);
     const body = JSON.stringify({ kind: 'note', text: 'hello' });
+    const oversized = JSON.stringify({ kind: 'note', text: 'x'.repeat(4000) });
     const attempts = [
       await hook('ops/nope', alertPayload([{ fingerprint: 'f0', labels: {} }]), {
         authorization: `Bearer ${TOKEN}`,
@@ -179,6 +180,14 @@ describe.each(DIALECTS)('events and rules on %s', (dialect) => {
       await hook('ops/generic', body, signed(body, 'the wrong key')),
       await hook('ops/generic', body, signed(JSON.stringify({ kind: 'note', text: 'tampered' }))),
       await hook('ops/generic', body, signed(body, HMAC_KEY, String(Math.floor(Date.now() / 1000) - 600))),
+      // Over ops/generic's own limit (2048) without its key: refused like an unknown hook, not
+      // with the 413 that would say the hook exists and how much it takes.
+      await hook('ops/generic', oversized, signed(oversized, 'the wrong key')),
+      await hook('ops/nope', oversized, signed(oversized, 'the wrong key')),
+      await hook('ops/alerts', oversized, {
+        authorization: 'Bearer wrong',
+        'content-type': 'application/json',
+      }),
     ];
     for (const response of attempts) {
       expect(response.statusCode, response.body).toBe(401);

@@ -154,36 +154,50 @@ function registerHookRoute(app: HttpApp, service: EventService, metrics: Metrics
           params: z.object({ project: z.string(), name: z.string() }),
           response: { 202: receiptView },
         },
-        // Before the body is read: an unknown hook, a wrong token or a declared length over the
-        // limit are refused without reading a byte of it.
+        // Before the body is read. A caller who has not proved the hook's key must not learn
+        // whether the hook exists, so every unauthenticated answer is the same whatever the hook:
+        // a declared length over the largest body any hook takes is 413 for every name, and
+        // otherwise the body is read (up to that size) and refused with one 401. Only a caller
+        // whose token is right hears the hook's own, smaller limit before a byte is read.
         preParsing: async (request, _reply, payload) => {
-          const { project, name } = request.params as { project: string; name: string };
-          const hook = await service.findHook(project, name);
-          if (!hook) {
-            metrics.eventsReceived.inc({ outcome: 'unauthorized' });
-            throw new UnauthenticatedError(HOOK_REFUSAL);
-          }
-          request.hook = hook;
-          if (hook.auth === 'token') {
-            try {
-              await service.authenticate(hook, { headers: request.headers, body: Buffer.alloc(0) });
-            } catch (error) {
-              metrics.eventsReceived.inc({ outcome: 'unauthorized' });
-              throw error;
-            }
-          }
           const declared = Number(request.headers['content-length']);
-          if (Number.isFinite(declared) && declared > hook.maxBytes) {
+          if (Number.isFinite(declared) && declared > MAX_HOOK_MAX_BYTES) {
             metrics.eventsReceived.inc({ outcome: 'too_large' });
             throw new PayloadTooLargeError(
-              `the body is ${declared} bytes; this hook takes at most ${hook.maxBytes}`,
+              `the body is ${declared} bytes; a hook takes at most ${MAX_HOOK_MAX_BYTES}`,
             );
+          }
+          const { project, name } = request.params as { project: string; name: string };
+          const hook = await service.findHook(project, name);
+          if (hook?.auth === 'token') {
+            const authentic = await service
+              .authenticate(hook, { headers: request.headers, body: Buffer.alloc(0) })
+              .then(
+                () => true,
+                () => false,
+              );
+            if (authentic) {
+              request.hook = hook;
+              if (Number.isFinite(declared) && declared > hook.maxBytes) {
+                metrics.eventsReceived.inc({ outcome: 'too_large' });
+                throw new PayloadTooLargeError(
+                  `the body is ${declared} bytes; this hook takes at most ${hook.maxBytes}`,
+                );
+              }
+            }
+          } else if (hook) {
+            request.hook = hook;
           }
           return payload;
         },
       },
       async (request, reply) => {
-        const hook = request.hook!;
+        const hook = request.hook;
+        if (!hook) {
+          // An unknown hook, or a token hook whose key was wrong (checked before the body).
+          metrics.eventsReceived.inc({ outcome: 'unauthorized' });
+          throw new UnauthenticatedError(HOOK_REFUSAL);
+        }
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         if (hook.auth === 'hmac') {
           try {
