@@ -591,6 +591,7 @@ export async function requeueExecution(
   lease: Lease,
   reason: string,
   now: number,
+  options: { onlyIfExpired?: boolean } = {},
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const result = await trx
@@ -607,6 +608,9 @@ export async function requeueExecution(
       .where('state', '=', 'running')
       .where('lease_owner', '=', lease.owner)
       .where('started_at', '=', lease.claimedAt)
+      // Recovery read the lease as expired; a renewal since then (same owner, same claim) moved its
+      // expiry, and the worker keeps its execution instead of having it run a second time.
+      .$if(options.onlyIfExpired === true, (query) => query.where('lease_expires_at', '<', now))
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
     await trx
@@ -687,7 +691,10 @@ export async function recoverExpiredLeases(
   for (const row of expired) {
     // The lease read here: a worker that renewed it meanwhile keeps its execution.
     const lease = { owner: row.lease_owner ?? '', claimedAt: Number(row.started_at) };
-    if (await requeueExecution(db, row.id, lease, `re-queued: ${reason}`, now)) requeued.push(row.id);
+    const requeue = await requeueExecution(db, row.id, lease, `re-queued: ${reason}`, now, {
+      onlyIfExpired: true,
+    });
+    if (requeue) requeued.push(row.id);
   }
   const rows = await db
     .updateTable('executions')

@@ -15,7 +15,7 @@ import { silentLogger } from '../../platform/logging.js';
 import { Metrics } from '../../platform/metrics.js';
 import { createWorker } from '../../runtime.js';
 import { retentionDuty } from '../executions/retention.js';
-import { listSteps } from '../executions/store.js';
+import { listSteps, requeueExecution } from '../executions/store.js';
 import { processStartTime } from '../runner/orphans.js';
 
 /** Live (non-zombie) processes whose session id is `sid`. */
@@ -122,6 +122,42 @@ describe.each(DIALECTS)('scale-out mechanisms on %s', (dialect) => {
     const requeued = (await baton.request('GET', `/api/v1/executions/${resumableId}`)).json().execution;
     expect(requeued).toMatchObject({ state: 'queued', reason: 're-queued: worker lost: its lease expired' });
     expect(requeued.steps.map((step: { state: string }) => step.state)).toEqual(['pending']);
+  });
+
+  it('leaves an execution to its worker when the lease was renewed after recovery read it as expired', async () => {
+    await baton.applyYaml(
+      job('renewed', `workerGroup: unserved\nretryOnWorkerLoss: true\nsteps: [{name: s, script: echo ran}]`),
+    );
+    const execution = await baton.run('scale/renewed');
+    const claimedAt = Date.now();
+    // Recovery read this lease as expired; its worker renewed it before the re-queue was written.
+    await baton.db
+      .updateTable('executions')
+      .set({
+        state: 'running',
+        lease_owner: 'slow-worker',
+        lease_expires_at: claimedAt + 60_000,
+        started_at: claimedAt,
+      })
+      .where('id', '=', execution.id)
+      .execute();
+    const lease = { owner: 'slow-worker', claimedAt };
+    const requeued = await requeueExecution(baton.db, execution.id, lease, 're-queued: lost', claimedAt + 1, {
+      onlyIfExpired: true,
+    });
+    expect(requeued).toBe(false);
+    const row = await baton.db
+      .selectFrom('executions')
+      .select(['state', 'lease_owner'])
+      .where('id', '=', execution.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ state: 'running', lease_owner: 'slow-worker' });
+    // Once the lease really is past due, the same call takes the execution back.
+    expect(
+      await requeueExecution(baton.db, execution.id, lease, 're-queued: lost', claimedAt + 60_001, {
+        onlyIfExpired: true,
+      }),
+    ).toBe(true);
   });
 
   it('stops running an execution whose lease it lost, and records nothing for it', async () => {
