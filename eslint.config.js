@@ -1,8 +1,18 @@
 // One linter for the whole tree; type-aware rules catch promises nobody awaits,
 // the bug that leaves executions "running" when a rejection is lost.
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The web may import from src/ only what is in src/contract/: anything else can drag server-only
+ * modules (node:*, the database, the runner) into the browser bundle with nothing to stop it.
+ */
+const WEB_REACHES_PAST_CONTRACT = {
+  regex: '^(\\.\\./)+src/(?!contract/)',
+  message: 'The web imports from src/ only src/contract/ (pure code shared with the server and the CLI).',
+};
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.baton/', 'coverage/', 'test-output/', '.scratch/'] },
@@ -32,5 +42,53 @@ export default tseslint.config(
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // The contract is the ground floor: the server, the CLI and the web all import it, so it imports
+    // nothing of theirs and nothing only Node has (npm packages such as zod or re2js are fine).
+    // It is one flat folder, so any `../` leaves it.
+    files: ['src/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(node:|(${builtinModules.join('|')})(/|$))`,
+              message: 'src/contract/ runs in the browser too: no Node built-ins.',
+            },
+            {
+              regex: '^\\.\\./',
+              message:
+                'src/contract/ imports nothing outside src/contract/; move the shared code in instead.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['web/src/**/*.ts', 'web/src/**/*.tsx'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [WEB_REACHES_PAST_CONTRACT] }] },
+  },
+  {
+    // An exception that must go. The run form checks option values as the server does, but
+    // src/automation/jobs/options.ts imports server errors, secret paths and regex limits, and
+    // OptionSpec is inferred from the whole job schema in model.ts (zod, fields, schedules,
+    // notifications); their pure part has to move into src/contract/ first.
+    files: ['web/src/components/run-form.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              ...WEB_REACHES_PAST_CONTRACT,
+              regex: '^(\\.\\./)+src/(?!contract/|automation/jobs/options\\.js$|automation/jobs/model\\.js$)',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

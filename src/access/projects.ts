@@ -7,7 +7,7 @@
  * `admin` on the project, so an editor cannot hand the project to their own team.
  */
 import { z } from 'zod';
-import { parseDuration, formatDuration } from '../platform/duration.js';
+import { parseDuration, formatDurationAsWritten } from '../contract/time.js';
 import { digestOf, type DocumentKind } from '../platform/documents/apply.js';
 import { durationUpTo, resourceName } from '../platform/documents/fields.js';
 import { resources } from './model.js';
@@ -52,7 +52,7 @@ export const projectKind: DocumentKind<ProjectDocument> = {
       metadata: { name: row.name, ...(row.description ? { description: row.description } : {}) },
       spec: {
         ...(row.owner_team === null ? {} : { owner: row.owner_team }),
-        ...(row.retention_ms === null ? {} : { retention: formatDuration(row.retention_ms) }),
+        ...(row.retention_ms === null ? {} : { retention: formatDurationAsWritten(row.retention_ms) }),
         ...(row.notifications === null
           ? {}
           : { notifications: readJson<NotificationSpec[]>(row.notifications) }),

@@ -350,35 +350,8 @@ export interface UsageResponse {
   };
 }
 
-/** A schedule (`GET /api/v1/schedules`): its definition, next fire times and last fire. */
-export interface ScheduleView {
-  project: string;
-  name: string;
-  job: string;
-  definedByJob: string | null;
-  description: string | null;
-  cron: string;
-  timezone: string;
-  options: Record<string, unknown>;
-  enabled: boolean;
-  misfire: 'skip' | 'runOnce';
-  owner: string;
-  runAs: string | null;
-  nextFireTimes: string[];
-  lastFire: {
-    scheduledAt: string;
-    firedAt: string;
-    outcome: 'queued' | 'skipped_misfire' | 'refused';
-    reason: string | null;
-    execution: { id: number; state: string | null } | null;
-  } | null;
-  updatedAt: string;
-  updatedBy: string;
-}
-
-export interface SchedulesResponse {
-  schedules: ScheduleView[];
-}
+// The schedule answer is shared with the web's schedules page, so it lives in the contract.
+export type { ScheduleView, SchedulesResponse } from '../contract/schedules.js';
 
 /** What one rule did with an event (`GET /api/v1/events`). */
 export interface RuleMatchView {

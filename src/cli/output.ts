@@ -3,6 +3,7 @@
  * (`--output json`), and the few formats (times, durations) both tables share.
  */
 import { InvalidArgumentError } from 'commander';
+import { formatDurationForCli } from '../contract/time.js';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -45,22 +46,11 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ');
 }
 
-/** `850ms`, `12.3s`, `3m04s`, `1h02m`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 24 * 60) return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
-  return `${Math.floor(minutes / 1440)}d${String(Math.floor((minutes % 1440) / 60)).padStart(2, '0')}h`;
-}
-
 /** How long something took, or has been taking while it runs; empty before it started. */
 export function elapsed(startedAt: string | null, finishedAt: string | null, now = Date.now()): string {
   if (!startedAt) return '';
   const end = finishedAt ? Date.parse(finishedAt) : now;
-  return formatDuration(end - Date.parse(startedAt));
+  return formatDurationForCli(end - Date.parse(startedAt));
 }
 
 /** An API timestamp in local time, `2025-03-14 09:26:53`, to the second. */

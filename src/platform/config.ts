@@ -5,7 +5,7 @@
 import path from 'node:path';
 import os from 'node:os';
 import { parseBytes } from './bytes.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../contract/time.js';
 import { InputError } from './errors.js';
 
 export interface Config {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDurationAsWritten, parseDuration } from '../contract/time.js';
 import { formatBytes, parseBytes } from './bytes.js';
 
 describe('durations and sizes as people write them', () => {
@@ -11,8 +11,8 @@ describe('durations and sizes as people write them', () => {
   });
 
   it('formats durations and sizes compactly', () => {
-    expect(formatDuration(250)).toBe('250ms');
-    expect(formatDuration(90_000)).toBe('1m30s');
+    expect(formatDurationAsWritten(250)).toBe('250ms');
+    expect(formatDurationAsWritten(90_000)).toBe('1m30s');
     expect(parseBytes('100MB')).toBe(100 * 1024 * 1024);
     expect(parseBytes('12 lots')).toBeUndefined();
     expect(formatBytes(100 * 1024 * 1024)).toBe('100 MB');

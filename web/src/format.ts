@@ -1,19 +1,5 @@
 /** How numbers, times and states read on the page. Pure, so tests can pin them down. */
 
-/** 850 ms, 12.3 s, 4 min 05 s, 2 h 10 min. */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  const totalSeconds = Math.round(ms / 1000);
-  if (totalSeconds < 3600) {
-    const minutes = Math.floor(totalSeconds / 60);
-    return `${minutes} min ${String(totalSeconds % 60).padStart(2, '0')} s`;
-  }
-  const totalMinutes = Math.round(totalSeconds / 60);
-  return `${Math.floor(totalMinutes / 60)} h ${String(totalMinutes % 60).padStart(2, '0')} min`;
-}
-
 /** 0.9731 → "97.3%"; null (nothing finished yet) → "—". */
 export function formatRate(rate: number | null | undefined): string {
   if (rate === null || rate === undefined) return '—';

@@ -4,7 +4,7 @@
  * execution was requested (the execution keeps that spec); the decisions are rows of their own.
  */
 import type { ApprovalSpec, JobSpec } from '../../automation/jobs/model.js';
-import { formatDuration, parseDuration } from '../../platform/duration.js';
+import { formatDurationAsWritten, parseDuration } from '../../contract/time.js';
 
 export const DEFAULT_APPROVAL_COUNT = 1;
 export const DEFAULT_APPROVAL_EXPIRES = '24h';
@@ -69,6 +69,8 @@ export function describeWaiting(
   const left = expiresAt.getTime() - now;
   // Whole minutes once there are some: "59m" reads better than "59m58s" for a deadline.
   const shown =
-    left <= 0 ? 'now' : `in ${formatDuration(left >= 60_000 ? Math.floor(left / 60_000) * 60_000 : left)}`;
+    left <= 0
+      ? 'now'
+      : `in ${formatDurationAsWritten(left >= 60_000 ? Math.floor(left / 60_000) * 60_000 : left)}`;
   return `waiting for ${missing} more ${noun} from ${from} (expires ${shown})`;
 }

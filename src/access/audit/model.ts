@@ -1,6 +1,6 @@
 /** The audit trail as the API shows it, and the time bounds its readers filter by. */
 import { z } from 'zod';
-import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../platform/duration.js';
+import { formatDurationAsWritten, MAX_DURATION_MS, parseDuration } from '../../contract/time.js';
 import { InputError } from '../../platform/errors.js';
 import type { AuditRecord } from './trail.js';
 
@@ -62,7 +62,7 @@ export function parseTimeBound(text: string | undefined, path: string, now: numb
     throw new InputError(`invalid ${path}`, [
       {
         path,
-        message: `at most ${formatDuration(MAX_DURATION_MS)} ago, got ${text}`,
+        message: `at most ${formatDurationAsWritten(MAX_DURATION_MS)} ago, got ${text}`,
         expected: 'an ISO time for anything older',
       },
     ]);

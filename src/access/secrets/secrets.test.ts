@@ -18,7 +18,7 @@ import { Keyring, KEY_FILE_NAME, parseMasterKey } from './keyring.js';
 import { SecretService } from './service.js';
 import { getSealedSecret } from './store.js';
 import { MASK } from '../../automation/logs/masking.js';
-import { visibleText } from '../../automation/logs/visible-text.js';
+import { visibleText } from '../../contract/visible-text.js';
 
 const DB_PASSWORD = 'S3cr3t-Pa55-Value-one';
 const API_TOKEN = 'tok-Ab9-XYZ-two-7781';

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ACTIONS, type TokenScope } from '../model.js';
 import { policyRule } from '../policies/model.js';
-import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../platform/duration.js';
+import { formatDurationAsWritten, MAX_DURATION_MS, parseDuration } from '../../contract/time.js';
 import { InputError } from '../../platform/errors.js';
 
 const DAY_MS = 86_400_000;
@@ -71,7 +71,7 @@ export function expiryFor(
       {
         path: 'expires',
         message: '"never" is only for service accounts',
-        expected: `a duration up to ${formatDuration(MAX_USER_TOKEN_LIFETIME_MS)}`,
+        expected: `a duration up to ${formatDurationAsWritten(MAX_USER_TOKEN_LIFETIME_MS)}`,
         found: '"never"',
       },
     ]);
@@ -92,7 +92,7 @@ export function expiryFor(
       {
         path: 'expires',
         message: "a person's token may live at most a year",
-        expected: `a duration up to ${formatDuration(MAX_USER_TOKEN_LIFETIME_MS)}`,
+        expected: `a duration up to ${formatDurationAsWritten(MAX_USER_TOKEN_LIFETIME_MS)}`,
         found: JSON.stringify(requested),
       },
     ]);
@@ -101,7 +101,7 @@ export function expiryFor(
     throw new InputError('expiry too far away', [
       {
         path: 'expires',
-        message: `at most ${formatDuration(MAX_DURATION_MS)}, got ${requested}`,
+        message: `at most ${formatDurationAsWritten(MAX_DURATION_MS)}, got ${requested}`,
         expected: '"never" for a service token that does not expire',
       },
     ]);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { secretPathProblem } from '../../access/secrets/path.js';
-import { parseDuration } from '../../platform/duration.js';
+import { parseDuration } from '../../contract/time.js';
 import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
 import { parseJobReference } from '../jobs/model.js';
 import { ExpressionError, parseExpression, parseTemplate } from './expression.js';

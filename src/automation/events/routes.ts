@@ -21,7 +21,7 @@ import {
   type RuleMatch,
 } from './model.js';
 import { HOOK_REFUSAL, type EventService } from './service.js';
-import { eventSummary } from './summary.js';
+import { eventSummary } from '../../contract/event-summary.js';
 import { idParams } from '../../platform/http/params.js';
 
 /** Fastify maps an error with this status to 413 `payload_too_large`. */

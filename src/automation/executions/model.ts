@@ -2,37 +2,15 @@
 import type { JobSpec } from '../jobs/model.js';
 import type { OptionValues } from '../jobs/options.js';
 
-export const EXECUTION_STATES = [
-  /** The job requires approval and not enough approvers have said yes yet; workers never claim it. */
-  'awaiting_approval',
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'timed_out',
-  /** An approver said no, or nobody approved before the deadline; it never ran. */
-  'rejected',
-] as const;
-export type ExecutionState = (typeof EXECUTION_STATES)[number];
-export const TERMINAL_STATES: ReadonlySet<ExecutionState> = new Set([
-  'succeeded',
-  'failed',
-  'cancelled',
-  'timed_out',
-  'rejected',
-]);
-
-export const STEP_STATES = [
-  'pending',
-  'running',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'skipped',
-] as const;
-export type StepState = (typeof STEP_STATES)[number];
+// The states are part of the contract: the web lists and colours them, the CLI prints them.
+export {
+  EXECUTION_STATES,
+  STEP_STATES,
+  TERMINAL_STATES,
+  type ExecutionState,
+  type StepState,
+} from '../../contract/execution-states.js';
+import type { ExecutionState, StepState } from '../../contract/execution-states.js';
 
 export interface ExecutionStep {
   index: number;

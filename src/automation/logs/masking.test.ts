@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MASK, Masker } from './masking.js';
-import { visibleText } from './visible-text.js';
+import { visibleText } from '../../contract/visible-text.js';
 
 const SECRET = 'hunter2-sekret';
 

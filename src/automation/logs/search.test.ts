@@ -8,7 +8,7 @@ import {
 import { LocalEventBus } from '../../platform/events.js';
 import { LogRegistry } from './registry.js';
 import { lineMatcher, searchLog } from './search.js';
-import { escapeRegExp, visibleText } from './visible-text.js';
+import { escapeRegExp, visibleText } from '../../contract/visible-text.js';
 import { LogWriter } from './writer.js';
 
 describe('visibleText', () => {

@@ -6,7 +6,7 @@
  */
 import type { LogReadContext } from './reader.js';
 import { readLog } from './reader.js';
-import { searchPattern, visibleText } from './visible-text.js';
+import { searchPattern, visibleText } from '../../contract/visible-text.js';
 
 /**
  * Most lines one request scans. Measured on the shared 2-core dev machine (load ~4) with the

@@ -10,7 +10,7 @@ import { openSecret } from '../../access/secrets/delivery.js';
 import type { Keyring } from '../../access/secrets/keyring.js';
 import { digestOf } from '../../platform/canonical-json.js';
 import type { Db } from '../../platform/db/database.js';
-import { parseDuration } from '../../platform/duration.js';
+import { parseDuration } from '../../contract/time.js';
 import { NAME_PATTERN } from '../../platform/documents/fields.js';
 import { formatPath } from '../../platform/documents/source.js';
 import { findShapeFlaw } from '../../platform/json-shape.js';

@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { Db } from '../../platform/db/database.js';
-import { formatDuration } from '../../platform/duration.js';
+import { formatDurationAsWritten } from '../../contract/time.js';
 import { setLongTimeout } from '../../platform/long-timer.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { StepCommand } from '../runner/command.js';
@@ -326,7 +326,7 @@ export class NodeSession {
       request.timeoutMs === undefined
         ? undefined
         : setLongTimeout(
-            () => stop('timed_out', `step timed out after ${formatDuration(request.timeoutMs!)}`),
+            () => stop('timed_out', `step timed out after ${formatDurationAsWritten(request.timeoutMs!)}`),
             request.timeoutMs,
           );
     const ended = await exit;

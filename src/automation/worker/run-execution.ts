@@ -24,7 +24,7 @@ import { coerceError } from '../../platform/errors.js';
 import type { EventBus } from '../../platform/events.js';
 import type { Logger } from '../../platform/logging.js';
 import type { Metrics } from '../../platform/metrics.js';
-import { parseDuration, formatDuration } from '../../platform/duration.js';
+import { parseDuration, formatDurationAsWritten } from '../../contract/time.js';
 import { setLongTimeout } from '../../platform/long-timer.js';
 import { parseJobReference, type StepSpec } from '../jobs/model.js';
 import { optionEnvironment, resolveOptions } from '../jobs/options.js';
@@ -378,7 +378,7 @@ async function runSteps(
         });
     const finishedAt = Date.now();
     writer.system(
-      `[baton] step "${step.name}" ${result.state.replace('_', ' ')}${result.reason ? `: ${result.reason}` : ''} (${formatDuration(finishedAt - startedAt)})`,
+      `[baton] step "${step.name}" ${result.state.replace('_', ' ')}${result.reason ? `: ${result.reason}` : ''} (${formatDurationAsWritten(finishedAt - startedAt)})`,
     );
     await recordStep(ctx, execution, index, {
       state: result.state,
@@ -618,7 +618,7 @@ async function complete(
   const backoffMs = retries?.backoff ? parseDuration(retries.backoff)! : 0;
   if (willRetry) {
     writer.system(
-      `[baton] attempt ${execution.attempt} of ${retries.count + 1} ${outcome.state.replace('_', ' ')}; retrying${backoffMs ? ` in ${formatDuration(backoffMs)}` : ''}`,
+      `[baton] attempt ${execution.attempt} of ${retries.count + 1} ${outcome.state.replace('_', ' ')}; retrying${backoffMs ? ` in ${formatDurationAsWritten(backoffMs)}` : ''}`,
     );
   }
   writer.system(

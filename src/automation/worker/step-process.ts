@@ -9,7 +9,7 @@ import { prepareArgv, type StepCommand } from '../runner/command.js';
 import { describeOutlived, startProcess, type StepProcess } from '../runner/process-tree.js';
 import { processStartTime } from '../runner/orphans.js';
 import type { StepState } from '../executions/model.js';
-import { formatDuration } from '../../platform/duration.js';
+import { formatDurationAsWritten } from '../../contract/time.js';
 import { setLongTimeout } from '../../platform/long-timer.js';
 
 /** How long a step runs before its process is recorded for orphan clean-up. */
@@ -50,7 +50,7 @@ export function describeStop(stop: StopReason): string {
     case 'cancel':
       return `cancelled by ${stop.by}`;
     case 'timeout':
-      return `execution timed out after ${formatDuration(stop.afterMs)}`;
+      return `execution timed out after ${formatDurationAsWritten(stop.afterMs)}`;
     case 'shutdown':
       return 'worker stopped';
     case 'lease-lost':
@@ -136,7 +136,7 @@ export async function runProcessStep(request: ProcessStepRequest): Promise<StepO
     request.timeoutMs === undefined
       ? undefined
       : setLongTimeout(
-          () => stop('timed_out', `step timed out after ${formatDuration(request.timeoutMs!)}`),
+          () => stop('timed_out', `step timed out after ${formatDurationAsWritten(request.timeoutMs!)}`),
           request.timeoutMs,
         );
 

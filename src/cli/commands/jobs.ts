@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import type { JobCatalogEntry, JobDetailResponse, JobsResponse } from '../api.js';
 import { collectOption, parseJobReference } from '../arguments.js';
 import {
-  formatDuration,
   formatTable,
   OUTPUT_HELP,
   parseOutputFormat,
@@ -11,6 +10,7 @@ import {
   printTable,
   type OutputFormat,
 } from '../output.js';
+import { formatDurationForCli } from '../../contract/time.js';
 import { connect } from '../session.js';
 
 /** `succeeded 5m02s ago`, `running`, or empty for a job that never ran. */
@@ -18,7 +18,7 @@ export function lastText(job: JobCatalogEntry, now = Date.now()): string {
   const last = job.lastExecution;
   if (!last) return '';
   return last.finishedAt
-    ? `${last.state} ${formatDuration(now - Date.parse(last.finishedAt))} ago`
+    ? `${last.state} ${formatDurationForCli(now - Date.parse(last.finishedAt))} ago`
     : last.state;
 }
 
@@ -84,7 +84,7 @@ export function describeJob(job: JobDetailResponse['job'], now = Date.now()): st
     `last 30 days: ${stats.executions} finished, success ${successText(job)}` +
       (stats.p50Ms === null
         ? ''
-        : `, p50 ${formatDuration(stats.p50Ms)}, p95 ${formatDuration(stats.p95Ms ?? 0)}`),
+        : `, p50 ${formatDurationForCli(stats.p50Ms)}, p95 ${formatDurationForCli(stats.p95Ms ?? 0)}`),
   );
   if (job.lastExecution) lines.push(`last execution: ${job.lastExecution.id} ${lastText(job, now)}`);
   if (!job.allowed.run) lines.push('you may not run this job');

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { SchedulesResponse, ScheduleView } from '../api.js';
 import {
-  formatDuration,
   formatTime,
   OUTPUT_HELP,
   parseOutputFormat,
@@ -11,6 +10,7 @@ import {
   printTable,
   type OutputFormat,
 } from '../output.js';
+import { formatDurationForCli } from '../../contract/time.js';
 import { connect } from '../session.js';
 
 /** Most NEXT FIRE columns a table shows; `--output json` takes up to the API's 50. */
@@ -28,14 +28,14 @@ function parseNext(value: string): number {
 export function nextFireText(iso: string | undefined, now = Date.now()): string {
   if (!iso) return '';
   const wait = Date.parse(iso) - now;
-  return `${formatTime(iso)} (${wait <= 0 ? 'due now' : `in ${formatDuration(wait)}`})`;
+  return `${formatTime(iso)} (${wait <= 0 ? 'due now' : `in ${formatDurationForCli(wait)}`})`;
 }
 
 /** `queued #42 succeeded 3m ago`, `refused 1m ago`, `skipped (misfire) 2h ago`, or `-`. */
 export function lastFireText(schedule: ScheduleView, now = Date.now()): string {
   const last = schedule.lastFire;
   if (!last) return '-';
-  const ago = `${formatDuration(now - Date.parse(last.firedAt))} ago`;
+  const ago = `${formatDurationForCli(now - Date.parse(last.firedAt))} ago`;
   if (last.outcome === 'queued' && last.execution) {
     const state = last.execution.state ?? 'deleted';
     return `#${last.execution.id} ${state} ${ago}`;

@@ -1,18 +1,12 @@
 /** `baton usage`: how operations were used — by job, person and team — and the time they saved. */
 import type { Command } from 'commander';
 import type { UsageResponse } from '../api.js';
-import {
-  formatDuration,
-  formatTable,
-  OUTPUT_HELP,
-  parseOutputFormat,
-  printJson,
-  type OutputFormat,
-} from '../output.js';
+import { formatTable, OUTPUT_HELP, parseOutputFormat, printJson, type OutputFormat } from '../output.js';
+import { formatDurationForCli } from '../../contract/time.js';
 import { connect } from '../session.js';
 
 const rate = (value: number | null) => (value === null ? '-' : `${Math.round(value * 100)}%`);
-const minutes = (value: number) => formatDuration(Math.round(value * 60_000));
+const minutes = (value: number) => formatDurationForCli(Math.round(value * 60_000));
 
 /** The text `baton usage` prints: a summary line, then one table per grouping. */
 export function describeUsage(usage: UsageResponse): string {
@@ -34,8 +28,8 @@ export function describeUsage(usage: UsageResponse): string {
           `${job.project}/${job.job}`,
           String(job.executions),
           rate(job.successRate),
-          job.durationMs ? formatDuration(job.durationMs.p50) : '-',
-          job.durationMs ? formatDuration(job.durationMs.p95) : '-',
+          job.durationMs ? formatDurationForCli(job.durationMs.p50) : '-',
+          job.durationMs ? formatDurationForCli(job.durationMs.p95) : '-',
         ]),
       ),
     );

@@ -4,7 +4,7 @@
  * reliability documents do not borrow them from the job document.
  */
 import { z } from 'zod';
-import { formatDuration, MAX_DURATION_MS, parseDuration } from '../duration.js';
+import { formatDurationAsWritten, MAX_DURATION_MS, parseDuration } from '../../contract/time.js';
 
 /** Lowercase letters, digits and dashes: safe in paths, URLs and resource names (`job/P/NAME`). */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
@@ -32,4 +32,4 @@ export function durationUpTo(max: string) {
 }
 
 /** Any duration a document may hold, up to the ceiling every duration has (see MAX_DURATION_MS). */
-export const duration = durationUpTo(formatDuration(MAX_DURATION_MS));
+export const duration = durationUpTo(formatDurationAsWritten(MAX_DURATION_MS));

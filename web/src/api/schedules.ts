@@ -1,7 +1,10 @@
 /** GET /api/v1/schedules and GET /api/v1/executions/:id/notifications as the UI reads them. */
 
-// The CLI's description of the same answer: one definition for both clients.
-export type { ScheduleView as Schedule, SchedulesResponse as ScheduleList } from '../../../src/cli/api.js';
+// The contract's description of the answer, the CLI's too: one definition for both clients.
+export type {
+  ScheduleView as Schedule,
+  SchedulesResponse as ScheduleList,
+} from '../../../src/contract/schedules.js';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 

@@ -1,9 +1,9 @@
 /** The API's answers as the UI reads them (see GET /api/openapi.json for the full description). */
 
-// The states are the server's own list (src/ is imported as the run form imports option checks),
-// so a state added there reaches the badges and filters here.
-export { EXECUTION_STATES, type ExecutionState } from '../../../src/automation/executions/model.js';
-import { TERMINAL_STATES, type ExecutionState } from '../../../src/automation/executions/model.js';
+// The states are the contract's own list (src/contract/, shared with the server), so a state
+// added there reaches the badges and filters here.
+export { EXECUTION_STATES, type ExecutionState } from '../../../src/contract/execution-states.js';
+import { TERMINAL_STATES, type ExecutionState } from '../../../src/contract/execution-states.js';
 /** States an execution never leaves. */
 export const FINISHED_STATES: ReadonlySet<string> = TERMINAL_STATES;
 

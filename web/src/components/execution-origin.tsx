@@ -5,7 +5,8 @@
  */
 import { Link } from 'wouter';
 import type { ExecutionDetail, NodeRun } from '../api/executions';
-import { elapsedMs, formatDuration } from '../format';
+import { elapsedMs } from '../format';
+import { formatDurationForUi } from '../../../src/contract/time.js';
 import { StateBadge } from './common';
 import { JsonBlock } from './json-block';
 import './execution-origin.css';
@@ -117,7 +118,7 @@ function NodeRunRow({ run }: { run: NodeRun }) {
         {run.exitCode === null ? <span className="muted">—</span> : <code>{run.exitCode}</code>}
       </td>
       <td data-label="Duration">
-        {duration === null ? <span className="muted">—</span> : formatDuration(duration)}
+        {duration === null ? <span className="muted">—</span> : formatDurationForUi(duration)}
       </td>
       <td data-label="Reason">{run.reason ?? <span className="muted">—</span>}</td>
       <td data-label="Execution">

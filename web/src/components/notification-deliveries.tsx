@@ -7,7 +7,8 @@ import { useQuery } from '@tanstack/react-query';
 import { get } from '../api/client';
 import { executionPath } from '../api/executions';
 import type { NotificationDelivery } from '../api/schedules';
-import { formatDuration, formatState, formatTime } from '../format';
+import { formatState, formatTime } from '../format';
+import { formatDurationForUi } from '../../../src/contract/time.js';
 import { attemptResult, deliveriesSummary } from '../pages/notifications-view';
 import { ErrorMessage } from './common';
 
@@ -58,7 +59,7 @@ export function NotificationDeliveries({ executionId, live }: { executionId: num
                       <span className={attempt.error ? 'delivery-failed' : 'delivery-delivered'}>
                         {attemptResult(attempt)}
                       </span>{' '}
-                      <span className="muted">({formatDuration(attempt.durationMs)})</span>
+                      <span className="muted">({formatDurationForUi(attempt.durationMs)})</span>
                     </li>
                   ))}
                 </ol>

@@ -4,8 +4,8 @@
  * API checks again and its 400 names the same field.
  */
 
-/** The same grammar as the server's durations: `30m`, `12h`, `7d`, `1h30m`. */
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+import { isDuration } from '../../../src/contract/time.js';
+
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
 
 /** The usual windows, as durations so a bookmarked link keeps meaning "the last 7 days". */
@@ -18,7 +18,7 @@ export const TIME_PRESETS = [
 /** What is wrong with a time bound as typed, or null when the API will accept it (empty = no bound). */
 export function timeBoundProblem(text: string): string | null {
   const value = text.trim();
-  if (value === '' || DURATION.test(value)) return null;
+  if (value === '' || isDuration(value)) return null;
   if (ISO_DATE.test(value) && !Number.isNaN(Date.parse(value))) return null;
   return 'write a time (2025-03-14 or 2025-03-14T09:00) or a duration ago (12h, 7d)';
 }
@@ -45,7 +45,7 @@ const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i;
 export function apiTimeBound(text: string): string | undefined {
   const value = text.trim();
   if (value === '') return undefined;
-  if (DURATION.test(value) || HAS_ZONE.test(value) || !ISO_DATE.test(value)) return value;
+  if (isDuration(value) || HAS_ZONE.test(value) || !ISO_DATE.test(value)) return value;
   // `new Date('2025-03-14')` is UTC midnight by the standard; with a time it is local.
   const local = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00` : value);
   return Number.isNaN(local.getTime()) ? value : local.toISOString();

@@ -1,6 +1,6 @@
 /** How an approval request reads: time left, approvals still missing, option values. Pure. */
 import type { ApprovalDecision, ApprovalRequirement } from '../api/approvals';
-import { formatDuration } from '../format';
+import { formatDurationForUi } from '../../../src/contract/time.js';
 
 /** Under this much time left, the countdown is shown as urgent. */
 export const URGENT_MS = 15 * 60_000;
@@ -15,7 +15,7 @@ export function expiryCountdown(
   if (left <= 0) return { text: 'expired; it is being rejected', urgent: true, expired: true };
   // Whole seconds: a countdown that shows milliseconds flickers.
   return {
-    text: `in ${formatDuration(Math.max(1000, Math.floor(left / 1000) * 1000))}`,
+    text: `in ${formatDurationForUi(Math.max(1000, Math.floor(left / 1000) * 1000))}`,
     urgent: left < URGENT_MS,
     expired: false,
   };

@@ -4,7 +4,8 @@ import { Link } from 'wouter';
 import { get } from '../api/client';
 import type { JobSummary } from '../api/types';
 import { Empty, ErrorMessage, Loading, PageHeader, StateBadge } from '../components/common';
-import { formatAgo, formatDuration, formatRate } from '../format';
+import { formatAgo, formatRate } from '../format';
+import { formatDurationForUi } from '../../../src/contract/time.js';
 import { useUrlFilters } from '../url-state';
 
 interface ServiceSummary {
@@ -157,7 +158,7 @@ export function CatalogPage() {
                   </td>
                   <td className="number">{formatRate(job.stats.successRate)}</td>
                   <td className="number">{job.stats.executions}</td>
-                  <td className="number">{formatDuration(job.stats.p50Ms)}</td>
+                  <td className="number">{formatDurationForUi(job.stats.p50Ms)}</td>
                 </tr>
               ))}
             </tbody>

@@ -2,7 +2,7 @@
 import type { ChainNode, EventSummary, Rule, RuleMatch, RuleOutcome } from '../api/events';
 
 // The server's own words for an event (its list answers carry them as `summary`).
-export { eventSummary } from '../../../src/automation/events/summary.js';
+export { eventSummary } from '../../../src/contract/event-summary.js';
 
 /** How an outcome reads: `bad` ones need someone to look, `muted` ones were held back on purpose. */
 export function outcomeTone(outcome: RuleOutcome): 'ok' | 'muted' | 'bad' {

@@ -18,7 +18,8 @@ import { NotificationDeliveries } from '../components/notification-deliveries';
 import { LogView, type LogViewHandle } from '../components/log-view/log-view';
 import { prefetchLogLines } from '../components/log-view/use-log-source';
 import { useNow } from '../components/use-now';
-import { elapsedMs, formatAgo, formatDuration, formatState, formatTime } from '../format';
+import { elapsedMs, formatAgo, formatState, formatTime } from '../format';
+import { formatDurationForUi } from '../../../src/contract/time.js';
 import { useUser } from '../session';
 import { useUrlFilters } from '../url-state';
 import { approvalProgress, describeApprovers, expiryCountdown, formatOptionValue } from './approvals-view';
@@ -237,7 +238,7 @@ function Summary({ execution, now }: { execution: ExecutionDetail; now: number }
           {execution.startedAt ? (
             <>
               <time dateTime={execution.startedAt}>{formatTime(execution.startedAt)}</time>{' '}
-              <span className="muted">after {formatDuration(waited)} in the queue</span>
+              <span className="muted">after {formatDurationForUi(waited)} in the queue</span>
             </>
           ) : (
             <span className="muted">not yet</span>
@@ -252,7 +253,7 @@ function Summary({ execution, now }: { execution: ExecutionDetail; now: number }
           </>
         )}
         <dt>{execution.startedAt && !execution.finishedAt ? 'Running for' : 'Duration'}</dt>
-        <dd className="number-left">{execution.startedAt ? formatDuration(ran) : '—'}</dd>
+        <dd className="number-left">{execution.startedAt ? formatDurationForUi(ran) : '—'}</dd>
         <dt>Exit code</dt>
         <dd>
           {execution.exitCode === null ? <span className="muted">—</span> : <code>{execution.exitCode}</code>}
@@ -381,7 +382,9 @@ function StepRow({
   now: number;
   onJump: (line: number) => void;
 }) {
-  const duration = step.startedAt ? formatDuration(elapsedMs(step.startedAt, step.finishedAt, now)) : null;
+  const duration = step.startedAt
+    ? formatDurationForUi(elapsedMs(step.startedAt, step.finishedAt, now))
+    : null;
   const firstLine = step.logFirstLine;
   return (
     <li className={`step-row step-${step.state}`}>

@@ -12,7 +12,8 @@ import { Pager } from '../components/pager';
 import { describeTimeRange, fieldOfProblem } from '../components/time-bound';
 import { TimeRange } from '../components/time-range';
 import { useNow } from '../components/use-now';
-import { elapsedMs, formatAgo, formatDuration, formatState, formatTime } from '../format';
+import { elapsedMs, formatAgo, formatState, formatTime } from '../format';
+import { formatDurationForUi } from '../../../src/contract/time.js';
 import { useUrlFilters } from '../url-state';
 import {
   historyApiQuery,
@@ -260,7 +261,7 @@ export default function HistoryPage() {
                     </td>
                     <td data-label="Duration" className="number c-duration">
                       {execution.startedAt ? (
-                        formatDuration(elapsedMs(execution.startedAt, execution.finishedAt, now))
+                        formatDurationForUi(elapsedMs(execution.startedAt, execution.finishedAt, now))
                       ) : (
                         <span className="muted">—</span>
                       )}

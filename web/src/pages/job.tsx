@@ -10,7 +10,8 @@ import { useNow } from '../components/use-now';
 import type { ScheduleList } from '../api/schedules';
 import type { NodeFilterSpec } from '../api/nodes';
 import { describeNodeFilter, nodeFilterText } from './nodes-view';
-import { elapsedMs, formatAgo, formatDuration, formatRate, formatTime } from '../format';
+import { elapsedMs, formatAgo, formatRate, formatTime } from '../format';
+import { formatDurationForUi } from '../../../src/contract/time.js';
 
 /**
  * The run form checks option patterns with re2js, the server's linear-time engine, so both sides
@@ -77,8 +78,8 @@ export function JobPage({ project, name }: { project: string; name: string }) {
           hint="succeeded / finished"
         />
         <Stat label="runs, 30 d" value={detail.stats.executions} />
-        <Stat label="p50 duration" value={formatDuration(detail.stats.p50Ms)} />
-        <Stat label="p95 duration" value={formatDuration(detail.stats.p95Ms)} />
+        <Stat label="p50 duration" value={formatDurationForUi(detail.stats.p50Ms)} />
+        <Stat label="p95 duration" value={formatDurationForUi(detail.stats.p95Ms)} />
         <Stat
           label="last run"
           value={
@@ -117,7 +118,7 @@ export function JobPage({ project, name }: { project: string; name: string }) {
                   <span className="id">#{execution.id}</span> <StateBadge state={execution.state} />{' '}
                   <span className="muted">
                     {execution.requestedBy} · {formatAgo(execution.queuedAt)} ·{' '}
-                    {formatDuration(elapsedMs(execution.startedAt, execution.finishedAt))}
+                    {formatDurationForUi(elapsedMs(execution.startedAt, execution.finishedAt))}
                   </span>
                 </Link>
               </li>

@@ -13,7 +13,8 @@ import { CategoryBars, DayLines, DayStackedBars, type ChartSeries } from '../com
 import { PALETTE } from '../components/charts/colors';
 import { utcDays } from '../components/charts/series';
 import { Empty, ErrorMessage, Loading, PageHeader, Stat, StateBadge } from '../components/common';
-import { formatCount, formatDuration, formatRate } from '../format';
+import { formatCount, formatRate } from '../format';
+import { formatDurationForUi } from '../../../src/contract/time.js';
 import { useUrlFilters } from '../url-state';
 import {
   formatMinutes,
@@ -34,7 +35,7 @@ import './usage.css';
 const MAX_JOB_BARS = 12;
 
 const formatPercent = (value: number) => `${Math.round(value)}%`;
-const formatMs = (value: number) => formatDuration(value);
+const formatMs = (value: number) => formatDurationForUi(value);
 
 export default function UsagePage() {
   const [params, setParams] = useUrlFilters();
@@ -693,7 +694,7 @@ function TimeSaved({ report }: { report: UsageReport }) {
                       <td className="number" title={`${formatMinutes(job.manualMinutes)} in all`}>
                         {perRun === null ? '—' : `${formatMinutes(perRun)} each`}
                       </td>
-                      <td className="number">{formatDuration(job.runMinutes * 60_000)}</td>
+                      <td className="number">{formatDurationForUi(job.runMinutes * 60_000)}</td>
                       <td className="number">
                         <strong>{formatMinutes(job.minutes)}</strong>
                       </td>

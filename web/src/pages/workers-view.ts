@@ -1,6 +1,6 @@
 /** How the worker registry reads: who is serving, who went quiet, and the capacity left. Pure. */
 import type { Worker } from '../api/workers';
-import { formatDuration } from '../format';
+import { formatDurationForUi } from '../../../src/contract/time.js';
 
 /** Workers send a heartbeat every 5 s; one quiet for longer than two of them is running late. */
 export const LATE_AFTER_MS = 10_000;
@@ -18,7 +18,7 @@ export interface WorkerHealth {
 export function workerHealth(worker: Pick<Worker, 'state' | 'heartbeatAt'>, now: number): WorkerHealth {
   const quiet = Math.max(0, now - Date.parse(worker.heartbeatAt));
   // Heartbeats come in whole seconds; "2.00 s" would claim a precision they do not have.
-  const since = quiet < 60_000 ? `${Math.floor(quiet / 1000)} s` : formatDuration(quiet);
+  const since = quiet < 60_000 ? `${Math.floor(quiet / 1000)} s` : formatDurationForUi(quiet);
   switch (worker.state) {
     case 'lost':
       return {

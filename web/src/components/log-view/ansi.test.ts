@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { visibleText } from '../../../../src/automation/logs/visible-text.js';
+import { visibleText } from '../../../../src/contract/visible-text.js';
 import { paletteColour, parseAnsi, spanText } from './ansi';
 
 const ESC = '\u001b';

@@ -13,7 +13,7 @@
  * picks for each theme; the 256-colour cube and 24-bit colours become a `style` colour, which
  * React sets through the DOM (allowed by the page's `style-src 'self'`), never as markup.
  */
-import { escapeEnd, hasControl, isControl } from '../../../../src/automation/logs/visible-text.js';
+import { escapeEnd, hasControl, isControl } from '../../../../src/contract/visible-text.js';
 
 /** A run of text in one style. */
 export interface AnsiSpan {

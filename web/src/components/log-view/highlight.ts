@@ -2,7 +2,7 @@
  * Search matches within the spans of one line, and very long lines cut to what a row can show.
  * Pure: the log view calls these for each row it draws.
  */
-import { searchPattern } from '../../../../src/automation/logs/visible-text.js';
+import { searchPattern } from '../../../../src/contract/visible-text.js';
 import type { AnsiSpan } from './ansi';
 
 /** A span, marked when it is (part of) a search match. */
