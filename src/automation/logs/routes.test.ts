@@ -1,6 +1,7 @@
 /** The log search route on both databases: paging, input errors, and who may search. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test/databases.js';
+import { eventually } from '../../../test/eventually.js';
 import { ADMIN_TOKEN, startTestBaton, type TestBaton } from '../../../test/baton.js';
 
 const DOCUMENTS = `apiVersion: baton/v1
@@ -139,6 +140,14 @@ describe.each(DIALECTS)('log stream API on %s', (dialect) => {
     await baton.applyYaml(RUNNING_JOB);
     id = (await baton.run('streams/busy')).id;
     await baton.waitFor(id, 'running');
+    // The test cancels this execution and expects every follower to have seen all 100 lines: on a
+    // loaded machine the step may not have printed them yet when it is running, so wait for them.
+    await eventually('all 100 busy lines in the stored log', async () => {
+      const log = (await baton.request('GET', `/api/v1/executions/${id}/log?limit=1000`)).json() as {
+        lines: { text: string }[];
+      };
+      return log.lines.some((line) => line.text === 'busy 99') ? true : undefined;
+    });
   });
   afterAll(() => baton.stop());
 
