@@ -3,11 +3,6 @@
  * OpenAPI description), not imported from the server, because the CLI is a client of the API
  * and may talk to a server of another version.
  */
-import type { Problem } from '../platform/errors.js';
-
-export interface ErrorResponse {
-  error?: { code?: string; message?: string; problems?: Problem[] };
-}
 
 export interface WhoAmIResponse {
   user: { name: string; isAdmin: boolean };

@@ -2,9 +2,9 @@
  * The CLI's HTTP client: JSON requests with the Bearer token, and every failure turned into a
  * CliError with the exit code for its kind (see errors.ts), so commands never handle statuses.
  */
-import { formatProblem } from '../platform/errors.js';
+import { formatProblem } from '../contract/errors.js';
 import { VERSION } from '../platform/version.js';
-import type { ErrorResponse } from './api.js';
+import type { ErrorBody } from '../contract/errors.js';
 import type { ClientSettings } from './config.js';
 import { CliError, EXIT_CODES } from './errors.js';
 
@@ -168,9 +168,9 @@ function networkReason(error: unknown): string {
 
 /** Maps an HTTP error answer to the CLI's exit codes, with the server's message and problems. */
 async function httpError(response: Response): Promise<CliError> {
-  let body: ErrorResponse = {};
+  let body: Partial<ErrorBody> = {};
   try {
-    body = (await response.json()) as ErrorResponse;
+    body = (await response.json()) as Partial<ErrorBody>;
   } catch {
     // not JSON (a proxy's error page, say): the status line is all we have
   }

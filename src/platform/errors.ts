@@ -3,18 +3,9 @@
  * `http/errors.ts` and to one CLI exit code; anything else is a bug (500).
  */
 
-/** One thing wrong with a user's input, located as precisely as we can. */
-export interface Problem {
-  /** Field path such as `spec.steps[1].timeout`, or `options.depth`. */
-  path?: string;
-  message: string;
-  expected?: string;
-  found?: string;
-  /** Where the problem is in a source document, when it came from one. */
-  file?: string;
-  line?: number;
-  column?: number;
-}
+import type { Problem } from '../contract/errors.js';
+
+export { formatProblem, type Problem } from '../contract/errors.js';
 
 export abstract class BatonError extends Error {
   abstract readonly status: number;
@@ -71,21 +62,6 @@ export function coerceError(value: unknown): Error {
   if (value instanceof Error) return value;
   if (typeof value === 'string') return new Error(value);
   return new Error(`non-error thrown: ${JSON.stringify(value)}`);
-}
-
-/** Renders a problem as one line: `file:3:7: spec.timeout: expected a duration, found "5 minutes"`. */
-export function formatProblem(problem: Problem): string {
-  const where = problem.file
-    ? `${problem.file}${problem.line ? `:${problem.line}:${problem.column ?? 1}` : ''}: `
-    : '';
-  const path = problem.path ? `${problem.path}: ` : '';
-  const detail = [
-    problem.expected ? `expected ${problem.expected}` : '',
-    problem.found !== undefined ? `found ${problem.found}` : '',
-  ]
-    .filter(Boolean)
-    .join(', ');
-  return `${where}${path}${problem.message}${detail && !problem.message.includes(detail) ? ` (${detail})` : ''}`;
 }
 
 /**

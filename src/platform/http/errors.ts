@@ -4,11 +4,8 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { ErrorBody } from '../../contract/errors.js';
 import { BatonError, InputError, TooManyRequestsError, type Problem } from '../errors.js';
-
-export interface ErrorBody {
-  error: { code: string; message: string; problems?: Problem[] };
-}
 
 function validationProblems(error: FastifyError & { validationContext?: string }): Problem[] {
   if (!hasZodFastifySchemaValidationErrors(error)) return [];

@@ -3,12 +3,9 @@
  * session cookie; every request that changes something carries the session's CSRF token.
  */
 
-/** One problem of a refused request, as the API reports it (field path and what was expected). */
-export interface Problem {
-  path: string;
-  message: string;
-  expected?: string;
-}
+import type { ErrorBody, Problem } from '../../../src/contract/errors.js';
+
+export type { Problem } from '../../../src/contract/errors.js';
 
 export class ApiError extends Error {
   constructor(
@@ -69,7 +66,7 @@ export async function api<T>(
   if (response.status === 204) return undefined as T;
   const payload: unknown = await response.json().catch(() => undefined);
   if (!response.ok) {
-    const error = (payload as { error?: { code?: string; message?: string; problems?: Problem[] } })?.error;
+    const error = (payload as Partial<ErrorBody> | undefined)?.error;
     const retryAfter = Number(response.headers.get('retry-after')) || undefined;
     if (response.status === 401 && !options.quietUnauthenticated) onUnauthenticated();
     throw new ApiError(

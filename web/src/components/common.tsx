@@ -1,5 +1,6 @@
 /** Small pieces every page uses: state badges, errors, loading and empty states, page headers. */
 import type { ReactNode } from 'react';
+import { formatProblem } from '../../../src/contract/errors.js';
 import { ApiError } from '../api/client';
 import { formatState } from '../format';
 
@@ -21,10 +22,10 @@ export function ErrorMessage({ error }: { error: unknown }) {
       <p>{message}</p>
       {problems.length > 1 && (
         <ul>
-          {problems.map((problem) => (
-            <li key={problem.path + problem.message}>
-              <code>{problem.path}</code>: {problem.message}
-              {problem.expected ? ` (expected ${problem.expected})` : ''}
+          {problems.map((problem, index) => (
+            // The same line the CLI prints: file:line:column, the field, what was expected.
+            <li key={index}>
+              <code>{formatProblem(problem)}</code>
             </li>
           ))}
         </ul>

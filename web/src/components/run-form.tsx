@@ -85,7 +85,7 @@ export function RunForm({
         setServerProblems(
           Object.fromEntries(
             caught.problems.map((problem) => [
-              problem.path.replace(/^(body\.)?options\./, ''),
+              (problem.path ?? '').replace(/^(body\.)?options\./, ''),
               problem.expected ? `expected ${problem.expected}` : problem.message,
             ]),
           ),

@@ -63,7 +63,7 @@ export default function AuditPage() {
   const refused =
     records.error instanceof ApiError && records.error.status === 400
       ? Object.fromEntries(
-          records.error.problems.map((problem) => [fieldOfProblem(problem.path), problem.message]),
+          records.error.problems.map((problem) => [fieldOfProblem(problem.path ?? ''), problem.message]),
         )
       : {};
   const badAction = actionProblem(filters.action);

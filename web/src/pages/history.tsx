@@ -310,7 +310,7 @@ function refusedFields(error: unknown): Record<string, string | undefined> {
   if (!(error instanceof ApiError) || error.status !== 400) return {};
   return Object.fromEntries(
     error.problems.map((problem) => [
-      fieldOfProblem(problem.path),
+      fieldOfProblem(problem.path ?? ''),
       problem.expected ? `${problem.message}; expected ${problem.expected}` : problem.message,
     ]),
   );
@@ -327,7 +327,7 @@ function RefusalMessage({ error }: { error: unknown }) {
       <p>These filters were refused:</p>
       <ul>
         {error.problems.map((problem) => {
-          const field = fieldOfProblem(problem.path);
+          const field = fieldOfProblem(problem.path ?? '');
           return (
             <li key={problem.path + problem.message}>
               <strong>{FIELD_LABELS[field] ?? field}</strong> (<code>{problem.path}</code>): {problem.message}
