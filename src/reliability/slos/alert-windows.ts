@@ -44,9 +44,27 @@ export interface AlertWindow extends AlertWindowSpec {
 /** The SRE Workbook's recommended windows, as Sloth's 30d and 28d catalogs hold them. */
 export const GOOGLE_ALERT_WINDOWS: readonly AlertWindowSpec[] = [
   { severity: 'page', speed: 'quick', longWindowMs: HOUR_MS, shortWindowMs: 5 * MINUTE_MS, budgetPercent: 2 },
-  { severity: 'page', speed: 'slow', longWindowMs: 6 * HOUR_MS, shortWindowMs: 30 * MINUTE_MS, budgetPercent: 5 },
-  { severity: 'ticket', speed: 'quick', longWindowMs: 24 * HOUR_MS, shortWindowMs: 2 * HOUR_MS, budgetPercent: 10 },
-  { severity: 'ticket', speed: 'slow', longWindowMs: 72 * HOUR_MS, shortWindowMs: 6 * HOUR_MS, budgetPercent: 10 },
+  {
+    severity: 'page',
+    speed: 'slow',
+    longWindowMs: 6 * HOUR_MS,
+    shortWindowMs: 30 * MINUTE_MS,
+    budgetPercent: 5,
+  },
+  {
+    severity: 'ticket',
+    speed: 'quick',
+    longWindowMs: 24 * HOUR_MS,
+    shortWindowMs: 2 * HOUR_MS,
+    budgetPercent: 10,
+  },
+  {
+    severity: 'ticket',
+    speed: 'slow',
+    longWindowMs: 72 * HOUR_MS,
+    shortWindowMs: 6 * HOUR_MS,
+    budgetPercent: 10,
+  },
 ];
 
 /**
@@ -77,7 +95,11 @@ export function alertWindows(
       );
     }
     if (!(window.budgetPercent > 0) || window.budgetPercent > 100) {
-      throw new SloSpecError(`alertWindows[${index}].budgetPercent`, 'a percentage in (0, 100]', shown(window.budgetPercent));
+      throw new SloSpecError(
+        `alertWindows[${index}].budgetPercent`,
+        'a percentage in (0, 100]',
+        shown(window.budgetPercent),
+      );
     }
     if (!(periodMs > window.longWindowMs)) {
       throw new SloSpecError(

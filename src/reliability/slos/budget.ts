@@ -28,7 +28,7 @@
  * missing. Occurrences needs no such choice: a slice without events adds no events.
  */
 import { SloSpecError, shown } from './errors.js';
-import type { BudgetingMethod, Objective } from './objective.js';
+import { errorBudgetFraction, type BudgetingMethod, type Objective } from './objective.js';
 import type { Period } from './window.js';
 
 /** What the SLI measured over one time slice starting at `startMs`: event counts, or a ratio in [0, 1]. */
@@ -116,7 +116,8 @@ interface CheckedSample {
 }
 
 function checkSample(sample: SliceSample, field: string): CheckedSample {
-  if (!Number.isFinite(sample.startMs)) throw new SloSpecError(`${field}.startMs`, 'a time in milliseconds', shown(sample.startMs));
+  if (!Number.isFinite(sample.startMs))
+    throw new SloSpecError(`${field}.startMs`, 'a time in milliseconds', shown(sample.startMs));
   if ('ratio' in sample) {
     if (!Number.isFinite(sample.ratio) || sample.ratio < 0 || sample.ratio > 1) {
       throw new SloSpecError(`${field}.ratio`, 'a ratio in [0, 1]', shown(sample.ratio));
@@ -124,8 +125,10 @@ function checkSample(sample: SliceSample, field: string): CheckedSample {
     return { field, startMs: sample.startMs, ratio: sample.ratio };
   }
   const { good, total } = sample;
-  if (!Number.isFinite(total) || total < 0) throw new SloSpecError(`${field}.total`, 'a count of 0 or more', shown(total));
-  if (!Number.isFinite(good) || good < 0) throw new SloSpecError(`${field}.good`, 'a count of 0 or more', shown(good));
+  if (!Number.isFinite(total) || total < 0)
+    throw new SloSpecError(`${field}.total`, 'a count of 0 or more', shown(total));
+  if (!Number.isFinite(good) || good < 0)
+    throw new SloSpecError(`${field}.good`, 'a count of 0 or more', shown(good));
   if (good > total) {
     throw new SloSpecError(`${field}.good`, `at most the total (${total}) events`, shown(good));
   }
@@ -147,7 +150,7 @@ function occurrences(objective: Objective, samples: readonly CheckedSample[]): B
     total += sample.total!;
   }
   const bad = total - good;
-  const allowed = (1 - objective.target) * total;
+  const allowed = errorBudgetFraction(objective.target) * total;
   return report('Occurrences', objective.target, total === 0 ? null : good / total, 'events', allowed, bad, {
     events: { good, total, bad },
   });
@@ -170,7 +173,8 @@ function timeslices(
   samples: readonly CheckedSample[],
   missingSlices: MissingSlices,
 ): BudgetReport {
-  const firstMs = period.sliceAnchorMs + Math.ceil((period.startMs - period.sliceAnchorMs) / sliceMs) * sliceMs;
+  const firstMs =
+    period.sliceAnchorMs + Math.ceil((period.startMs - period.sliceAnchorMs) / sliceMs) * sliceMs;
   const slices = new Map<number, Slice>();
   const sliceAt = (index: number): Slice => {
     let slice = slices.get(index);
@@ -231,7 +235,8 @@ function timeslices(
   }
 
   const attainment = judged === 0 ? null : method === 'Timeslices' ? good / judged : ratioSum / judged;
-  const allowed = ((1 - objective.target) * period.lengthMs) / MINUTE_MS;
+  const budget = errorBudgetFraction(objective.target);
+  const allowed = (budget * period.lengthMs) / MINUTE_MS;
   return report(method, objective.target, attainment, 'minutes', allowed, badMs / MINUTE_MS, {
     slices: {
       sliceMs,
@@ -239,7 +244,7 @@ function timeslices(
       good,
       bad,
       missing,
-      allowedBad: ((1 - objective.target) * period.lengthMs) / sliceMs,
+      allowedBad: (budget * period.lengthMs) / sliceMs,
     },
   });
 }
@@ -297,14 +302,19 @@ export interface CompositeReport {
  * units (events, minutes) of different parts do not add up, so a composite has only ratios.
  */
 export function combineComposite(parts: readonly CompositePart[]): CompositeReport {
-  if (parts.length === 0) throw new SloSpecError('objectives', 'at least one objective in a composite SLO', 'none');
+  if (parts.length === 0)
+    throw new SloSpecError('objectives', 'at least one objective in a composite SLO', 'none');
   let weights = 0;
   let consumed = 0;
   let attainmentWeights = 0;
   let attainment = 0;
   parts.forEach(({ weight, report: part }, index) => {
     if (!Number.isFinite(weight) || weight <= 0) {
-      throw new SloSpecError(`objectives[${index}].compositeWeight`, 'a number greater than 0', shown(weight));
+      throw new SloSpecError(
+        `objectives[${index}].compositeWeight`,
+        'a number greater than 0',
+        shown(weight),
+      );
     }
     weights += weight;
     consumed += weight * part.consumedRatio;

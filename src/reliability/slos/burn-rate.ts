@@ -11,6 +11,7 @@
  */
 import { SloSpecError, shown } from './errors.js';
 import type { SliceSample } from './budget.js';
+import { errorBudgetFraction } from './objective.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -30,7 +31,11 @@ export type BurnRateWindowName = (typeof BURN_RATE_WINDOWS)[number]['name'];
 
 function checkTarget(target: number): void {
   if (!Number.isFinite(target) || target < 0 || target >= 1) {
-    throw new SloSpecError('target', 'a number in [0, 1) (a target of 1 leaves no budget to burn)', shown(target));
+    throw new SloSpecError(
+      'target',
+      'a number in [0, 1) (a target of 1 leaves no budget to burn)',
+      shown(target),
+    );
   }
 }
 
@@ -40,7 +45,7 @@ export function burnRate(errorRatio: number, target: number): number {
   if (!Number.isFinite(errorRatio) || errorRatio < 0 || errorRatio > 1) {
     throw new SloSpecError('errorRatio', 'a ratio in [0, 1]', shown(errorRatio));
   }
-  return errorRatio / (1 - target);
+  return errorRatio / errorBudgetFraction(target);
 }
 
 /** The share of the whole budget spent over `windowMs` at burn rate `rate`, in a period of `periodMs`: b × w / T. */
@@ -58,14 +63,16 @@ export function budgetSpent(rate: number, windowMs: number, periodMs: number): n
 export function timeToExhaustionMs(remainingRatio: number, rate: number, periodMs: number): number {
   checkRate(rate);
   checkLength(periodMs, 'period');
-  if (!Number.isFinite(remainingRatio)) throw new SloSpecError('remainingRatio', 'a finite number', shown(remainingRatio));
+  if (!Number.isFinite(remainingRatio))
+    throw new SloSpecError('remainingRatio', 'a finite number', shown(remainingRatio));
   if (remainingRatio <= 0) return 0;
   if (rate === 0) return Infinity;
   return (remainingRatio * periodMs) / rate;
 }
 
 function checkRate(rate: number): void {
-  if (!Number.isFinite(rate) || rate < 0) throw new SloSpecError('burnRate', 'a finite number of 0 or more', shown(rate));
+  if (!Number.isFinite(rate) || rate < 0)
+    throw new SloSpecError('burnRate', 'a finite number of 0 or more', shown(rate));
 }
 
 function checkLength(ms: number, field: string): void {
@@ -78,7 +85,11 @@ function checkLength(ms: number, field: string): void {
  * sample counts when it starts inside the window, so slices should be no longer than the
  * shortest window (5m) for the 5m rate to mean what it says.
  */
-export function errorRatioOver(samples: readonly SliceSample[], nowMs: number, windowMs: number): number | null {
+export function errorRatioOver(
+  samples: readonly SliceSample[],
+  nowMs: number,
+  windowMs: number,
+): number | null {
   let bad = 0;
   let total = 0;
   let ratioSum = 0;

@@ -54,12 +54,21 @@ export function parseTarget(spec: ObjectiveSpec, field: string): number {
   }
   if (target !== undefined) {
     if (typeof target !== 'number' || !Number.isFinite(target) || target < 0 || target >= 1) {
-      throw new SloSpecError(`${field}.target`, 'a number in [0, 1), e.g. 0.999 (a target of 1 leaves no budget)', shown(target));
+      throw new SloSpecError(
+        `${field}.target`,
+        'a number in [0, 1), e.g. 0.999 (a target of 1 leaves no budget)',
+        shown(target),
+      );
     }
     return target;
   }
   if (targetPercent !== undefined) {
-    if (typeof targetPercent !== 'number' || !Number.isFinite(targetPercent) || targetPercent < 0 || targetPercent >= 100) {
+    if (
+      typeof targetPercent !== 'number' ||
+      !Number.isFinite(targetPercent) ||
+      targetPercent < 0 ||
+      targetPercent >= 100
+    ) {
       throw new SloSpecError(
         `${field}.targetPercent`,
         'a number in [0, 100), e.g. 99.9 (a target of 100% leaves no budget)',
@@ -85,7 +94,11 @@ export function parseObjective(
   const compositeWeight = parseCompositeWeight(spec.compositeWeight, `${field}.compositeWeight`);
   if (method === 'Occurrences') {
     if (spec.timeSliceTarget !== undefined) {
-      throw new SloSpecError(`${field}.timeSliceTarget`, 'no timeSliceTarget with budgetingMethod Occurrences', shown(spec.timeSliceTarget));
+      throw new SloSpecError(
+        `${field}.timeSliceTarget`,
+        'no timeSliceTarget with budgetingMethod Occurrences',
+        shown(spec.timeSliceTarget),
+      );
     }
     if (spec.timeSliceWindow !== undefined) {
       throw new SloSpecError(
@@ -116,7 +129,12 @@ export function parseObjective(
     return { target, timeSliceMs, compositeWeight };
   }
   const sliceTarget = spec.timeSliceTarget;
-  if (typeof sliceTarget !== 'number' || !Number.isFinite(sliceTarget) || sliceTarget <= 0 || sliceTarget > 1) {
+  if (
+    typeof sliceTarget !== 'number' ||
+    !Number.isFinite(sliceTarget) ||
+    sliceTarget <= 0 ||
+    sliceTarget > 1
+  ) {
     throw new SloSpecError(
       `${field}.timeSliceTarget`,
       'a number in (0, 1] with Timeslices: the SLI a slice must reach to be good',
@@ -132,7 +150,11 @@ function parseTimeSliceWindow(value: unknown, field: string, method: BudgetingMe
   }
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < 1 || value > 1440) {
-      throw new SloSpecError(field, 'a whole number of minutes from 1 to 1440, or a duration such as 5m', shown(value));
+      throw new SloSpecError(
+        field,
+        'a whole number of minutes from 1 to 1440, or a duration such as 5m',
+        shown(value),
+      );
     }
     return value * MINUTE_MS;
   }
@@ -167,4 +189,14 @@ export function shortestPeriodMs(window: TimeWindow): number {
     case 'Y':
       return amount * 12 * 28 * DAY_MS;
   }
+}
+
+/**
+ * The error budget as a fraction, 1 − target, rounded to 12 decimals. Targets are decimals people
+ * write (0.95, 99.9%), and 1 − 0.95 in binary is 0.05000000000000004, which would make the
+ * worked example's 1,008 bad minutes 1,008.0000000000009; twelve decimals is far past any target
+ * anyone writes (99.9999999% has nine).
+ */
+export function errorBudgetFraction(target: number): number {
+  return Math.round((1 - target) * 1e12) / 1e12;
 }

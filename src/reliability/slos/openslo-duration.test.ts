@@ -43,7 +43,9 @@ describe('OpenSLO duration shorthands', () => {
     expect(calendarMonths(parseOpensloDuration('2Y', 'f'))).toBe(24);
     expect(calendarMonths(parseOpensloDuration('7d', 'f'))).toBeUndefined();
     expect(nominalMs(quarter)).toBe(90 * 86_400_000);
-    const error = errorOf(() => fixedDurationMs(parseOpensloDuration('1M', 'f'), 'objectives[0].timeSliceWindow'));
+    const error = errorOf(() =>
+      fixedDurationMs(parseOpensloDuration('1M', 'f'), 'objectives[0].timeSliceWindow'),
+    );
     expect(error.field).toBe('objectives[0].timeSliceWindow');
     expect(error.message).toContain('fixed-length');
   });

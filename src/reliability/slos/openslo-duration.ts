@@ -60,7 +60,11 @@ export function parseOpensloDuration(text: unknown, field: string): OpensloDurat
   const digits = match[1]!;
   const unit = match[2]!;
   if (!UNITS.has(unit)) {
-    throw new SloSpecError(field, `a unit among m h d w M Q Y (case matters: m is minutes, M months)`, shown(text));
+    throw new SloSpecError(
+      field,
+      `a unit among m h d w M Q Y (case matters: m is minutes, M months)`,
+      shown(text),
+    );
   }
   const amount = Number(digits);
   const max = MAX_AMOUNT[unit as DurationUnit];

@@ -40,9 +40,13 @@ describe('wall-clock time in a zone', () => {
       second: 0,
     });
     // Berlin 2026-03-29 02:30 does not exist: 03:30 CEST = 01:30Z.
-    expect(new Date(instantOf(at(2026, 3, 29, 2, 30), 'Europe/Berlin')).toISOString()).toBe('2026-03-29T01:30:00.000Z');
+    expect(new Date(instantOf(at(2026, 3, 29, 2, 30), 'Europe/Berlin')).toISOString()).toBe(
+      '2026-03-29T01:30:00.000Z',
+    );
     // Berlin 2026-10-25 02:30 happens twice: first in CEST = 00:30Z.
-    expect(new Date(instantOf(at(2026, 10, 25, 2, 30), 'Europe/Berlin')).toISOString()).toBe('2026-10-25T00:30:00.000Z');
+    expect(new Date(instantOf(at(2026, 10, 25, 2, 30), 'Europe/Berlin')).toISOString()).toBe(
+      '2026-10-25T00:30:00.000Z',
+    );
     // New York 2026-11-01 01:30 happens twice: first in EDT = 05:30Z.
     expect(new Date(instantOf(at(2026, 11, 1, 1, 30), 'America/New_York')).toISOString()).toBe(
       '2026-11-01T05:30:00.000Z',
@@ -64,11 +68,16 @@ describe('time windows', () => {
     expect(period({ duration: '1M', isRolling: true }, '2026-03-31T08:00:00.250').start).toBe(
       '2026-02-28T08:00:00.250Z',
     );
-    expect(period({ duration: '1M', isRolling: true }, '2024-03-31T08:00:00').start).toBe('2024-02-29T08:00:00.000Z');
+    expect(period({ duration: '1M', isRolling: true }, '2024-03-31T08:00:00').start).toBe(
+      '2024-02-29T08:00:00.000Z',
+    );
   });
 
   it('aligns calendar months to startTime in the zone, across a DST change', () => {
-    const spec = { duration: '1M', calendar: { startTime: '2026-01-01 00:00:00', timeZone: 'Europe/Berlin' } };
+    const spec = {
+      duration: '1M',
+      calendar: { startTime: '2026-01-01 00:00:00', timeZone: 'Europe/Berlin' },
+    };
     const p = period(spec, '2026-03-30T12:00:00');
     expect(p.start).toBe('2026-02-28T23:00:00.000Z'); // 1 March 00:00 CET
     expect(p.end).toBe('2026-03-31T22:00:00.000Z'); // 1 April 00:00 CEST
@@ -81,10 +90,16 @@ describe('time windows', () => {
   });
 
   it('makes the day clocks spring forward 23 hours long and the day they fall back 25', () => {
-    const berlin = { duration: '1d', calendar: { startTime: '2026-01-01 00:00:00', timeZone: 'Europe/Berlin' } };
+    const berlin = {
+      duration: '1d',
+      calendar: { startTime: '2026-01-01 00:00:00', timeZone: 'Europe/Berlin' },
+    };
     expect(period(berlin, '2026-03-29T12:00:00').lengthMs).toBe(23 * HOUR);
     expect(period(berlin, '2026-10-25T12:00:00').lengthMs).toBe(25 * HOUR);
-    const newYork = { duration: '1w', calendar: { startTime: '2026-01-04 00:00:00', timeZone: 'America/New_York' } };
+    const newYork = {
+      duration: '1w',
+      calendar: { startTime: '2026-01-04 00:00:00', timeZone: 'America/New_York' },
+    };
     const week = period(newYork, '2026-03-10T12:00:00');
     expect(week.start).toBe('2026-03-08T05:00:00.000Z'); // Sunday 8 March 00:00 EST
     expect(week.end).toBe('2026-03-15T04:00:00.000Z'); // Sunday 15 March 00:00 EDT
@@ -112,13 +127,24 @@ describe('time windows', () => {
     const before = period(quarter, '2024-02-29T12:00:00');
     expect([before.start, before.end]).toEqual(['2024-01-01T00:00:00.000Z', '2024-04-01T00:00:00.000Z']);
     expect(before.lengthMs).toBe(91 * DAY); // 2024 is a leap year
-    const year = period({ duration: '1Y', calendar: { startTime: '2023-07-01 00:00:00', timeZone: 'UTC' } }, '2024-08-01T00:00:00');
+    const year = period(
+      { duration: '1Y', calendar: { startTime: '2023-07-01 00:00:00', timeZone: 'UTC' } },
+      '2024-08-01T00:00:00',
+    );
     expect(year.lengthMs).toBe(365 * DAY);
-    expect(period({ duration: '1Y', calendar: { startTime: '2023-07-01 00:00:00', timeZone: 'UTC' } }, '2024-06-01T00:00:00').lengthMs).toBe(366 * DAY);
+    expect(
+      period(
+        { duration: '1Y', calendar: { startTime: '2023-07-01 00:00:00', timeZone: 'UTC' } },
+        '2024-06-01T00:00:00',
+      ).lengthMs,
+    ).toBe(366 * DAY);
   });
 
   it('steps minute and hour periods in real time', () => {
-    const spec = { duration: '6h', calendar: { startTime: '2026-03-29 00:00:00', timeZone: 'Europe/Berlin' } };
+    const spec = {
+      duration: '6h',
+      calendar: { startTime: '2026-03-29 00:00:00', timeZone: 'Europe/Berlin' },
+    };
     const p = period(spec, '2026-03-29T05:00:00');
     expect(p.lengthMs).toBe(6 * HOUR);
     // 00:00 CET (23:00Z) + 6 real hours: 05:00Z, which the clock shows as 07:00 CEST.
@@ -129,7 +155,10 @@ describe('time windows', () => {
     expect(describeTimeWindow(parseTimeWindow({ duration: '28d', isRolling: true }))).toBe('rolling 28d');
     expect(
       describeTimeWindow(
-        parseTimeWindow({ duration: '1M', calendar: { startTime: '2024-01-01 00:00:00', timeZone: 'Europe/Berlin' } }),
+        parseTimeWindow({
+          duration: '1M',
+          calendar: { startTime: '2024-01-01 00:00:00', timeZone: 'Europe/Berlin' },
+        }),
       ),
     ).toBe('calendar 1M from 2024-01-01 00:00:00 Europe/Berlin');
   });
@@ -140,7 +169,9 @@ describe('time windows', () => {
       'timeWindow[0].calendar',
     );
     expect(errorOf(() => parseTimeWindow({ duration: '1M' })).field).toBe('timeWindow[0].calendar');
-    expect(errorOf(() => parseTimeWindow({ duration: '1M', isRolling: false })).field).toBe('timeWindow[0].calendar');
+    expect(errorOf(() => parseTimeWindow({ duration: '1M', isRolling: false })).field).toBe(
+      'timeWindow[0].calendar',
+    );
     expect(parseTimeWindow({ duration: '1M', isRolling: false, calendar }).kind).toBe('calendar');
     expect(errorOf(() => parseTimeWindow({ duration: '1M', isRolling: 'yes', calendar })).field).toBe(
       'timeWindow[0].isRolling',
@@ -148,15 +179,34 @@ describe('time windows', () => {
   });
 
   it('refuses a start in another format, an impossible date and an unknown zone', () => {
-    for (const startTime of ['2024-01-01T00:00:00', '2024-01-01', '2024-1-1 00:00:00', '2024-01-01 00:00:00Z', 20240101]) {
-      const error = errorOf(() => parseTimeWindow({ duration: '1M', calendar: { startTime, timeZone: 'UTC' } }));
+    for (const startTime of [
+      '2024-01-01T00:00:00',
+      '2024-01-01',
+      '2024-1-1 00:00:00',
+      '2024-01-01 00:00:00Z',
+      20240101,
+    ]) {
+      const error = errorOf(() =>
+        parseTimeWindow({ duration: '1M', calendar: { startTime, timeZone: 'UTC' } }),
+      );
       expect(error.field).toBe('timeWindow[0].calendar.startTime');
       expect(error.expected).toContain('YYYY-MM-DD HH:MM:SS');
     }
-    const feb30 = errorOf(() => parseTimeWindow({ duration: '1M', calendar: { startTime: '2023-02-29 00:00:00', timeZone: 'UTC' } }));
+    const feb30 = errorOf(() =>
+      parseTimeWindow({ duration: '1M', calendar: { startTime: '2023-02-29 00:00:00', timeZone: 'UTC' } }),
+    );
     expect(feb30.expected).toBe('a day from 01 to 28 in that month');
-    expect(errorOf(() => parseTimeWindow({ duration: '1M', calendar: { startTime: '2024-01-01 24:00:00', timeZone: 'UTC' } })).expected).toContain('23:59:59');
-    const zone = errorOf(() => parseTimeWindow({ duration: '1M', calendar: { startTime: '2024-01-01 00:00:00', timeZone: 'Mars/Olympus' } }));
+    expect(
+      errorOf(() =>
+        parseTimeWindow({ duration: '1M', calendar: { startTime: '2024-01-01 24:00:00', timeZone: 'UTC' } }),
+      ).expected,
+    ).toContain('23:59:59');
+    const zone = errorOf(() =>
+      parseTimeWindow({
+        duration: '1M',
+        calendar: { startTime: '2024-01-01 00:00:00', timeZone: 'Mars/Olympus' },
+      }),
+    );
     expect(zone.field).toBe('timeWindow[0].calendar.timeZone');
     expect(zone.message).toContain('"Mars/Olympus"');
   });

@@ -78,7 +78,11 @@ export function parseTimeWindow(spec: TimeWindowSpec, field = 'timeWindow[0]'): 
   }
   if (spec.isRolling === true) {
     if (hasCalendar) {
-      throw new SloSpecError(`${field}.calendar`, 'no calendar on a rolling window (isRolling: true)', 'a calendar');
+      throw new SloSpecError(
+        `${field}.calendar`,
+        'no calendar on a rolling window (isRolling: true)',
+        'a calendar',
+      );
     }
     return { kind: 'rolling', duration };
   }
@@ -124,7 +128,7 @@ function rollingStart(duration: OpensloDuration, nowMs: number): number {
   const months = calendarMonths(duration);
   if (months === undefined) return nowMs - fixedDurationMs(duration, 'duration');
   const back = addMonths(localAt(nowMs, 'UTC'), -months);
-  return instantOf(back, 'UTC') + (nowMs % 1000 + 1000) % 1000;
+  return instantOf(back, 'UTC') + (((nowMs % 1000) + 1000) % 1000);
 }
 
 /** A function from period index (0 = the one starting at startTime) to that period's start instant. */

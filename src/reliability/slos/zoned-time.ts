@@ -46,7 +46,8 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 /** Check an IANA zone name (`Europe/Berlin`, `UTC`); a `SloSpecError` on `field` when ICU does not know it. */
 export function checkTimeZone(timeZone: unknown, field: string): string {
   const expected = 'an IANA time zone name such as Europe/Berlin or UTC';
-  if (typeof timeZone !== 'string' || timeZone === '') throw new SloSpecError(field, expected, shown(timeZone));
+  if (typeof timeZone !== 'string' || timeZone === '')
+    throw new SloSpecError(field, expected, shown(timeZone));
   try {
     formatterFor(timeZone);
   } catch {
@@ -58,7 +59,8 @@ export function checkTimeZone(timeZone: unknown, field: string): string {
 /** What a wall clock in `timeZone` shows at `instantMs` (to the second). */
 export function localAt(instantMs: number, timeZone: string): LocalDateTime {
   const fields: Record<string, string> = {};
-  for (const part of formatterFor(timeZone).formatToParts(new Date(instantMs))) fields[part.type] = part.value;
+  for (const part of formatterFor(timeZone).formatToParts(new Date(instantMs)))
+    fields[part.type] = part.value;
   const yearOfEra = Number(fields.year);
   return {
     year: fields.era === 'BC' ? 1 - yearOfEra : yearOfEra,
