@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SloSpecError } from './errors.js';
 import { describeTimeWindow, parseTimeWindow, periodAt, type TimeWindowSpec } from './window.js';
-import { instantOf, localAt, offsetAt } from './zoned-time.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -21,39 +20,6 @@ function errorOf(run: () => unknown): SloSpecError {
   }
   throw new Error('expected a SloSpecError');
 }
-
-describe('wall-clock time in a zone', () => {
-  it('knows the offsets on both sides of a DST change', () => {
-    expect(offsetAt(utc('2026-03-29T00:59:59'), 'Europe/Berlin')).toBe(HOUR);
-    expect(offsetAt(utc('2026-03-29T01:00:00'), 'Europe/Berlin')).toBe(2 * HOUR);
-    expect(offsetAt(utc('2026-11-01T05:59:59'), 'America/New_York')).toBe(-4 * HOUR);
-    expect(offsetAt(utc('2026-11-01T06:00:00'), 'America/New_York')).toBe(-5 * HOUR);
-  });
-
-  it('moves a skipped local time forward by the gap and takes the earlier of a repeated one', () => {
-    const at = (y: number, mo: number, d: number, h: number, mi: number) => ({
-      year: y,
-      month: mo,
-      day: d,
-      hour: h,
-      minute: mi,
-      second: 0,
-    });
-    // Berlin 2026-03-29 02:30 does not exist: 03:30 CEST = 01:30Z.
-    expect(new Date(instantOf(at(2026, 3, 29, 2, 30), 'Europe/Berlin')).toISOString()).toBe(
-      '2026-03-29T01:30:00.000Z',
-    );
-    // Berlin 2026-10-25 02:30 happens twice: first in CEST = 00:30Z.
-    expect(new Date(instantOf(at(2026, 10, 25, 2, 30), 'Europe/Berlin')).toISOString()).toBe(
-      '2026-10-25T00:30:00.000Z',
-    );
-    // New York 2026-11-01 01:30 happens twice: first in EDT = 05:30Z.
-    expect(new Date(instantOf(at(2026, 11, 1, 1, 30), 'America/New_York')).toISOString()).toBe(
-      '2026-11-01T05:30:00.000Z',
-    );
-    expect(localAt(utc('2026-07-01T12:00:00'), 'America/New_York')).toEqual(at(2026, 7, 1, 8, 0));
-  });
-});
 
 describe('time windows', () => {
   it('rolls a fixed window back from now, always full', () => {
@@ -138,6 +104,18 @@ describe('time windows', () => {
         '2024-06-01T00:00:00',
       ).lengthMs,
     ).toBe(366 * DAY);
+  });
+
+  it('starts a daily period the clock skips at the same instant the clock moves forward to', () => {
+    // Daily from 02:30 Berlin time; 29 March 2026 has no 02:30, so that day starts at 03:30 CEST.
+    const spec = {
+      duration: '1d',
+      calendar: { startTime: '2026-03-01 02:30:00', timeZone: 'Europe/Berlin' },
+    };
+    const p = period(spec, '2026-03-29T02:00:00');
+    expect(p.start).toBe('2026-03-29T01:30:00.000Z');
+    expect(p.end).toBe('2026-03-30T00:30:00.000Z');
+    expect(p.lengthMs).toBe(23 * HOUR);
   });
 
   it('steps minute and hour periods in real time', () => {
