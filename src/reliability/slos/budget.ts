@@ -19,7 +19,9 @@
  *   a tenth of its minutes.
  *
  * Slices lie on a grid of `timeSliceMs` from `period.sliceAnchorMs`; the last one of a calendar
- * period may be cut short by the period end. A slice is **due** once it has ended before `now`.
+ * period may be cut short by the period end. A rolling window's grid is anchored at the epoch, so
+ * the slice its start cuts through is left out of the slice methods (at most one slice, and the
+ * same slices stay the same as the window moves). A slice is **due** once it has ended before `now`.
  * A slice without data is one with no sample, or with samples totalling zero events: nothing was
  * measured, which is not the same as all good. What a due slice without data counts as is the
  * caller's explicit choice, `missingSlices`: `skip` (judged neither way; attainment is over
@@ -156,10 +158,8 @@ function occurrences(objective: Objective, samples: readonly CheckedSample[]): B
   });
 }
 
-/** One slice on the grid, with the data that fell in it. */
+/** The data that fell in one slice of the grid. */
 interface Slice {
-  readonly startMs: number;
-  readonly lengthMs: number;
   good: number;
   total: number;
   ratios: number[];
@@ -179,14 +179,13 @@ function timeslices(
   const sliceAt = (index: number): Slice => {
     let slice = slices.get(index);
     if (!slice) {
-      const startMs = firstMs + index * sliceMs;
-      slice = { startMs, lengthMs: Math.min(sliceMs, period.endMs - startMs), good: 0, total: 0, ratios: [] };
+      slice = { good: 0, total: 0, ratios: [] };
       slices.set(index, slice);
     }
     return slice;
   };
   for (const sample of samples) {
-    if (sample.startMs < firstMs || sample.startMs > period.nowMs) continue; // before the first whole slice, or in the future
+    if (sample.startMs < firstMs || sample.startMs >= period.nowMs) continue; // before the first whole slice, or not yet
     const slice = sliceAt(Math.floor((sample.startMs - firstMs) / sliceMs));
     if (sample.ratio !== undefined) slice.ratios.push(sample.ratio);
     else {
@@ -225,6 +224,7 @@ function timeslices(
   for (const index of indexes) {
     const slice = slices.get(index);
     const ratio = slice ? sliceRatio(slice) : undefined;
+    // The last slice of a calendar period, and a rolling window's slice in progress, are cut at the end.
     const lengthMs = Math.min(sliceMs, period.endMs - (firstMs + index * sliceMs));
     if (ratio !== undefined) judge(ratio, lengthMs);
     else if (index < due) {
