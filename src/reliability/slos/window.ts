@@ -106,8 +106,8 @@ export function periodAt(window: TimeWindow, nowMs: number): Period {
     return { startMs, endMs: nowMs, lengthMs: nowMs - startMs, nowMs, elapsedFraction: 1, sliceAnchorMs: 0 };
   }
   const startOf = calendarStepper(window);
-  // Guess the index from the nominal length, then walk to the period that holds now: at most a
-  // step or two, since the guess is off only by month-length and DST differences.
+  // Guess the index from the first period's length, then walk to the period that holds now: a
+  // few steps, since the guess is off only by month-length and DST differences.
   let index = Math.floor((nowMs - startOf(0)) / Math.max(1, startOf(1) - startOf(0)));
   while (startOf(index) > nowMs) index--;
   while (startOf(index + 1) <= nowMs) index++;
