@@ -1,5 +1,5 @@
-/** The audit trail as the API shows it, and the time bounds its readers filter by. */
-import type { AuditRecordView, AuditVerifyResponse, ChainProblemView } from '../../contract/audit.js';
+/** How an audit record is shown over the API, and the time bounds its readers filter by. */
+import type { AuditRecordView } from '../../contract/audit.js';
 import { formatDurationAsWritten, MAX_DURATION_MS, parseDuration } from '../../contract/time.js';
 import { InputError } from '../../platform/errors.js';
 import type { AuditRecord } from './trail.js';
@@ -20,12 +20,6 @@ export function viewAuditRecord(record: AuditRecord): AuditRecordView {
     hash: record.hash,
   };
 }
-
-/** What `baton audit verify` found wrong, at the record where it was noticed. */
-export type ChainProblem = ChainProblemView;
-
-/** The chain check's result is exactly what `GET /api/v1/audit/verify` answers. */
-export type VerifyResult = AuditVerifyResponse;
 
 /** Epoch milliseconds for a time bound, or undefined when absent. */
 export function parseTimeBound(text: string | undefined, path: string, now: number): number | undefined {
