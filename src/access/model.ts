@@ -1,4 +1,8 @@
 /** Who is asking, what they want to do, and to what. */
+import type { Action } from '../contract/policies.js';
+
+// The actions are part of the API (policy test, token scopes), so their list is the contract's.
+export { ACTIONS, type Action } from '../contract/policies.js';
 
 /** A token's scope: the token may be used only for these actions on resources matching `resource`. */
 export interface TokenScope {
@@ -26,13 +30,6 @@ export interface Principal {
 export function subjectOf(principal: Pick<Principal, 'kind' | 'name'>): string {
   return `${principal.kind === 'service' ? 'serviceaccount' : 'user'}/${principal.name}`;
 }
-
-/**
- * Everything a caller can do to a resource; policies grant these. `admin` includes every other
- * action, and every action includes `view` (nobody runs what they cannot see).
- */
-export const ACTIONS = ['view', 'run', 'read-logs', 'edit', 'approve', 'admin'] as const;
-export type Action = (typeof ACTIONS)[number];
 
 /**
  * Resources are named as paths: `project/ops`, `job/ops/disk-report`, `secret/db/prod/password`,

@@ -1,5 +1,5 @@
 /** Who am I: the caller behind the token. */
-import { z } from 'zod';
+import { whoamiResponse } from '../contract/users.js';
 import type { HttpApp } from '../platform/http/app.js';
 import { principalOf } from '../platform/http/access.js';
 
@@ -10,7 +10,7 @@ export function registerAccessRoutes(app: HttpApp): void {
       config: { access: 'identity' },
       schema: {
         description: 'The user the token belongs to.',
-        response: { 200: z.object({ user: z.object({ name: z.string(), isAdmin: z.boolean() }) }) },
+        response: { 200: whoamiResponse },
       },
     },
     async (request) => {

@@ -4,30 +4,6 @@
  * and may talk to a server of another version.
  */
 
-export interface WhoAmIResponse {
-  user: { name: string; isAdmin: boolean };
-}
-
-export interface UserView {
-  name: string;
-  kind: 'user' | 'service';
-  displayName: string | null;
-  /** Present for administrators, and for the caller's own entry. */
-  isAdmin?: boolean;
-  email?: string | null;
-  disabled?: boolean;
-  signIn?: ('password' | 'oidc' | 'token')[];
-  createdAt?: string;
-}
-
-export interface UserResponse {
-  user: UserView;
-}
-
-export interface UsersResponse {
-  users: UserView[];
-}
-
 export interface ApplyResultView {
   kind: string;
   scope: string;
@@ -205,83 +181,6 @@ export interface WorkersResponse {
   workers: WorkerView[];
 }
 
-export interface TokenScopeView {
-  action: string;
-  resource?: string;
-}
-
-export interface TokenView {
-  id: number;
-  name: string;
-  prefix: string;
-  owner: string;
-  ownerKind: 'user' | 'service';
-  scopes: TokenScopeView[] | null;
-  createdAt: string;
-  createdBy: string | null;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  revokedBy: string | null;
-}
-
-/** POST /api/v1/tokens: the token's value, shown this once, with its listing. */
-export interface CreatedTokenResponse extends TokenView {
-  token: string;
-}
-
-export interface TokensResponse {
-  tokens: TokenView[];
-}
-
-export interface AuditRecordView {
-  seq: number;
-  at: string;
-  actor: string;
-  address: string | null;
-  action: string;
-  target: string;
-  summary: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
-
-export interface AuditListResponse {
-  records: AuditRecordView[];
-  next: number | null;
-}
-
-export interface AuditVerifyResponse {
-  ok: boolean;
-  checked: number;
-  firstSeq: number | null;
-  lastSeq: number | null;
-  headSeq: number;
-  headHash: string;
-  problems: { seq: number; problem: string }[];
-}
-
-export interface DecisionView {
-  allowed: boolean;
-  reason: string;
-  rules: { source: string; effect: 'allow' | 'deny'; subject: string; action: string; resource: string }[];
-}
-
-export interface PolicyTestResponse {
-  user: string;
-  action: string;
-  resource: string;
-  decision: DecisionView;
-}
-
-export interface TeamsResponse {
-  teams: {
-    name: string;
-    description: string | null;
-    members: { name: string; role: string; origin: string }[];
-  }[];
-}
-
 export interface ServicesResponse {
   services: {
     name: string;
@@ -290,30 +189,6 @@ export interface ServicesResponse {
     lifecycle: string;
     links: { title: string; url: string }[];
   }[];
-}
-
-/** A secret as the API shows it: never its value. */
-export interface SecretView {
-  path: string;
-  version: number;
-  description: string | null;
-  createdAt: string;
-  updatedAt: string;
-  updatedBy: string;
-}
-
-export interface SecretResponse {
-  secret: SecretView;
-}
-
-export interface SecretsResponse {
-  secrets: SecretView[];
-}
-
-export interface KeyRotationResponse {
-  keyId: string;
-  resealed: number;
-  unchanged: number;
 }
 
 /** `GET /api/v1/usage`: how operations were used in a window (see src/insights/usage/model.ts). */

@@ -5,11 +5,11 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, setCsrfToken, whenUnauthenticated } from './api/client';
-import type { Session, SessionUser } from './api/types';
+import type { SessionResponse, SessionUserView } from '../../src/contract/users.js';
 
 interface SessionState {
   /** undefined while the first answer is awaited, null when nobody is signed in. */
-  user: SessionUser | null | undefined;
+  user: SessionUserView | null | undefined;
   signIn(name: string, password: string): Promise<void>;
   signOut(): Promise<void>;
 }
@@ -17,11 +17,11 @@ interface SessionState {
 const SessionContext = createContext<SessionState | undefined>(undefined);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [user, setUser] = useState<SessionUser | null | undefined>(undefined);
+  const [user, setUser] = useState<SessionUserView | null | undefined>(undefined);
   const queryClient = useQueryClient();
 
   const adopt = useCallback(
-    (session: Session | null) => {
+    (session: SessionResponse | null) => {
       setCsrfToken(session?.csrfToken ?? null);
       setUser(session?.user ?? null);
       if (!session) queryClient.clear();
@@ -31,7 +31,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     whenUnauthenticated(() => adopt(null));
-    api<Session>('GET', '/api/v1/session', undefined, { quietUnauthenticated: true }).then(
+    api<SessionResponse>('GET', '/api/v1/session', undefined, { quietUnauthenticated: true }).then(
       (session) => adopt(session),
       (error: unknown) => {
         if (error instanceof ApiError && error.status === 401) adopt(null);
@@ -44,7 +44,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () => ({
       user,
       async signIn(name, password) {
-        const session = await api<Session>(
+        const session = await api<SessionResponse>(
           'POST',
           '/api/v1/sign-in',
           { name, password },
@@ -70,7 +70,7 @@ export function useSession(): SessionState {
 }
 
 /** The signed-in user; only for pages rendered behind the sign-in gate. */
-export function useUser(): SessionUser {
+export function useUser(): SessionUserView {
   const { user } = useSession();
   if (!user) throw new Error('useUser without a signed-in user');
   return user;

@@ -1,21 +1,11 @@
-/** The audit trail as the API shows it, and the time bounds its readers filter by. */
-import { z } from 'zod';
+/** How an audit record is shown over the API, and the time bounds its readers filter by. */
+import type { AuditRecordView } from '../../contract/audit.js';
 import { formatDurationAsWritten, MAX_DURATION_MS, parseDuration } from '../../contract/time.js';
 import { InputError } from '../../platform/errors.js';
 import type { AuditRecord } from './trail.js';
 
-export const auditRecordView = z.object({
-  seq: z.number(),
-  at: z.string().describe('ISO time to the millisecond; the hash covers it as epoch milliseconds'),
-  actor: z.string(),
-  address: z.string().nullable(),
-  action: z.string(),
-  target: z.string(),
-  summary: z.record(z.string(), z.unknown()),
-  prevHash: z.string(),
-  hash: z.string(),
-});
-export type AuditRecordView = z.infer<typeof auditRecordView>;
+// Executions and usage filter by the same time bounds; the schema is the contract's.
+export { timeBound } from '../../contract/audit.js';
 
 export function viewAuditRecord(record: AuditRecord): AuditRecordView {
   return {
@@ -30,29 +20,6 @@ export function viewAuditRecord(record: AuditRecord): AuditRecordView {
     hash: record.hash,
   };
 }
-
-/** What `baton audit verify` found wrong, at the record where it was noticed. */
-export interface ChainProblem {
-  seq: number;
-  problem: string;
-}
-
-export interface VerifyResult {
-  ok: boolean;
-  checked: number;
-  firstSeq: number | null;
-  lastSeq: number | null;
-  /** The newest sequence number and hash; keep a copy elsewhere to detect a rewritten trail. */
-  headSeq: number;
-  headHash: string;
-  problems: ChainProblem[];
-}
-
-/** A time bound: an ISO time, or a duration meaning that long ago (`7d`). */
-export const timeBound = z
-  .string()
-  .optional()
-  .describe('an ISO time, or a duration meaning that long ago (7d, 12h)');
 
 /** Epoch milliseconds for a time bound, or undefined when absent. */
 export function parseTimeBound(text: string | undefined, path: string, now: number): number | undefined {

@@ -1,10 +1,15 @@
 /** The audit trail over HTTP, for admins: list, verify the chain, export as JSON lines. */
 import { Readable } from 'node:stream';
-import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import {
+  auditExportQuery,
+  auditQuery,
+  auditRecordsResponse,
+  auditVerifyResponse,
+} from '../../contract/audit.js';
+import type { Db } from '../../platform/db/database.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { resources } from '../model.js';
-import { auditRecordView, parseTimeBound, timeBound, viewAuditRecord } from './model.js';
+import { parseTimeBound, viewAuditRecord } from './model.js';
 import { listAuditRecords, readAuditRange } from './store.js';
 import { verifyAuditTrail } from './verify.js';
 
@@ -13,26 +18,20 @@ const adminOnly = { access: { action: 'admin' as const, resource: () => resource
 /** Records per page when exporting: bounded memory however long the trail is. */
 const EXPORT_PAGE = 1000;
 
-export function registerAuditRoutes(app: HttpApp, baton: Pick<Baton, 'db'>): void {
+/** What the audit routes use of the server. */
+export interface AuditRoutesDeps {
+  db: Db;
+}
+
+export function registerAuditRoutes(app: HttpApp, baton: AuditRoutesDeps): void {
   app.get(
     '/api/v1/audit',
     {
       config: adminOnly,
       schema: {
         description: 'Audit records, newest first. Page with `before` (the `next` of the previous page).',
-        querystring: z.object({
-          actor: z.string().min(1).optional(),
-          action: z
-            .string()
-            .regex(/^[a-z][a-z.-]*$/, 'must be an action (token.create) or a group (token)')
-            .optional(),
-          target: z.string().min(1).optional().describe('targets starting with this: token/, job/ops/'),
-          since: timeBound,
-          until: timeBound,
-          before: z.coerce.number().int().positive().optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-        }),
-        response: { 200: z.object({ records: z.array(auditRecordView), next: z.number().nullable() }) },
+        querystring: auditQuery,
+        response: { 200: auditRecordsResponse },
       },
     },
     async (request) => {
@@ -62,17 +61,7 @@ export function registerAuditRoutes(app: HttpApp, baton: Pick<Baton, 'db'>): voi
         description:
           'Walks the hash chain and reports every changed, deleted or reordered record. ok is false when ' +
           'there is any problem.',
-        response: {
-          200: z.object({
-            ok: z.boolean(),
-            checked: z.number(),
-            firstSeq: z.number().nullable(),
-            lastSeq: z.number().nullable(),
-            headSeq: z.number(),
-            headHash: z.string(),
-            problems: z.array(z.object({ seq: z.number(), problem: z.string() })),
-          }),
-        },
+        response: { 200: auditVerifyResponse },
       },
     },
     async () => verifyAuditTrail(baton.db),
@@ -86,7 +75,7 @@ export function registerAuditRoutes(app: HttpApp, baton: Pick<Baton, 'db'>): voi
         description:
           'The audit records as JSON lines (application/x-ndjson), oldest first, each with its hash and ' +
           'prevHash, so the chain can be checked elsewhere.',
-        querystring: z.object({ since: timeBound, until: timeBound }),
+        querystring: auditExportQuery,
       },
     },
     async (request, reply) => {

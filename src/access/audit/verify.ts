@@ -4,7 +4,7 @@
  * memory stays bounded however long the trail is.
  */
 import type { Db } from '../../platform/db/database.js';
-import type { ChainProblem, VerifyResult } from './model.js';
+import type { AuditVerifyResponse, ChainProblemView } from '../../contract/audit.js';
 import { readAuditHead, readAuditRange, type AuditHead } from './store.js';
 import { hashRecord, type AuditRecord } from './trail.js';
 
@@ -16,7 +16,7 @@ const PAGE = 1000;
  * reads the records. Each anomaly is reported once, at the first record that shows it.
  */
 export class ChainVerifier {
-  readonly problems: ChainProblem[] = [];
+  readonly problems: ChainProblemView[] = [];
   checked = 0;
   firstSeq: number | null = null;
   lastSeq: number | null = null;
@@ -54,7 +54,7 @@ export class ChainVerifier {
   }
 
   /** Compares the end of the walk with the head, and gives the verdict. */
-  finish(): VerifyResult {
+  finish(): AuditVerifyResponse {
     const { seq, hash } = this.previous;
     if (seq < this.head.seq) {
       this.report(
@@ -89,8 +89,8 @@ function missing(from: number, through: number): string {
  * start and are left for the next verification. When retention prunes during the walk, the
  * start moved under it; the walk is then repeated once from the new start.
  */
-export async function verifyAuditTrail(db: Db, pageSize = PAGE): Promise<VerifyResult> {
-  let result: VerifyResult | undefined;
+export async function verifyAuditTrail(db: Db, pageSize = PAGE): Promise<AuditVerifyResponse> {
+  let result: AuditVerifyResponse | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
     const head = await readAuditHead(db);
     const verifier = new ChainVerifier(head);

@@ -1,25 +1,12 @@
 /** Policies over HTTP: listing them, and asking "may this user do that, and which rules say so?". */
-import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import { policiesResponse, policyTestRequest, policyTestResponse } from '../../contract/policies.js';
+import type { Db } from '../../platform/db/database.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { ForbiddenError, InputError } from '../../platform/errors.js';
-import { ACTIONS, resources, type Resource } from '../model.js';
+import type { AccessControl } from '../authorize.js';
+import { resources, type Resource } from '../model.js';
 import { listPolicies } from './store.js';
-
-const decisionView = z.object({
-  allowed: z.boolean(),
-  reason: z.string(),
-  rules: z.array(
-    z.object({
-      source: z.string(),
-      effect: z.enum(['allow', 'deny']),
-      subject: z.string(),
-      action: z.string(),
-      resource: z.string(),
-    }),
-  ),
-});
 
 /**
  * What a person types for a resource: `job/ops/restart`, `project/ops`, `secret/db/x`, or the
@@ -49,26 +36,20 @@ export function parseResource(text: string): Resource {
   return text;
 }
 
-export function registerPolicyRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'access'>): void {
+/** What the policy routes use of the server. */
+export interface PolicyRoutesDeps {
+  db: Db;
+  access: AccessControl;
+}
+
+export function registerPolicyRoutes(app: HttpApp, baton: PolicyRoutesDeps): void {
   app.get(
     '/api/v1/policies',
     {
       config: { access: 'authenticated' },
       schema: {
         description: 'Policies the caller may view, with their rules.',
-        response: {
-          200: z.object({
-            policies: z.array(
-              z.object({
-                name: z.string(),
-                description: z.string().nullable(),
-                rules: z.array(z.unknown()),
-                updatedAt: z.string(),
-                updatedBy: z.string(),
-              }),
-            ),
-          }),
-        },
+        response: { 200: policiesResponse },
       },
     },
     async (request) => {
@@ -95,19 +76,8 @@ export function registerPolicyRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'ac
       schema: {
         description:
           'Whether a user may perform an action on a resource, and the rules that decided. Anyone may ask about themselves; asking about someone else needs admin.',
-        body: z.object({
-          as: z.string().optional(),
-          action: z.enum(ACTIONS),
-          resource: z.string().min(1).max(300),
-        }),
-        response: {
-          200: z.object({
-            user: z.string(),
-            action: z.string(),
-            resource: z.string(),
-            decision: decisionView,
-          }),
-        },
+        body: policyTestRequest,
+        response: { 200: policyTestResponse },
       },
     },
     async (request) => {

@@ -1,22 +1,21 @@
 /** Secrets over HTTP: set, list, delete, rotate the master key. No answer ever holds a value. */
 import { z } from 'zod';
+import {
+  deletedSecretResponse,
+  keyRotationResponse,
+  secretResponse,
+  secretsResponse,
+  setSecretRequest,
+  type SecretView,
+} from '../../contract/secrets.js';
 import { resources } from '../model.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import type { SecretMetadata } from './model.js';
 import type { SecretService } from './service.js';
 
-/** The API form of a secret: metadata only. The response schema drops anything else. */
-export const secretView = z.object({
-  path: z.string(),
-  version: z.number(),
-  description: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  updatedBy: z.string(),
-});
-
-function viewSecret(secret: SecretMetadata): z.infer<typeof secretView> {
+/** The API form of a secret: metadata only. */
+function viewSecret(secret: SecretMetadata): SecretView {
   return {
     path: secret.path,
     version: secret.version,
@@ -29,7 +28,12 @@ function viewSecret(secret: SecretMetadata): z.infer<typeof secretView> {
 
 const pathParams = z.object({ '*': z.string() });
 
-export function registerSecretRoutes(app: HttpApp, baton: { secrets: SecretService }): void {
+/** What the secret routes use of the server. */
+export interface SecretRoutesDeps {
+  secrets: SecretService;
+}
+
+export function registerSecretRoutes(app: HttpApp, baton: SecretRoutesDeps): void {
   app.get(
     '/api/v1/secrets',
     {
@@ -37,7 +41,7 @@ export function registerSecretRoutes(app: HttpApp, baton: { secrets: SecretServi
       config: { access: 'authenticated' },
       schema: {
         description: 'The secrets the caller may view: paths and metadata, never values.',
-        response: { 200: z.object({ secrets: z.array(secretView) }) },
+        response: { 200: secretsResponse },
       },
     },
     async (request) => ({ secrets: (await baton.secrets.list(principalOf(request))).map(viewSecret) }),
@@ -51,12 +55,8 @@ export function registerSecretRoutes(app: HttpApp, baton: { secrets: SecretServi
       schema: {
         description: 'Creates or replaces a secret. The value is stored encrypted and never returned.',
         params: pathParams,
-        body: z.object({
-          // Type and size are checked by the service, whose errors never repeat the value.
-          value: z.unknown().describe('the secret value, a string of at most 64 KiB'),
-          description: z.unknown().optional().describe('a string'),
-        }),
-        response: { 200: z.object({ secret: secretView }) },
+        body: setSecretRequest,
+        response: { 200: secretResponse },
       },
     },
     async (request) => {
@@ -72,7 +72,7 @@ export function registerSecretRoutes(app: HttpApp, baton: { secrets: SecretServi
       schema: {
         description: 'Deletes a secret; jobs that use it fail their steps until it is set again.',
         params: pathParams,
-        response: { 200: z.object({ deleted: z.string() }) },
+        response: { 200: deletedSecretResponse },
       },
     },
     async (request) => {
@@ -89,9 +89,7 @@ export function registerSecretRoutes(app: HttpApp, baton: { secrets: SecretServi
       schema: {
         description:
           'Seals every secret under the current master key; with a key file, generates the new key first.',
-        response: {
-          200: z.object({ keyId: z.string(), resealed: z.number(), unchanged: z.number() }),
-        },
+        response: { 200: keyRotationResponse },
       },
     },
     async (request) => baton.secrets.rotateKey(principalOf(request)),

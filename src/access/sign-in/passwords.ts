@@ -5,11 +5,10 @@
  * invalidating stored hashes.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { PASSWORD_MAX_LENGTH } from '../../contract/users.js';
 import { InputError } from '../../platform/errors.js';
 
 export const PASSWORD_MIN_LENGTH = 12;
-/** Beyond this a password is not a password but an attempt to make hashing expensive. */
-export const PASSWORD_MAX_LENGTH = 1024;
 
 export interface ScryptParameters {
   N: number;

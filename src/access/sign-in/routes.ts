@@ -3,15 +3,24 @@
  * session answers who is signed in and the CSRF token; sign-out ends it.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import {
+  oidcLoginQuery,
+  sessionResponse,
+  signInMethodsResponse,
+  signInRequest,
+  type SessionUserView,
+} from '../../contract/users.js';
+import type { Config } from '../../platform/config.js';
+import type { Db } from '../../platform/db/database.js';
+import type { Logger } from '../../platform/logging.js';
 import { ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { appendAudit, auditActor } from '../audit/trail.js';
-import { USER_KINDS, type User } from '../users/model.js';
+import type { AccessControl } from '../authorize.js';
+import type { User } from '../users/model.js';
+import { findUserById } from '../users/store.js';
 import { CALLBACK_PATH, OidcSignIn } from './oidc.js';
-import { PASSWORD_MAX_LENGTH } from './passwords.js';
 import { signInWithPassword } from './service.js';
 import {
   deleteSession,
@@ -26,23 +35,7 @@ import {
 const OIDC_STATE_COOKIE = 'baton_oidc_state';
 const OIDC_COOKIE_PATH = '/api/v1/oidc';
 
-const sessionUser = z.object({
-  name: z.string(),
-  kind: z.enum(USER_KINDS),
-  isAdmin: z.boolean(),
-  displayName: z.string().nullable(),
-});
-
-const sessionView = z.object({
-  user: sessionUser,
-  csrfToken: z
-    .string()
-    .nullable()
-    .describe('send as X-CSRF-Token on every POST, PATCH, PUT and DELETE; null for token callers'),
-  expiresAt: z.string().nullable(),
-});
-
-const viewSessionUser = (user: Pick<User, 'name' | 'kind' | 'isAdmin' | 'displayName'>) => ({
+const viewSessionUser = (user: Pick<User, 'name' | 'kind' | 'isAdmin' | 'displayName'>): SessionUserView => ({
   name: user.name,
   kind: user.kind,
   isAdmin: user.isAdmin,
@@ -65,10 +58,15 @@ function heldSession(request: FastifyRequest): string | undefined {
   return id ? hashSessionId(id) : undefined;
 }
 
-export function registerSignInRoutes(
-  app: HttpApp,
-  baton: Pick<Baton, 'db' | 'access' | 'config' | 'logger'>,
-): void {
+/** What the sign-in routes use of the server. */
+export interface SignInRoutesDeps {
+  db: Db;
+  access: AccessControl;
+  config: Pick<Config, 'oidc' | 'publicUrl'>;
+  logger: Logger;
+}
+
+export function registerSignInRoutes(app: HttpApp, baton: SignInRoutesDeps): void {
   const { db } = baton;
   const oidcConfig = baton.config.oidc;
   const oidc =
@@ -86,9 +84,7 @@ export function registerSignInRoutes(
         description:
           'How people can sign in here: with a password, and with the OIDC provider when one is configured.',
         security: [],
-        response: {
-          200: z.object({ password: z.boolean(), oidc: z.object({ label: z.string() }).nullable() }),
-        },
+        response: { 200: signInMethodsResponse },
       },
     },
     async () => ({ password: true, oidc: oidc && oidcConfig ? { label: oidcConfig.label } : null }),
@@ -102,11 +98,8 @@ export function registerSignInRoutes(
         description:
           'Signs in with a name and password: sets the `baton_session` cookie (HttpOnly, SameSite=Lax) and returns the CSRF token. After 5 failures for a name (20 for an address) within 15 minutes, sign-in is refused with 429 and Retry-After.',
         security: [],
-        body: z.strictObject({
-          name: z.string().min(1).max(200),
-          password: z.string().max(PASSWORD_MAX_LENGTH),
-        }),
-        response: { 200: sessionView },
+        body: signInRequest,
+        response: { 200: sessionResponse },
       },
     },
     async (request, reply) => {
@@ -138,23 +131,19 @@ export function registerSignInRoutes(
       config: { access: 'identity' },
       schema: {
         description: 'Who is signed in, and the CSRF token of the session (null when a token is used).',
-        response: { 200: sessionView },
+        response: { 200: sessionResponse },
       },
     },
     async (request) => {
       const caller = principalOf(request);
-      const user = await db
-        .selectFrom('users')
-        .select(['display_name'])
-        .where('id', '=', caller.id)
-        .executeTakeFirst();
+      const user = await findUserById(db, caller.id);
       return {
-        user: {
+        user: viewSessionUser({
           name: caller.name,
           kind: caller.kind,
           isAdmin: caller.isAdmin,
-          displayName: user?.display_name ?? null,
-        },
+          displayName: user?.displayName ?? null,
+        }),
         csrfToken: request.session?.csrfToken ?? null,
         expiresAt: null,
       };
@@ -198,7 +187,7 @@ export function registerSignInRoutes(
         description:
           'Starts sign-in with the OIDC provider: redirects there. `returnTo` is a path on this site to land on afterwards.',
         security: [],
-        querystring: z.object({ returnTo: z.string().max(2000).optional() }),
+        querystring: oidcLoginQuery,
       },
     },
     async (request, reply) => {

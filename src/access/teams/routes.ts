@@ -1,29 +1,26 @@
 /** Teams over HTTP: who belongs to which team, from documents and from OIDC groups. */
-import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import { teamsResponse } from '../../contract/teams.js';
+import type { Db } from '../../platform/db/database.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
+import type { AccessControl } from '../authorize.js';
 import { resources } from '../model.js';
 import { listTeams } from './store.js';
 
-export function registerTeamRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'access'>): void {
+/** What the team routes use of the server. */
+export interface TeamRoutesDeps {
+  db: Db;
+  access: AccessControl;
+}
+
+export function registerTeamRoutes(app: HttpApp, baton: TeamRoutesDeps): void {
   app.get(
     '/api/v1/teams',
     {
       config: { access: 'authenticated' },
       schema: {
         description: 'Teams the caller may view, with members and maintainers.',
-        response: {
-          200: z.object({
-            teams: z.array(
-              z.object({
-                name: z.string(),
-                description: z.string().nullable(),
-                members: z.array(z.object({ name: z.string(), role: z.string(), origin: z.string() })),
-              }),
-            ),
-          }),
-        },
+        response: { 200: teamsResponse },
       },
     },
     async (request) => {

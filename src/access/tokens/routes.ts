@@ -1,34 +1,24 @@
 /** API tokens over HTTP: create (the value is answered once), list, revoke. */
 import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import {
+  createdTokenResponse,
+  tokensQuery,
+  tokensResponse,
+  tokenView,
+  type TokenView,
+} from '../../contract/tokens.js';
+import type { Db } from '../../platform/db/database.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
+import type { AccessControl } from '../authorize.js';
 import { MAX_TOKEN_SCOPES, tokenScopeInput, type ApiToken } from './model.js';
 import { TokenService } from './service.js';
 import { idParams } from '../../platform/http/params.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-/** A token as listed: never its value or its hash. */
-export const tokenView = z.object({
-  id: z.number(),
-  name: z.string(),
-  prefix: z.string().describe('the first characters of the value, to tell tokens apart'),
-  owner: z.string(),
-  ownerKind: z.enum(['user', 'service']),
-  scopes: z
-    .array(z.object({ action: z.string(), resource: z.string().optional() }))
-    .nullable()
-    .describe('null: whatever the owner may do'),
-  createdAt: z.string(),
-  createdBy: z.string().nullable(),
-  expiresAt: z.string().nullable().describe('null: never'),
-  lastUsedAt: z.string().nullable().describe('to the minute'),
-  revokedAt: z.string().nullable(),
-  revokedBy: z.string().nullable(),
-});
-
-export function viewToken(token: ApiToken): z.infer<typeof tokenView> {
+/** The API form of a token: never its value or its hash. */
+export function viewToken(token: ApiToken): TokenView {
   return {
     id: token.id,
     name: token.name,
@@ -52,7 +42,32 @@ const tokenName = z
   .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII')
   .describe('what the token is for: "laptop", "ci deploy"');
 
-export function registerTokenRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'access'>): void {
+/**
+ * `POST /api/v1/tokens`. Stays on the server: the scopes are checked as policy resource patterns
+ * (bounded globs), which the contract does not carry.
+ */
+const createTokenRequest = z.strictObject({
+  name: tokenName,
+  user: z.string().min(1).optional().describe('the owner; the caller when absent'),
+  expires: z
+    .string()
+    .optional()
+    .describe('a duration (30d, 12h) or "never" (service accounts only); 90d when absent'),
+  scopes: z
+    .array(tokenScopeInput)
+    .min(1)
+    .max(MAX_TOKEN_SCOPES, `must have at most ${MAX_TOKEN_SCOPES} scopes`)
+    .optional()
+    .describe('limits the token to these actions on these resources; absent: unscoped'),
+});
+
+/** What the token routes use of the server. */
+export interface TokenRoutesDeps {
+  db: Db;
+  access: AccessControl;
+}
+
+export function registerTokenRoutes(app: HttpApp, baton: TokenRoutesDeps): void {
   const tokens = new TokenService(baton.db, baton.access);
 
   app.post(
@@ -63,21 +78,8 @@ export function registerTokenRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acc
         description:
           'Creates an API token and answers its value, the only time it is shown. A token for another ' +
           'user or for a service account needs admin on system; a scoped token cannot manage tokens (403).',
-        body: z.strictObject({
-          name: tokenName,
-          user: z.string().min(1).optional().describe('the owner; the caller when absent'),
-          expires: z
-            .string()
-            .optional()
-            .describe('a duration (30d, 12h) or "never" (service accounts only); 90d when absent'),
-          scopes: z
-            .array(tokenScopeInput)
-            .min(1)
-            .max(MAX_TOKEN_SCOPES, `must have at most ${MAX_TOKEN_SCOPES} scopes`)
-            .optional()
-            .describe('limits the token to these actions on these resources; absent: unscoped'),
-        }),
-        response: { 201: tokenView.extend({ token: z.string().describe('the value: store it now') }) },
+        body: createTokenRequest,
+        response: { 201: createdTokenResponse },
       },
     },
     async (request, reply) => {
@@ -94,14 +96,8 @@ export function registerTokenRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acc
         description:
           "The caller's tokens, newest first, including revoked and expired ones; admins may ask for " +
           "another owner's (`user`) or everyone's (`all`).",
-        querystring: z.object({
-          user: z.string().min(1).optional(),
-          all: z
-            .enum(['true', 'false'])
-            .optional()
-            .transform((value) => value === 'true'),
-        }),
-        response: { 200: z.object({ tokens: z.array(tokenView) }) },
+        querystring: tokensQuery,
+        response: { 200: tokensResponse },
       },
     },
     async (request) => {

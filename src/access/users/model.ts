@@ -1,10 +1,7 @@
 /** Users (people) and service accounts (programs, with tokens only), as the API speaks of them. */
 import { z } from 'zod';
 import { resourceName } from '../../platform/documents/fields.js';
-import { PASSWORD_MAX_LENGTH } from '../sign-in/passwords.js';
-
-export const USER_KINDS = ['user', 'service'] as const;
-export type UserKind = (typeof USER_KINDS)[number];
+import { PASSWORD_MAX_LENGTH, USER_KINDS, type UserKind } from '../../contract/users.js';
 
 export interface User {
   id: number;

@@ -1,30 +1,17 @@
 /** Users and service accounts over HTTP. */
 import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import { userResponse, usersResponse, type UserView } from '../../contract/users.js';
+import type { AccessControl } from '../authorize.js';
+import type { Db } from '../../platform/db/database.js';
 import { resourceName } from '../../platform/documents/fields.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { resources } from '../model.js';
-import { createUserInput, updateUserInput, USER_KINDS, type User } from './model.js';
+import { createUserInput, updateUserInput, type User } from './model.js';
 import { UserService } from './service.js';
 
-const userView = z.object({
-  name: z.string(),
-  kind: z.enum(USER_KINDS),
-  displayName: z.string().nullable(),
-  // Shown to administrators (and to users about themselves) only.
-  isAdmin: z.boolean().optional(),
-  email: z.string().nullable().optional(),
-  disabled: z.boolean().optional(),
-  signIn: z
-    .array(z.enum(['password', 'oidc', 'token']))
-    .optional()
-    .describe('how the account can authenticate'),
-  createdAt: z.string().optional(),
-});
-
 /** The full API form of a user. */
-export function viewUser(user: User): z.infer<typeof userView> {
+export function viewUser(user: User): UserView {
   return {
     name: user.name,
     kind: user.kind,
@@ -42,11 +29,17 @@ export function viewUser(user: User): z.infer<typeof userView> {
 }
 
 /** What every signed-in caller may see of others: enough to name people in approvals and teams. */
-function viewPublicUser(user: User): z.infer<typeof userView> {
+function viewPublicUser(user: User): UserView {
   return { name: user.name, kind: user.kind, displayName: user.displayName };
 }
 
-export function registerUserRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'access'>): void {
+/** What the user routes use of the server. */
+export interface UserRoutesDeps {
+  db: Db;
+  access: AccessControl;
+}
+
+export function registerUserRoutes(app: HttpApp, baton: UserRoutesDeps): void {
   const users = new UserService(baton.db, baton.access);
 
   app.post(
@@ -57,7 +50,7 @@ export function registerUserRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
         description:
           'Creates a user (a person; with a password they can sign in) or a service account (kind "service": tokens only). Administrators only.',
         body: createUserInput,
-        response: { 201: z.object({ user: userView }) },
+        response: { 201: userResponse },
       },
     },
     async (request, reply) => {
@@ -73,7 +66,7 @@ export function registerUserRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
       schema: {
         description:
           'Users and service accounts. Administrators see every field; others see names, kinds and display names (and everything about themselves).',
-        response: { 200: z.object({ users: z.array(userView) }) },
+        response: { 200: usersResponse },
       },
     },
     async (request) => {
@@ -97,7 +90,7 @@ export function registerUserRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
           'Changes a user: your own password (with currentPassword), display name and email; administrators also any password, `disabled` and `admin`. Disabling ends the user’s sessions and tokens at once.',
         params: z.object({ name: resourceName }),
         body: updateUserInput,
-        response: { 200: z.object({ user: userView }) },
+        response: { 200: userResponse },
       },
     },
     async (request) => {

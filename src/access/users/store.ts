@@ -37,6 +37,12 @@ export async function findUser(db: Db, name: string): Promise<User | undefined> 
   return (await findUserCredentials(db, name))?.user;
 }
 
+/** The user with this id, for answers about a caller already authenticated. */
+export async function findUserById(db: Db, id: number): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && parseUser(row);
+}
+
 export async function findUserByOidcIdentity(
   db: Db,
   issuer: string,

@@ -3,12 +3,12 @@
  * what the catalog holds.
  */
 import type { Command } from 'commander';
-import type { PolicyTestResponse, ServicesResponse, TeamsResponse } from '../api.js';
+import { ACTIONS, type PolicyTestResponse } from '../../contract/policies.js';
+import type { TeamsResponse } from '../../contract/teams.js';
+import type { ServicesResponse } from '../api.js';
 import { CliError, usageError } from '../errors.js';
 import { OUTPUT_HELP, parseOutputFormat, printJson, printTable, type OutputFormat } from '../output.js';
 import { connect } from '../session.js';
-
-const ACTIONS = ['view', 'run', 'read-logs', 'edit', 'approve', 'admin'];
 
 /** Exit code of a denied `policy test`, so scripts can branch on the answer. */
 const DENIED_EXIT_CODE = 1;
@@ -31,7 +31,7 @@ export function registerAccessCommands(program: Command): void {
         options: { as?: string; output: OutputFormat },
         command: Command,
       ) => {
-        if (!ACTIONS.includes(action))
+        if (!(ACTIONS as readonly string[]).includes(action))
           throw usageError(`unknown action "${action}": use one of ${ACTIONS.join(', ')}`);
         const client = await connect(command);
         const answer = await client.post<PolicyTestResponse>('/api/v1/policy/test', {

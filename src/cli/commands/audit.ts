@@ -1,6 +1,6 @@
 /** `baton audit`: read the audit trail, verify its hash chain, export it as JSON lines (admins). */
 import type { Command } from 'commander';
-import type { AuditListResponse, AuditVerifyResponse } from '../api.js';
+import type { AuditRecordsResponse, AuditVerifyResponse } from '../../contract/audit.js';
 import { parseCount, TIME_HELP } from '../arguments.js';
 import { EXIT_CODES } from '../errors.js';
 import {
@@ -46,7 +46,7 @@ export function registerAuditCommand(program: Command): void {
         command: Command,
       ) => {
         const client = await connect(command);
-        const answer = await client.get<AuditListResponse>('/api/v1/audit', {
+        const answer = await client.get<AuditRecordsResponse>('/api/v1/audit', {
           actor: options.actor,
           action: options.action,
           target: options.target,

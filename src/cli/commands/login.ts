@@ -1,6 +1,6 @@
 /** `baton login`: checks a token against a server and saves both for later commands. */
 import type { Command } from 'commander';
-import type { WhoAmIResponse } from '../api.js';
+import type { WhoamiResponse } from '../../contract/users.js';
 import { BatonClient } from '../client.js';
 import { configFilePath, DEFAULT_URL, normalizeUrl, saveLogin, type GlobalFlags } from '../config.js';
 import { usageError } from '../errors.js';
@@ -37,7 +37,7 @@ BATON_URL and BATON_TOKEN still win over the saved login when set.`,
       if (!token) {
         throw usageError('no token: pass --token-stdin (or --token TOKEN, or set BATON_TOKEN)');
       }
-      const { user } = await new BatonClient({ url, token }).get<WhoAmIResponse>('/api/v1/whoami');
+      const { user } = await new BatonClient({ url, token }).get<WhoamiResponse>('/api/v1/whoami');
       await saveLogin({ url, token });
       process.stdout.write(`logged in to ${url} as ${user.name}\n`);
     });

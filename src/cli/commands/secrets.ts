@@ -1,7 +1,7 @@
 /** `baton secrets set|list|delete|rotate-key`: values go in through stdin and never come back out. */
 import type { Command } from 'commander';
 import { secretPathProblem } from '../../access/secrets/model.js';
-import type { KeyRotationResponse, SecretResponse, SecretsResponse } from '../api.js';
+import type { KeyRotationResponse, SecretResponse, SecretsResponse } from '../../contract/secrets.js';
 import { usageError } from '../errors.js';
 import {
   formatTime,

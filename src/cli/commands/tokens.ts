@@ -1,6 +1,11 @@
 /** `baton tokens`: create (the value is printed once), list and revoke API tokens. */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CreatedTokenResponse, TokenScopeView, TokensResponse, TokenView } from '../api.js';
+import type {
+  CreatedTokenResponse,
+  TokenScopeView,
+  TokensResponse,
+  TokenView,
+} from '../../contract/tokens.js';
 import { parseCount } from '../arguments.js';
 import {
   OUTPUT_HELP,

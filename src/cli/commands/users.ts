@@ -1,6 +1,6 @@
 /** `baton users`: create, list, disable and enable users and service accounts. */
 import type { Command } from 'commander';
-import type { UserResponse, UsersResponse } from '../api.js';
+import type { UserResponse, UsersResponse } from '../../contract/users.js';
 import { OUTPUT_HELP, parseOutputFormat, printJson, printTable, type OutputFormat } from '../output.js';
 import { connect } from '../session.js';
 import { usageError } from '../errors.js';

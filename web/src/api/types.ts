@@ -7,24 +7,6 @@ import { TERMINAL_STATES, type ExecutionState } from '../../../src/contract/exec
 /** States an execution never leaves. */
 export const FINISHED_STATES: ReadonlySet<string> = TERMINAL_STATES;
 
-export interface SessionUser {
-  name: string;
-  kind: 'user' | 'service';
-  isAdmin: boolean;
-  displayName: string | null;
-}
-
-export interface Session {
-  user: SessionUser;
-  csrfToken: string | null;
-  expiresAt: string | null;
-}
-
-export interface SignInMethods {
-  password: boolean;
-  oidc: { label: string } | null;
-}
-
 export interface JobOption {
   name: string;
   type: 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'list' | 'secret';

@@ -1,24 +1,14 @@
 /** Who am I, and my API tokens: create (the value is shown once), list, revoke. */
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { CreatedTokenResponse, TokenScopeView, TokensResponse } from '../../../src/contract/tokens.js';
 import { del, get, post } from '../api/client';
 import { ErrorMessage, Loading, PageHeader } from '../components/common';
 import { formatAgo, formatTime } from '../format';
 import { useUser } from '../session';
 
-interface Token {
-  id: number;
-  name: string;
-  prefix: string;
-  scopes: { action: string; resource?: string }[] | null;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
 /** `run:job/ops/*` or `view` → a scope object, as the CLI's --scope reads it. */
-export function parseScope(text: string): { action: string; resource?: string } {
+export function parseScope(text: string): TokenScopeView {
   const at = text.indexOf(':');
   return at < 0 ? { action: text } : { action: text.slice(0, at), resource: text.slice(at + 1) };
 }
@@ -28,7 +18,7 @@ export default function AccountPage() {
   const queryClient = useQueryClient();
   const tokens = useQuery({
     queryKey: ['tokens'],
-    queryFn: ({ signal }) => get<{ tokens: Token[] }>('/api/v1/tokens', {}, signal),
+    queryFn: ({ signal }) => get<TokensResponse>('/api/v1/tokens', {}, signal),
   });
   const [name, setName] = useState('');
   const [expires, setExpires] = useState('90d');
@@ -37,7 +27,7 @@ export default function AccountPage() {
 
   const create = useMutation({
     mutationFn: () =>
-      post<Token & { token: string }>('/api/v1/tokens', {
+      post<CreatedTokenResponse>('/api/v1/tokens', {
         name,
         expires,
         ...(scopes.trim()

@@ -5,7 +5,7 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { ApiError, get } from '../api/client';
-import type { AuditPage as AuditRecords, AuditVerification } from '../api/audit';
+import type { AuditRecordsResponse, AuditVerifyResponse } from '../../../src/contract/audit.js';
 import { Empty, ErrorMessage, Loading, PageHeader } from '../components/common';
 import { CursorTrail, type Cursor } from '../components/cursor-trail';
 import { Pager } from '../components/pager';
@@ -32,7 +32,7 @@ export default function AuditPage() {
   const query = auditApiQuery(filters);
   const records = useQuery({
     queryKey: ['audit', query],
-    queryFn: ({ signal }) => get<AuditRecords>('/api/v1/audit', query, signal),
+    queryFn: ({ signal }) => get<AuditRecordsResponse>('/api/v1/audit', query, signal),
     placeholderData: (previous) => previous,
   });
 
@@ -225,14 +225,14 @@ export default function AuditPage() {
 
 /** Walks the hash chain on request (it reads the whole trail) and says what it found. */
 function ChainCheck() {
-  const [result, setResult] = useState<AuditVerification | null>(null);
+  const [result, setResult] = useState<AuditVerifyResponse | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const verify = async () => {
     setBusy(true);
     setError(null);
     try {
-      setResult(await get<AuditVerification>('/api/v1/audit/verify'));
+      setResult(await get<AuditVerifyResponse>('/api/v1/audit/verify'));
     } catch (failure) {
       setError(failure);
       setResult(null);

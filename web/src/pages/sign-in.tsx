@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useLocation, useSearch } from 'wouter';
 import { ApiError, get } from '../api/client';
-import type { SignInMethods } from '../api/types';
+import type { SignInMethodsResponse } from '../../../src/contract/users.js';
 import { useSession } from '../session';
 import { safeReturnPath } from '../url-state';
 
@@ -13,7 +13,7 @@ export function SignInPage() {
   const returnTo = safeReturnPath(new URLSearchParams(useSearch()).get('returnTo'));
   const methods = useQuery({
     queryKey: ['sign-in-methods'],
-    queryFn: () => get<SignInMethods>('/api/v1/sign-in/methods'),
+    queryFn: () => get<SignInMethodsResponse>('/api/v1/sign-in/methods'),
   });
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
