@@ -3,7 +3,8 @@
  * what the catalog holds.
  */
 import type { Command } from 'commander';
-import type { PolicyTestResponse, ServicesResponse, TeamsResponse } from '../api.js';
+import type { PolicyTestResponse, TeamsResponse } from '../api.js';
+import type { ServicesResponse } from '../../contract/services.js';
 import { CliError, usageError } from '../errors.js';
 import { OUTPUT_HELP, parseOutputFormat, printJson, printTable, type OutputFormat } from '../output.js';
 import { connect } from '../session.js';
