@@ -70,24 +70,28 @@ export interface ChainNodeView {
   } | null;
   next: ChainNodeView[];
 }
-export const chainNodeView: z.ZodType<ChainNodeView> = z.lazy(() =>
-  z.object({
-    rule: z.string(),
-    outcome: z.enum(RULE_OUTCOMES),
-    reason: z.string().nullable(),
-    at: z.string(),
-    execution: z
-      .object({
-        id: z.number(),
-        job: z.string(),
-        state: z.union([z.enum(EXECUTION_STATES), z.literal('deleted')]),
-        exitCode: z.number().nullable(),
-        output: z.unknown(),
-      })
-      .nullable(),
-    next: z.array(chainNodeView),
-  }),
-);
+// Recursive, so the OpenAPI document can only describe it as a named component (`ChainNodeView`)
+// that refers to itself; without the id its `next` would point at nothing.
+export const chainNodeView: z.ZodType<ChainNodeView> = z
+  .lazy(() =>
+    z.object({
+      rule: z.string(),
+      outcome: z.enum(RULE_OUTCOMES),
+      reason: z.string().nullable(),
+      at: z.string(),
+      execution: z
+        .object({
+          id: z.number(),
+          job: z.string(),
+          state: z.union([z.enum(EXECUTION_STATES), z.literal('deleted')]),
+          exitCode: z.number().nullable(),
+          output: z.unknown(),
+        })
+        .nullable(),
+      next: z.array(chainNodeView),
+    }),
+  )
+  .meta({ id: 'ChainNodeView' });
 
 export const eventDetailResponse = z.object({
   event: eventView.omit({ matches: true }).extend({ payload: z.record(z.string(), z.unknown()) }),
