@@ -4,20 +4,6 @@
  * and may talk to a server of another version.
  */
 
-export interface ApplyResultView {
-  kind: string;
-  scope: string;
-  name: string;
-  action: 'created' | 'updated' | 'unchanged' | 'deleted';
-  file?: string;
-  diff?: string;
-}
-
-export interface ApplyResponse {
-  dryRun: boolean;
-  results: ApplyResultView[];
-}
-
 export interface JobSummary {
   project: string;
   name: string;
@@ -181,105 +167,5 @@ export interface WorkersResponse {
   workers: WorkerView[];
 }
 
-export interface ServicesResponse {
-  services: {
-    name: string;
-    description: string | null;
-    owner: string;
-    lifecycle: string;
-    links: { title: string; url: string }[];
-  }[];
-}
-
-/** `GET /api/v1/usage`: how operations were used in a window (see src/insights/usage/model.ts). */
-export interface UsageResponse {
-  window: { since: string; until: string };
-  truncated: boolean;
-  days: { day: string; executions: number; succeeded: number; failed: number; other: number }[];
-  byJob: {
-    project: string;
-    job: string;
-    executions: number;
-    succeeded: number;
-    failed: number;
-    successRate: number | null;
-    durationMs: { p50: number; p95: number; max: number } | null;
-  }[];
-  byUser: { user: string; executions: number; successRate: number | null; onBehalfOf: string[] }[];
-  byTeam: { team: string; executions: number; successRate: number | null }[];
-  timeSaved: {
-    totalMinutes: number;
-    byJob: {
-      project: string;
-      job: string;
-      executions: number;
-      manualMinutes: number;
-      runMinutes: number;
-      minutes: number;
-    }[];
-  };
-}
-
 // The schedule answer is shared with the web's schedules page, so it lives in the contract.
 export type { ScheduleView, SchedulesResponse } from '../contract/schedules.js';
-
-/** What one rule did with an event (`GET /api/v1/events`). */
-export interface RuleMatchView {
-  rule: string;
-  outcome: string;
-  executionId: number | null;
-  reason: string | null;
-  triggerExecutionId: number | null;
-  at: string;
-}
-
-export interface EventView {
-  id: number;
-  project: string;
-  hook: string | null;
-  format: string;
-  receivedAt: string;
-  fingerprint: string;
-  /** What it is about in one line: an alert's status and telling labels, or the first keys. */
-  summary: string;
-  payloadBytes: number;
-  matches: RuleMatchView[];
-}
-
-export interface EventsResponse {
-  events: EventView[];
-  next: number | null;
-}
-
-/** One link of an event's chain: a rule's outcome and the execution it started, and what that caused. */
-export interface ChainNodeView {
-  rule: string;
-  outcome: string;
-  reason: string | null;
-  at: string;
-  execution: { id: number; job: string; state: string; exitCode: number | null; output: unknown } | null;
-  next: ChainNodeView[];
-}
-
-export interface EventDetailResponse {
-  event: Omit<EventView, 'matches'> & { payload: Record<string, unknown> };
-  chain: ChainNodeView[];
-}
-
-export interface RuleView {
-  project: string;
-  name: string;
-  description: string | null;
-  on: string;
-  when: string | null;
-  job: string;
-  options: Record<string, unknown>;
-  dedup: { key?: string; window: string } | null;
-  throttle: { max: number; per: string } | null;
-  owner: string;
-  enabled: boolean;
-}
-
-export interface RulesResponse {
-  rules: RuleView[];
-}

@@ -10,8 +10,10 @@ import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
 import { parseJobReference } from '../jobs/model.js';
 import { ExpressionError, parseExpression, parseTemplate } from './expression.js';
 
-export const HOOK_FORMATS = ['alertmanager', 'json'] as const;
-export type HookFormat = (typeof HOOK_FORMATS)[number];
+// The enums the API sends live in the contract, so the CLI and the web read the same lists.
+import { HOOK_FORMATS, type HookFormat, type RuleOutcome } from '../../contract/events.js';
+import type { ExecutionState } from '../../contract/execution-states.js';
+export { HOOK_FORMATS, RULE_OUTCOMES, type HookFormat, type RuleOutcome } from '../../contract/events.js';
 export type EventFormat = HookFormat | 'execution';
 
 /** A hook's default body limit: Alertmanager groups of a few hundred alerts fit. */
@@ -22,9 +24,6 @@ export const MAX_HOOK_MAX_BYTES = 8 * 1024 * 1024;
 export const MAX_STORED_PAYLOAD_BYTES = 64 * 1024;
 /** A signed request older (or newer) than this is refused as a possible replay. */
 export const SIGNATURE_MAX_AGE_MS = 5 * 60_000;
-
-export const RULE_OUTCOMES = ['triggered', 'deduplicated', 'throttled', 'refused', 'error'] as const;
-export type RuleOutcome = (typeof RULE_OUTCOMES)[number];
 
 const secretPath = z.string().superRefine((path, ctx) => {
   const problem = secretPathProblem(path);
@@ -217,7 +216,8 @@ export interface ChainNode {
   execution: {
     id: number;
     job: string;
-    state: string;
+    /** `deleted` once retention removed it. */
+    state: ExecutionState | 'deleted';
     exitCode: number | null;
     output: unknown;
   } | null;

@@ -5,21 +5,23 @@
  * and stores nothing unless the key checks out. The rest reads events, rules and hooks.
  */
 import { z } from 'zod';
-import type { Baton } from '../../app.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { InputError, UnauthenticatedError } from '../../platform/errors.js';
 import type { Metrics } from '../../platform/metrics.js';
-import { EXECUTION_STATES } from '../executions/model.js';
 import {
-  HOOK_FORMATS,
-  MAX_HOOK_MAX_BYTES,
-  RULE_OUTCOMES,
-  type ChainNode,
-  type Event,
-  type Hook,
-  type RuleMatch,
-} from './model.js';
+  eventDetailResponse,
+  eventsQuery,
+  eventsResponse,
+  hookReceiptResponse,
+  hooksResponse,
+  projectQuery,
+  rulesResponse,
+  type ChainNodeView,
+  type EventView,
+  type RuleMatchView,
+} from '../../contract/events.js';
+import { MAX_HOOK_MAX_BYTES, type ChainNode, type Event, type Hook, type RuleMatch } from './model.js';
 import { HOOK_REFUSAL, type EventService } from './service.js';
 import { eventSummary } from '../../contract/event-summary.js';
 import { idParams } from '../../platform/http/params.js';
@@ -38,57 +40,7 @@ declare module 'fastify' {
 
 const iso = (date: Date) => date.toISOString();
 
-const matchView = z.object({
-  rule: z.string(),
-  outcome: z.enum(RULE_OUTCOMES),
-  executionId: z.number().nullable(),
-  reason: z.string().nullable(),
-  triggerExecutionId: z.number().nullable().describe('the finished execution a chained rule matched'),
-  at: z.string(),
-});
-
-const eventView = z.object({
-  id: z.number(),
-  project: z.string(),
-  hook: z.string().nullable(),
-  format: z.string(),
-  receivedAt: z.string(),
-  fingerprint: z.string(),
-  summary: z
-    .string()
-    .describe("what the event is about in one line: an alert's status and telling labels, or the first keys"),
-  payloadBytes: z.number(),
-  matches: z.array(matchView),
-});
-
-type ChainView = {
-  rule: string;
-  outcome: (typeof RULE_OUTCOMES)[number];
-  reason: string | null;
-  at: string;
-  execution: { id: number; job: string; state: string; exitCode: number | null; output: unknown } | null;
-  next: ChainView[];
-};
-const chainView: z.ZodType<ChainView> = z.lazy(() =>
-  z.object({
-    rule: z.string(),
-    outcome: z.enum(RULE_OUTCOMES),
-    reason: z.string().nullable(),
-    at: z.string(),
-    execution: z
-      .object({
-        id: z.number(),
-        job: z.string(),
-        state: z.union([z.enum(EXECUTION_STATES), z.literal('deleted')]),
-        exitCode: z.number().nullable(),
-        output: z.unknown(),
-      })
-      .nullable(),
-    next: z.array(chainView),
-  }),
-);
-
-function viewMatch(match: RuleMatch): z.infer<typeof matchView> {
+function viewMatch(match: RuleMatch): RuleMatchView {
   return {
     rule: match.rule,
     outcome: match.outcome,
@@ -99,7 +51,7 @@ function viewMatch(match: RuleMatch): z.infer<typeof matchView> {
   };
 }
 
-function viewEvent(event: Event & { matches: RuleMatch[] }): z.infer<typeof eventView> {
+function viewEvent(event: Event & { matches: RuleMatch[] }): EventView {
   return {
     id: event.id,
     project: event.project,
@@ -113,26 +65,9 @@ function viewEvent(event: Event & { matches: RuleMatch[] }): z.infer<typeof even
   };
 }
 
-function viewChain(node: ChainNode): ChainView {
+function viewChain(node: ChainNode): ChainNodeView {
   return { ...node, at: iso(node.at), next: node.next.map(viewChain) };
 }
-
-const receiptView = z.object({
-  events: z.array(
-    z.object({
-      id: z.number(),
-      fingerprint: z.string(),
-      rules: z.array(
-        z.object({
-          rule: z.string(),
-          outcome: z.enum(RULE_OUTCOMES),
-          executionId: z.number().nullable(),
-          reason: z.string().nullable(),
-        }),
-      ),
-    }),
-  ),
-});
 
 function registerHookRoute(app: HttpApp, service: EventService, metrics: Metrics): void {
   // Its own scope: here (only) a body is raw bytes, whatever its content type.
@@ -152,7 +87,7 @@ function registerHookRoute(app: HttpApp, service: EventService, metrics: Metrics
           description:
             "Receives a webhook (Alertmanager or generic JSON) as events and fires the hook's rules. Authenticated by the hook's own key: `Authorization: Bearer <token>`, or `X-Baton-Timestamp` and `X-Baton-Signature: sha256=HMAC(key, timestamp.body)`.",
           params: z.object({ project: z.string(), name: z.string() }),
-          response: { 202: receiptView },
+          response: { 202: hookReceiptResponse },
         },
         // Before the body is read. A caller who has not proved the hook's key must not learn
         // whether the hook exists, so every unauthenticated answer is the same whatever the hook:
@@ -227,7 +162,13 @@ function registerHookRoute(app: HttpApp, service: EventService, metrics: Metrics
   });
 }
 
-export function registerEventRoutes(app: HttpApp, baton: Pick<Baton, 'eventService' | 'metrics'>): void {
+/** What the event routes use of the server. */
+export interface EventRoutesDeps {
+  eventService: EventService;
+  metrics: Metrics;
+}
+
+export function registerEventRoutes(app: HttpApp, baton: EventRoutesDeps): void {
   const service = baton.eventService;
   registerHookRoute(app, service, baton.metrics);
 
@@ -237,21 +178,8 @@ export function registerEventRoutes(app: HttpApp, baton: Pick<Baton, 'eventServi
       config: { access: 'authenticated' },
       schema: {
         description: 'Events of the projects the caller may view, newest first, with what each rule did.',
-        querystring: z.object({
-          project: z.string().optional(),
-          hook: z.string().optional(),
-          since: z
-            .string()
-            .optional()
-            .refine(
-              (text) => text === undefined || !Number.isNaN(Date.parse(text)),
-              'must be an ISO date-time',
-            )
-            .describe('only events received at or after this time (ISO 8601)'),
-          cursor: z.coerce.number().int().min(1).optional().describe('the `next` of the previous page'),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
-        }),
-        response: { 200: z.object({ events: z.array(eventView), next: z.number().nullable() }) },
+        querystring: eventsQuery,
+        response: { 200: eventsResponse },
       },
     },
     async (request) => {
@@ -275,12 +203,7 @@ export function registerEventRoutes(app: HttpApp, baton: Pick<Baton, 'eventServi
         description:
           'One event: its fields and its chain (rule → execution → rule → execution…, each with its state).',
         params: idParams,
-        response: {
-          200: z.object({
-            event: eventView.omit({ matches: true }).extend({ payload: z.record(z.string(), z.unknown()) }),
-            chain: z.array(chainView),
-          }),
-        },
+        response: { 200: eventDetailResponse },
       },
     },
     async (request) => {
@@ -297,32 +220,8 @@ export function registerEventRoutes(app: HttpApp, baton: Pick<Baton, 'eventServi
       config: { access: 'authenticated' },
       schema: {
         description: 'Rules the caller may view.',
-        querystring: z.object({ project: z.string().optional() }),
-        response: {
-          200: z.object({
-            rules: z.array(
-              z.object({
-                project: z.string(),
-                name: z.string(),
-                description: z.string().nullable(),
-                on: z.string().describe('hook:NAME or execution:PROJECT/JOB'),
-                when: z.string().nullable(),
-                job: z.string(),
-                options: z.record(z.string(), z.unknown()),
-                dedup: z.object({ key: z.string().optional(), window: z.string() }).nullable(),
-                throttle: z.object({ max: z.number(), per: z.string() }).nullable(),
-                owner: z.string().describe('the user or service account its executions run as'),
-                runAs: z
-                  .string()
-                  .nullable()
-                  .describe('spec.runAs as written; without it the owner is whoever applied it'),
-                enabled: z.boolean(),
-                updatedAt: z.string(),
-                updatedBy: z.string(),
-              }),
-            ),
-          }),
-        },
+        querystring: projectQuery,
+        response: { 200: rulesResponse },
       },
     },
     async (request) => ({
@@ -352,25 +251,8 @@ export function registerEventRoutes(app: HttpApp, baton: Pick<Baton, 'eventServi
       schema: {
         description:
           'Hooks the caller may view: their URL path, format, and where their key lives (never the key).',
-        querystring: z.object({ project: z.string().optional() }),
-        response: {
-          200: z.object({
-            hooks: z.array(
-              z.object({
-                project: z.string(),
-                name: z.string(),
-                description: z.string().nullable(),
-                path: z.string(),
-                format: z.enum(HOOK_FORMATS),
-                auth: z.enum(['hmac', 'token']),
-                secret: z.string().describe('the secret path holding the key'),
-                maxBytes: z.number(),
-                updatedAt: z.string(),
-                updatedBy: z.string(),
-              }),
-            ),
-          }),
-        },
+        querystring: projectQuery,
+        response: { 200: hooksResponse },
       },
     },
     async (request) => ({

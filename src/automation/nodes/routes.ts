@@ -4,15 +4,26 @@
  * written with POST /api/v1/apply.
  */
 import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import type { AccessControl } from '../../access/authorize.js';
 import { resources } from '../../access/model.js';
 import { appendAudit, auditActor } from '../../access/audit/trail.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
+import {
+  nodeResponse,
+  nodeSourceResponse,
+  nodeSourcesResponse,
+  nodesQuery,
+  nodesResponse,
+  type NodeSourceView,
+  type NodeView,
+} from '../../contract/nodes.js';
+import type { Db } from '../../platform/db/database.js';
 import { ConflictError, NotFoundError } from '../../platform/errors.js';
 import { didYouMean } from '../../platform/suggest.js';
 import { nodeMatches, parseNodeFilter } from './filter.js';
 import type { Node, NodeSource } from './model.js';
+import type { NodeSourceRefresher } from './sources.js';
 import {
   forgetHostKey,
   getNode,
@@ -23,47 +34,12 @@ import {
   listNodes,
 } from './store.js';
 
-const nodeView = z.object({
-  name: z.string(),
-  source: z.string().nullable().describe('the NodeSource that brought it; null for a kind: Node document'),
-  labels: z.record(z.string(), z.string()),
-  hostname: z.string(),
-  port: z.number(),
-  user: z.string(),
-  tags: z.array(z.string()),
-  attributes: z.record(z.string(), z.string()),
-  key: z.string().describe('path of the private key in the secret store (never its value)'),
-  hostKey: z.array(z.string()).describe('pinned host keys or fingerprints from the spec'),
-  trustOnFirstUse: z.boolean(),
-  learnedHostKey: z
-    .object({ hostKey: z.string(), fingerprint: z.string(), pinnedAt: z.string() })
-    .nullable()
-    .describe('the host key pinned on first use, when there is one'),
-  updatedAt: z.string(),
-  updatedBy: z.string(),
-});
-
-const sourceView = z.object({
-  name: z.string(),
-  file: z.string().nullable(),
-  url: z.string().nullable(),
-  refresh: z.string(),
-  nodeCount: z.number().describe('nodes it brought at the last good refresh'),
-  lastRefreshAt: z.string().nullable(),
-  lastSuccessAt: z.string().nullable(),
-  lastError: z
-    .string()
-    .nullable()
-    .describe('why the last refresh failed (the last good nodes stay), or which names it skipped'),
-  nextRefreshAt: z.string(),
-});
-
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 function viewNode(
   node: Node,
   learned: { hostKey: string; fingerprint: string; pinnedAt: Date } | undefined,
-): z.infer<typeof nodeView> {
+): NodeView {
   return {
     name: node.name,
     source: node.sourceName,
@@ -82,7 +58,7 @@ function viewNode(
   };
 }
 
-function viewSource(source: NodeSource): z.infer<typeof sourceView> {
+function viewSource(source: NodeSource): NodeSourceView {
   return {
     name: source.name,
     file: source.spec.file ?? null,
@@ -96,20 +72,22 @@ function viewSource(source: NodeSource): z.infer<typeof sourceView> {
   };
 }
 
-export function registerNodeRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'access' | 'nodeSources'>): void {
+/** What the node routes use of the server. */
+export interface NodeRoutesDeps {
+  db: Db;
+  access: AccessControl;
+  nodeSources: Pick<NodeSourceRefresher, 'refreshNow'>;
+}
+
+export function registerNodeRoutes(app: HttpApp, baton: NodeRoutesDeps): void {
   app.get(
     '/api/v1/nodes',
     {
       config: { access: 'authenticated' },
       schema: {
         description: 'Nodes the caller may view, optionally only those a run-time filter matches.',
-        querystring: z.object({
-          filter: z
-            .string()
-            .optional()
-            .describe("run-time node filter, e.g. 'tags=web name=web-* attr.env=prod'"),
-        }),
-        response: { 200: z.object({ nodes: z.array(nodeView) }) },
+        querystring: nodesQuery,
+        response: { 200: nodesResponse },
       },
     },
     async (request) => {
@@ -135,7 +113,7 @@ export function registerNodeRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
       schema: {
         description: 'One node. A node the caller may not view is not found, like a missing one.',
         params: z.object({ name: z.string() }),
-        response: { 200: z.object({ node: nodeView }) },
+        response: { 200: nodeResponse },
       },
     },
     async (request) => {
@@ -190,7 +168,7 @@ export function registerNodeRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
       config: { access: 'authenticated' },
       schema: {
         description: 'Node sources the caller may view, with the outcome of their last refresh.',
-        response: { 200: z.object({ sources: z.array(sourceView) }) },
+        response: { 200: nodeSourcesResponse },
       },
     },
     async (request) => {
@@ -209,7 +187,7 @@ export function registerNodeRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'acce
       schema: {
         description: 'Fetches a node source now.',
         params: z.object({ name: z.string() }),
-        response: { 200: z.object({ source: sourceView }) },
+        response: { 200: nodeSourceResponse },
       },
     },
     async (request) => {

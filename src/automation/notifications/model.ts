@@ -8,18 +8,19 @@ import { secretPath } from '../../access/secrets/model.js';
 import type { FieldPath } from '../../platform/documents/source.js';
 import { didYouMean } from '../../platform/suggest.js';
 
-/** The execution events a notification can be sent on. */
-export const NOTIFICATION_EVENTS = [
-  'started',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'approval_needed',
-] as const;
-export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
-
-export const NOTIFICATION_CHANNELS = ['webhook', 'slack', 'email'] as const;
-export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+// The enums the API sends live in the contract, so the CLI and the web read the same lists.
+import {
+  NOTIFICATION_CHANNELS,
+  NOTIFICATION_EVENTS,
+  type NotificationChannel,
+  type NotificationEvent,
+} from '../../contract/notifications.js';
+export {
+  NOTIFICATION_CHANNELS,
+  NOTIFICATION_EVENTS,
+  type NotificationChannel,
+  type NotificationEvent,
+} from '../../contract/notifications.js';
 
 const notificationEvent = z.string().superRefine((event, ctx) => {
   if (!(NOTIFICATION_EVENTS as readonly string[]).includes(event)) {

@@ -1,39 +1,16 @@
 /** Notification deliveries over HTTP: what was sent for an execution, and how it went. */
-import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import { deliveriesResponse, type DeliveryView } from '../../contract/notifications.js';
+import type { Db } from '../../platform/db/database.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
-import { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS, type NotificationDelivery } from './model.js';
+import type { ExecutionService } from '../executions/service.js';
+import type { NotificationDelivery } from './model.js';
 import { listDeliveries } from './store.js';
 import { idParams } from '../../platform/http/params.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-export const deliveryView = z.object({
-  id: z.number(),
-  event: z.enum(NOTIFICATION_EVENTS),
-  channel: z.enum(NOTIFICATION_CHANNELS),
-  source: z.enum(['job', 'project']),
-  destination: z.string(),
-  status: z.enum(['pending', 'delivered', 'failed']),
-  attempts: z.number(),
-  nextAttemptAt: z.string().nullable(),
-  lastStatusCode: z.number().nullable(),
-  lastError: z.string().nullable(),
-  createdAt: z.string(),
-  deliveredAt: z.string().nullable(),
-  history: z.array(
-    z.object({
-      attempt: z.number(),
-      at: z.string(),
-      durationMs: z.number(),
-      statusCode: z.number().nullable(),
-      error: z.string().nullable(),
-    }),
-  ),
-});
-
-function viewDelivery(delivery: NotificationDelivery): z.infer<typeof deliveryView> {
+function viewDelivery(delivery: NotificationDelivery): DeliveryView {
   return {
     id: delivery.id,
     event: delivery.event,
@@ -52,7 +29,13 @@ function viewDelivery(delivery: NotificationDelivery): z.infer<typeof deliveryVi
 }
 
 /** GET /api/v1/executions/:id/notifications. */
-export function registerNotificationRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'executions'>): void {
+/** What the notification routes use of the server. */
+export interface NotificationRoutesDeps {
+  db: Db;
+  executions: Pick<ExecutionService, 'get'>;
+}
+
+export function registerNotificationRoutes(app: HttpApp, baton: NotificationRoutesDeps): void {
   app.get(
     '/api/v1/executions/:id/notifications',
     {
@@ -61,7 +44,7 @@ export function registerNotificationRoutes(app: HttpApp, baton: Pick<Baton, 'db'
       schema: {
         description: 'Notification deliveries of an execution: channel, event, status, attempts, last error.',
         params: idParams,
-        response: { 200: z.object({ deliveries: z.array(deliveryView) }) },
+        response: { 200: deliveriesResponse },
       },
     },
     async (request) => {

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { ACTIONS, type PolicyTestResponse } from '../../contract/policies.js';
 import type { TeamsResponse } from '../../contract/teams.js';
-import type { ServicesResponse } from '../api.js';
+import type { ServicesResponse } from '../../contract/services.js';
 import { CliError, usageError } from '../errors.js';
 import { OUTPUT_HELP, parseOutputFormat, printJson, printTable, type OutputFormat } from '../output.js';
 import { connect } from '../session.js';

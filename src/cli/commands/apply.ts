@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { readDocumentDirectory } from '../../platform/documents/files.js';
 import type { SourceFile } from '../../platform/documents/source.js';
-import type { ApplyResponse, ApplyResultView } from '../api.js';
+import type { ApplyResponse, ApplyResultView } from '../../contract/apply.js';
 import { CliError, usageError } from '../errors.js';
 import { colorDiff, OUTPUT_HELP, parseOutputFormat, printJson, type OutputFormat } from '../output.js';
 import { connect } from '../session.js';

@@ -1,7 +1,13 @@
 /** `baton events`, `baton event ID` (the chain as a tree) and `baton rules`. */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import type { ChainNodeView, EventDetailResponse, EventsResponse, EventView, RulesResponse } from '../api.js';
+import type {
+  ChainNodeView,
+  EventDetailResponse,
+  EventsResponse,
+  EventView,
+  RulesResponse,
+} from '../../contract/events.js';
 import { usageError } from '../errors.js';
 import {
   formatTime,

@@ -1,5 +1,11 @@
 /** `baton nodes`: the nodes steps reach over SSH, and the sources that list them. */
 import type { Command } from 'commander';
+import type {
+  NodeSourceResponse,
+  NodeSourcesResponse,
+  NodesResponse,
+  NodeView,
+} from '../../contract/nodes.js';
 import { InputError } from '../../platform/errors.js';
 import { parseNodeFilter } from '../../automation/nodes/filter.js';
 import { usageError } from '../errors.js';
@@ -12,29 +18,6 @@ import {
   type OutputFormat,
 } from '../output.js';
 import { connect } from '../session.js';
-
-interface NodeView {
-  name: string;
-  source: string | null;
-  hostname: string;
-  port: number;
-  user: string;
-  tags: string[];
-  attributes: Record<string, string>;
-  hostKey: string[];
-  trustOnFirstUse: boolean;
-  learnedHostKey: { fingerprint: string } | null;
-}
-
-interface NodeSourceView {
-  name: string;
-  file: string | null;
-  url: string | null;
-  refresh: string;
-  nodeCount: number;
-  lastSuccessAt: string | null;
-  lastError: string | null;
-}
 
 /** Checks a run-time node filter before any request: a typo is a usage error (exit 2) with one line. */
 export function checkNodeFilter(text: string): string {
@@ -63,7 +46,7 @@ export function registerNodesCommand(program: Command): void {
       if (options.filter !== undefined) checkNodeFilter(options.filter);
       const client = await connect(command);
       const query = options.filter === undefined ? '' : `?filter=${encodeURIComponent(options.filter)}`;
-      const answer = await client.get<{ nodes: NodeView[] }>(`/api/v1/nodes${query}`);
+      const answer = await client.get<NodesResponse>(`/api/v1/nodes${query}`);
       if (options.output === 'json') return printJson(answer);
       if (answer.nodes.length === 0) {
         return void process.stderr.write(
@@ -91,7 +74,7 @@ export function registerNodesCommand(program: Command): void {
     .option('--output <format>', OUTPUT_HELP, parseOutputFormat, 'text')
     .action(async (options: { output: OutputFormat }, command: Command) => {
       const client = await connect(command);
-      const answer = await client.get<{ sources: NodeSourceView[] }>('/api/v1/node-sources');
+      const answer = await client.get<NodeSourcesResponse>('/api/v1/node-sources');
       if (options.output === 'json') return printJson(answer);
       if (answer.sources.length === 0) return void process.stderr.write('no node sources found\n');
       printTable(
@@ -113,7 +96,7 @@ export function registerNodesCommand(program: Command): void {
     .argument('<source>', 'the NodeSource name')
     .action(async (name: string, _options: unknown, command: Command) => {
       const client = await connect(command);
-      const { source } = await client.post<{ source: NodeSourceView }>(
+      const { source } = await client.post<NodeSourceResponse>(
         `/api/v1/node-sources/${encodeURIComponent(name)}/refresh`,
         {},
       );

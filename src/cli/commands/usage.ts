@@ -1,6 +1,6 @@
 /** `baton usage`: how operations were used — by job, person and team — and the time they saved. */
 import type { Command } from 'commander';
-import type { UsageResponse } from '../api.js';
+import type { UsageResponse } from '../../contract/usage.js';
 import { formatTable, OUTPUT_HELP, parseOutputFormat, printJson, type OutputFormat } from '../output.js';
 import { formatDurationForCli } from '../../contract/time.js';
 import { connect } from '../session.js';

@@ -12,7 +12,7 @@ export const DEFAULT_WINDOW_MS = 30 * DAY_MS;
 /** The longest window one request may cover. */
 export const MAX_WINDOW_DAYS = 400;
 /** Durations read at most for percentiles; beyond this the answer says `truncated: true`. */
-export const MAX_DURATION_ROWS = 100_000;
+export { MAX_DURATION_ROWS } from '../../contract/usage.js';
 /** Where requesters who belong to no team are counted. */
 export const NO_TEAM = '(no team)';
 

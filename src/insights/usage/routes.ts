@@ -1,77 +1,18 @@
 /** Usage statistics over HTTP, for the web UI: how operations are used, by whom, for whom. */
 import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import type { AccessControl } from '../../access/authorize.js';
 import { timeBound } from '../../access/audit/model.js';
+import { usageResponse, type UsageResponse } from '../../contract/usage.js';
+import type { Db } from '../../platform/db/database.js';
+import type { DialectCapabilities } from '../../platform/db/capabilities.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
-import { MAX_DURATION_ROWS, parseUsageWindow, type UsageReport } from './model.js';
+import { parseUsageWindow, type UsageReport } from './model.js';
 import { UsageService } from './service.js';
-
-const rate = z.number().nullable().describe('succeeded / (succeeded + failed + timed_out); null without any');
-
-const usageView = z.object({
-  window: z.object({ since: z.string(), until: z.string() }),
-  truncated: z
-    .boolean()
-    .describe(`true when more than ${MAX_DURATION_ROWS} executions ran: percentiles use the newest of them`),
-  days: z.array(
-    z.object({
-      day: z.string(),
-      executions: z.number(),
-      succeeded: z.number(),
-      failed: z.number().describe('failed and timed_out'),
-      other: z.number().describe('cancelled and rejected'),
-    }),
-  ),
-  byJob: z.array(
-    z.object({
-      project: z.string(),
-      job: z.string(),
-      executions: z.number(),
-      succeeded: z.number(),
-      failed: z.number(),
-      other: z.number(),
-      successRate: rate,
-      durationMs: z.object({ p50: z.number(), p95: z.number(), max: z.number() }).nullable(),
-      lastExecution: z
-        .object({ id: z.number(), state: z.string(), finishedAt: z.string().nullable() })
-        .nullable(),
-    }),
-  ),
-  byUser: z.array(
-    z.object({
-      user: z.string(),
-      executions: z.number(),
-      successRate: rate,
-      onBehalfOf: z.array(z.string()).describe('teams owning the projects of the jobs the user ran'),
-    }),
-  ),
-  byTeam: z.array(
-    z.object({
-      team: z.string().describe('a team of the requester, or "(no team)"'),
-      executions: z.number(),
-      successRate: rate,
-      days: z.array(z.object({ day: z.string(), executions: z.number() })),
-    }),
-  ),
-  timeSaved: z.object({
-    totalMinutes: z.number(),
-    byJob: z.array(
-      z.object({
-        project: z.string(),
-        job: z.string(),
-        executions: z.number().describe('succeeded executions whose job declared manualMinutes'),
-        manualMinutes: z.number().describe('the manual minutes those executions declared, summed'),
-        runMinutes: z.number().describe('the time those executions ran, summed'),
-        minutes: z.number().describe('manualMinutes - runMinutes'),
-      }),
-    ),
-  }),
-});
 
 const JOB_REFERENCE = /^([^/]+)\/([^/]+)$/;
 
-function viewUsage(report: UsageReport): z.infer<typeof usageView> {
+function viewUsage(report: UsageReport): UsageResponse {
   return {
     ...report,
     window: {
@@ -88,7 +29,14 @@ function viewUsage(report: UsageReport): z.infer<typeof usageView> {
   };
 }
 
-export function registerUsageRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'caps' | 'access'>): void {
+/** What the usage routes use of the server. */
+export interface UsageRoutesDeps {
+  db: Db;
+  caps: DialectCapabilities;
+  access: AccessControl;
+}
+
+export function registerUsageRoutes(app: HttpApp, baton: UsageRoutesDeps): void {
   const usage = new UsageService(baton.db, baton.caps, baton.access);
   app.get(
     '/api/v1/usage',
@@ -107,7 +55,7 @@ export function registerUsageRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'cap
           job: z.string().regex(JOB_REFERENCE, 'must be PROJECT/NAME').optional(),
           team: z.string().min(1).optional().describe('only executions requested by members of this team'),
         }),
-        response: { 200: usageView },
+        response: { 200: usageResponse },
       },
     },
     async (request) => {

@@ -1,28 +1,15 @@
 /** POST /api/v1/apply: the HTTP side of `baton apply`. */
-import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import { applyRequest, applyResponse } from '../../contract/apply.js';
 import type { HttpApp } from '../http/app.js';
 import { principalOf } from '../http/access.js';
+import type { ApplyService } from './apply.js';
 
-const applyBody = z.strictObject({
-  files: z
-    .array(z.strictObject({ name: z.string().min(1).max(1024), content: z.string() }))
-    .min(1)
-    .describe('YAML or JSON files, each with the name to show in errors'),
-  dryRun: z.boolean().default(false),
-  prune: z.boolean().default(false),
-});
+/** What the apply route uses of the server. */
+export interface ApplyRoutesDeps {
+  apply: Pick<ApplyService, 'apply'>;
+}
 
-const applyResult = z.object({
-  kind: z.string(),
-  scope: z.string(),
-  name: z.string(),
-  action: z.enum(['created', 'updated', 'unchanged', 'deleted']),
-  file: z.string().optional(),
-  diff: z.string().optional(),
-});
-
-export function registerApplyRoutes(app: HttpApp, baton: Pick<Baton, 'apply'>): void {
+export function registerApplyRoutes(app: HttpApp, baton: ApplyRoutesDeps): void {
   app.post(
     '/api/v1/apply',
     {
@@ -31,8 +18,8 @@ export function registerApplyRoutes(app: HttpApp, baton: Pick<Baton, 'apply'>): 
       schema: {
         description:
           'Applies documents all or nothing; with dryRun, returns what would change and the diffs.',
-        body: applyBody,
-        response: { 200: z.object({ dryRun: z.boolean(), results: z.array(applyResult) }) },
+        body: applyRequest,
+        response: { 200: applyResponse },
       },
     },
     async (request) => {

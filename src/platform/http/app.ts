@@ -10,6 +10,7 @@ import fastify, {
 import swagger from '@fastify/swagger';
 import {
   jsonSchemaTransform,
+  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -67,6 +68,8 @@ export async function createHttpApp(options: HttpOptions): Promise<HttpApp> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    // Schemas with an id (`.meta({ id })`, e.g. the recursive chain of an event) become components.
+    transformObject: jsonSchemaTransformObject,
   });
   installAccessControl(app, options.db, options.access);
   app.addHook('preValidation', async (request) => refuseMisshapenBody(request.body));

@@ -1,10 +1,17 @@
 /** Health, Prometheus metrics and the OpenAPI document: public, for probes and scrapers. */
 import { sql } from 'kysely';
-import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import { healthResponse, unhealthyResponse } from '../../contract/system.js';
+import type { Db } from '../db/database.js';
+import type { Metrics } from '../metrics.js';
 import type { HttpApp } from './app.js';
 
-export function registerSystemRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'metrics'>): void {
+/** What the system routes use of the server. */
+export interface SystemRoutesDeps {
+  db: Db;
+  metrics: Metrics;
+}
+
+export function registerSystemRoutes(app: HttpApp, baton: SystemRoutesDeps): void {
   app.get(
     '/healthz',
     {
@@ -12,8 +19,8 @@ export function registerSystemRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'me
       schema: {
         description: 'Liveness and database reachability.',
         response: {
-          200: z.object({ status: z.literal('ok') }),
-          503: z.object({ status: z.literal('unavailable'), reason: z.string() }),
+          200: healthResponse,
+          503: unhealthyResponse,
         },
       },
     },

@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import { resourceName } from '../../platform/documents/fields.js';
 
-export const LIFECYCLES = ['experimental', 'production', 'deprecated'] as const;
+// The lifecycles the API sends live in the contract, so the CLI and the web read the same list.
+import { LIFECYCLES } from '../../contract/services.js';
+export { LIFECYCLES } from '../../contract/services.js';
 
 export const serviceDocument = z.strictObject({
   apiVersion: z.literal('baton/v1'),

@@ -1,35 +1,27 @@
 /** The service catalog over HTTP. */
-import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import type { AccessControl } from '../../access/authorize.js';
 import { resources } from '../../access/model.js';
+import { servicesQuery, servicesResponse } from '../../contract/services.js';
+import type { Db } from '../../platform/db/database.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
-import { LIFECYCLES } from './model.js';
 import { listServices } from './store.js';
 
-export function registerServiceRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'access'>): void {
+/** What the service catalog routes use of the server. */
+export interface ServiceRoutesDeps {
+  db: Db;
+  access: AccessControl;
+}
+
+export function registerServiceRoutes(app: HttpApp, baton: ServiceRoutesDeps): void {
   app.get(
     '/api/v1/services',
     {
       config: { access: 'authenticated' },
       schema: {
         description: 'Catalog services the caller may view.',
-        querystring: z.object({ owner: z.string().optional(), lifecycle: z.enum(LIFECYCLES).optional() }),
-        response: {
-          200: z.object({
-            services: z.array(
-              z.object({
-                name: z.string(),
-                description: z.string().nullable(),
-                owner: z.string(),
-                lifecycle: z.enum(LIFECYCLES),
-                links: z.array(z.object({ title: z.string(), url: z.string() })),
-                updatedAt: z.string(),
-                updatedBy: z.string(),
-              }),
-            ),
-          }),
-        },
+        querystring: servicesQuery,
+        response: { 200: servicesResponse },
       },
     },
     async (request) => {
