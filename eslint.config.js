@@ -71,24 +71,4 @@ export default tseslint.config(
     files: ['web/src/**/*.ts', 'web/src/**/*.tsx'],
     rules: { 'no-restricted-imports': ['error', { patterns: [WEB_REACHES_PAST_CONTRACT] }] },
   },
-  {
-    // An exception that must go. The run form checks option values as the server does, but
-    // src/automation/jobs/options.ts imports server errors, secret paths and regex limits, and
-    // OptionSpec is inferred from the whole job schema in model.ts (zod, fields, schedules,
-    // notifications); their pure part has to move into src/contract/ first.
-    files: ['web/src/components/run-form.tsx'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              ...WEB_REACHES_PAST_CONTRACT,
-              regex: '^(\\.\\./)+src/(?!contract/|automation/jobs/options\\.js$|automation/jobs/model\\.js$)',
-            },
-          ],
-        },
-      ],
-    },
-  },
 );

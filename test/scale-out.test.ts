@@ -5,7 +5,7 @@
  * step that may run only once runs at most once, no stored log line goes missing, once-only
  * duties run in one process at a time, and logs stream across processes.
  */
-import type { WorkerView } from '../src/cli/api.js';
+import type { WorkerView } from '../src/contract/workers.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -3,7 +3,7 @@
  * Events stream, and the exit code its outcome maps to. A dropped connection is resumed with
  * Last-Event-ID, so no line is printed twice or lost.
  */
-import type { LogEnd, LogLineView } from './api.js';
+import type { LogLineView, LogStreamEnd } from '../contract/logs.js';
 import { unreachable, type BatonClient } from './client.js';
 import { CliError, EXIT_CODES } from './errors.js';
 import { dim } from './output.js';
@@ -66,7 +66,7 @@ export async function followExecution(
   id: number,
   from: number,
   signal: AbortSignal,
-): Promise<LogEnd | 'interrupted'> {
+): Promise<LogStreamEnd | 'interrupted'> {
   let next = from;
   let failures = 0;
   let connected = false;
@@ -115,7 +115,7 @@ export async function followExecution(
           if (last) next = last.n + 1;
           failures = 0;
         } else if (event.type === 'end') {
-          return JSON.parse(event.data) as LogEnd;
+          return JSON.parse(event.data) as LogStreamEnd;
         } else if (event.type === 'error') {
           // The server could not read the log (its database hiccupped, say); it ends the
           // stream after this event, and a new connection may well succeed.

@@ -1,22 +1,11 @@
-/** The API form of approval requirements and decisions, shared by the execution detail and the approvals list. */
-import { z } from 'zod';
+/** The API form of approval requirements and decisions (schemas in src/contract/approvals.ts), shared by the execution detail and the approvals list. */
+import type { ApprovalDecisionView, ApprovalRequirementView } from '../../contract/approvals.js';
 import type { ApprovalDecision, ApprovalRequirement } from './model.js';
 
-export const approvalDecisionView = z.object({
-  approver: z.string(),
-  decision: z.enum(['approved', 'rejected']),
-  comment: z.string().nullable(),
-  at: z.string(),
-});
+// The schemas are the contract's (the CLI and the web read them too); the approvals routes take them from here.
+export { approvalDecisionView, approvalRequirementView } from '../../contract/approvals.js';
 
-export const approvalRequirementView = z.object({
-  approvers: z.array(z.string()).describe('subjects who may approve: team/NAME, user/NAME'),
-  count: z.number().describe('distinct approvals needed'),
-  expires: z.string().describe('how long the request waits, as written in the job'),
-  expiresAt: z.string().nullable().describe('when an unapproved request is rejected'),
-});
-
-export function viewDecision(decision: ApprovalDecision): z.infer<typeof approvalDecisionView> {
+export function viewDecision(decision: ApprovalDecision): ApprovalDecisionView {
   return {
     approver: decision.approver,
     decision: decision.decision,
@@ -28,7 +17,7 @@ export function viewDecision(decision: ApprovalDecision): z.infer<typeof approva
 export function viewRequirement(
   requirement: ApprovalRequirement,
   expiresAt: Date | null,
-): z.infer<typeof approvalRequirementView> {
+): ApprovalRequirementView {
   return {
     approvers: requirement.approvers,
     count: requirement.count,

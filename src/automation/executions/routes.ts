@@ -1,101 +1,27 @@
 /** Executions over HTTP: run a job, list, read, cancel. */
 import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import {
+  executionDetailResponse,
+  executionResponse,
+  executionsResponse,
+  executionView,
+  optionInput,
+  type ExecutionDetailView,
+  type ExecutionView,
+} from '../../contract/executions.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
-import {
-  approvalDecisionView,
-  approvalRequirementView,
-  viewDecision,
-  viewRequirement,
-} from '../../access/approvals/views.js';
+import { viewDecision, viewRequirement } from '../../access/approvals/views.js';
 import { parseTimeBound, timeBound } from '../../access/audit/model.js';
-import { EXECUTION_STATES, STEP_STATES, type Execution } from './model.js';
-import type { ExecutionDetail } from './service.js';
+import { EXECUTION_STATES, type Execution } from './model.js';
+import type { ExecutionDetail, ExecutionService } from './service.js';
 import { nodeFilter } from '../nodes/model.js';
 import { idParams } from '../../platform/http/params.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-export const executionView = z.object({
-  id: z.number(),
-  project: z.string(),
-  job: z.string(),
-  jobRevision: z.number(),
-  state: z.enum(EXECUTION_STATES),
-  options: z.record(z.string(), z.unknown()),
-  requestedBy: z.string(),
-  attempt: z.number(),
-  retryOf: z.number().nullable(),
-  parentId: z.number().nullable(),
-  queuedAt: z.string(),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
-  exitCode: z.number().nullable(),
-  reason: z.string().nullable(),
-  workerGroup: z.string().nullable(),
-  cancelRequestedAt: z.string().nullable(),
-  log: z.object({ lines: z.number(), bytes: z.number(), discardedBytes: z.number() }),
-  output: z
-    .record(z.string(), z.unknown())
-    .nullable()
-    .describe('the JSON object the steps wrote to $BATON_OUTPUT, secrets masked'),
-  outputError: z.string().nullable().describe('why the output was not kept (invalid JSON, too large)'),
-  cause: z
-    .object({ eventId: z.number(), rule: z.string() })
-    .nullable()
-    .describe('the event and rule that fired it; null when a person, schedule or parent job did'),
-  node: z.string().nullable().describe('the node a fan-out child runs its steps on'),
-  nodes: z.array(z.string()).nullable().describe('the nodes a fan-out parent matched when it was requested'),
-});
-
-const stepView = z.object({
-  index: z.number(),
-  name: z.string(),
-  state: z.enum(STEP_STATES),
-  exitCode: z.number().nullable(),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
-  reason: z.string().nullable(),
-  handlerState: z.enum(STEP_STATES).nullable(),
-  handlerExitCode: z.number().nullable(),
-  childExecutionId: z.number().nullable(),
-  logFirstLine: z.number().nullable(),
-});
-
-const executionDetailView = executionView.extend({
-  waitingFor: z.string().nullable().describe('why a queued or awaiting execution has not started yet'),
-  approval: z
-    .object({ required: approvalRequirementView, decisions: z.array(approvalDecisionView) })
-    .nullable()
-    .describe('when the job required approval: who must approve, and who decided'),
-  steps: z.array(stepView),
-  nodeRuns: z
-    .array(
-      z.object({
-        node: z.string(),
-        executionId: z.number(),
-        state: z.enum(EXECUTION_STATES),
-        exitCode: z.number().nullable(),
-        reason: z.string().nullable(),
-        startedAt: z.string().nullable(),
-        finishedAt: z.string().nullable(),
-      }),
-    )
-    .describe("a fan-out parent's child execution on each node that started"),
-  attempts: z.array(
-    z.object({
-      id: z.number(),
-      attempt: z.number(),
-      state: z.enum(EXECUTION_STATES),
-      exitCode: z.number().nullable(),
-      reason: z.string().nullable(),
-    }),
-  ),
-});
-
 /** The API form of an execution. */
-export function viewExecution(execution: Execution): z.infer<typeof executionView> {
+export function viewExecution(execution: Execution): ExecutionView {
   return {
     id: execution.id,
     project: execution.project,
@@ -123,7 +49,7 @@ export function viewExecution(execution: Execution): z.infer<typeof executionVie
   };
 }
 
-function viewDetail(detail: ExecutionDetail): z.infer<typeof executionDetailView> {
+function viewDetail(detail: ExecutionDetail): ExecutionDetailView {
   return {
     ...viewExecution(detail),
     waitingFor: detail.waitingFor,
@@ -151,14 +77,15 @@ const stateList = z
   .transform((text) => text.split(',').map((state) => state.trim()))
   .pipe(z.array(z.enum(EXECUTION_STATES)).min(1));
 
-const optionInput = z.union([
-  z.string(),
-  z.number(),
-  z.boolean(),
-  z.array(z.union([z.string(), z.number(), z.boolean()])),
-]);
+// The approvals routes answer with the same view; they import it from here.
+export { executionView };
 
-export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'executions'>): void {
+/** What the execution routes use of a running Baton. */
+export interface ExecutionRoutesDeps {
+  executions: ExecutionService;
+}
+
+export function registerExecutionRoutes(app: HttpApp, baton: ExecutionRoutesDeps): void {
   app.post(
     '/api/v1/jobs/:project/:name/executions',
     {
@@ -180,7 +107,7 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
               ),
           })
           .default({ options: {} }),
-        response: { 201: z.object({ execution: executionView }) },
+        response: { 201: executionResponse },
       },
     },
     async (request, reply) => {
@@ -221,7 +148,7 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
             ),
           limit: z.coerce.number().int().min(1).max(500).default(50),
         }),
-        response: { 200: z.object({ executions: z.array(executionView), next: z.number().nullable() }) },
+        response: { 200: executionsResponse },
       },
     },
     async (request) => {
@@ -250,7 +177,7 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
       schema: {
         description: 'One execution with its steps and all attempts of its retry chain.',
         params: idParams,
-        response: { 200: z.object({ execution: executionDetailView }) },
+        response: { 200: executionDetailResponse },
       },
     },
     async (request) => ({
@@ -265,7 +192,7 @@ export function registerExecutionRoutes(app: HttpApp, baton: Pick<Baton, 'execut
       schema: {
         description: 'Cancels a queued execution, or ends a running one with its whole process tree.',
         params: idParams,
-        response: { 200: z.object({ execution: executionView }) },
+        response: { 200: executionResponse },
       },
     },
     async (request) => ({

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
-import { MAX_REGEX_LENGTH, regexProblem } from '../../platform/regex.js';
+import { MAX_REGEX_LENGTH, regexProblem } from '../../contract/regex.js';
+import { checkOptionValue, MAX_OPTIONS_PER_RUN, OPTION_TYPES, SCALAR_TYPES } from '../../contract/options.js';
 import { secretDeliveries } from '../../access/secrets/model.js';
-import { checkOptionValue, MAX_OPTIONS_PER_RUN } from './options.js';
 import { jobScheduleSpec } from '../schedules/model.js';
 import { notificationsSpec } from '../notifications/model.js';
 import { nodeFilter } from '../nodes/model.js';
@@ -39,12 +39,6 @@ const envMap = z.record(
   z.string().regex(ENV_NAME_PATTERN, 'must be an environment variable name'),
   z.union([z.string(), z.number(), z.boolean()]).transform(String),
 );
-
-export const SCALAR_TYPES = ['string', 'integer', 'number', 'boolean', 'enum'] as const;
-export type ScalarType = (typeof SCALAR_TYPES)[number];
-/** A `secret` option's value is a secret path; its step sees the secret's value. */
-export const OPTION_TYPES = [...SCALAR_TYPES, 'list', 'secret'] as const;
-export type OptionType = (typeof OPTION_TYPES)[number];
 
 export const optionSpec = z
   .strictObject({

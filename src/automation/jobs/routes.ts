@@ -1,65 +1,24 @@
 /** Jobs over HTTP: list and read. Jobs are written with POST /api/v1/apply. */
 import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import type { AccessControl } from '../../access/authorize.js';
 import { resources } from '../../access/model.js';
+import {
+  jobDetailResponse,
+  jobsResponse,
+  type JobCatalogView,
+  type JobSummaryView,
+} from '../../contract/jobs.js';
+import type { Db } from '../../platform/db/database.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
-import { EXECUTION_STATES } from '../executions/model.js';
+import type { ExecutionService } from '../executions/service.js';
 import { matchesLabels, readJobHistory, type JobHistory } from './catalog.js';
 import type { Job } from './model.js';
 import { listJobs } from './store.js';
 
-const optionView = z.object({
-  name: z.string(),
-  type: z.string(),
-  description: z.string().optional(),
-  required: z.boolean().optional(),
-  default: z.unknown().optional(),
-  pattern: z.string().optional(),
-  min: z.number().optional(),
-  max: z.number().optional(),
-  values: z.array(z.union([z.string(), z.number()])).optional(),
-  items: z.string().optional(),
-});
-
-export const jobSummaryView = z.object({
-  project: z.string(),
-  name: z.string(),
-  description: z.string(),
-  labels: z.record(z.string(), z.string()),
-  revision: z.number(),
-  updatedAt: z.string(),
-  updatedBy: z.string(),
-  options: z.array(optionView),
-  steps: z.array(z.string()),
-});
-
-const jobCatalogView = jobSummaryView.extend({
-  lastExecution: z
-    .object({ id: z.number(), state: z.enum(EXECUTION_STATES), finishedAt: z.string().nullable() })
-    .nullable()
-    .describe('the newest execution, in any state'),
-  stats: z
-    .object({
-      executions: z.number(),
-      successRate: z.number().nullable(),
-      p50Ms: z.number().nullable(),
-      p95Ms: z.number().nullable(),
-    })
-    .describe('executions that finished in the last 30 days: how many, succeeded/finished, run times'),
-});
-
 const labelSelector = z.string().regex(/^[^=]+=/, 'must be KEY=VALUE');
 
-const jobDetailView = jobCatalogView.extend({
-  spec: z.record(z.string(), z.unknown()),
-  source: z.string().describe('The YAML of the job as it was applied'),
-  allowed: z
-    .object({ run: z.boolean(), readLogs: z.boolean() })
-    .describe('what the caller may do with this job, so a client can offer only that'),
-});
-
-function summary(job: Job): z.infer<typeof jobSummaryView> {
+function summary(job: Job): JobSummaryView {
   return {
     project: job.project,
     name: job.name,
@@ -73,7 +32,7 @@ function summary(job: Job): z.infer<typeof jobSummaryView> {
   };
 }
 
-function withHistory(job: Job, history: JobHistory | undefined): z.infer<typeof jobCatalogView> {
+function withHistory(job: Job, history: JobHistory | undefined): JobCatalogView {
   const last = history?.lastExecution;
   return {
     ...summary(job),
@@ -86,7 +45,14 @@ function withHistory(job: Job, history: JobHistory | undefined): z.infer<typeof 
 
 const jobParams = z.object({ project: z.string(), name: z.string() });
 
-export function registerJobRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'executions' | 'access'>): void {
+/** What the job routes use of a running Baton. */
+export interface JobRoutesDeps {
+  db: Db;
+  executions: ExecutionService;
+  access: AccessControl;
+}
+
+export function registerJobRoutes(app: HttpApp, baton: JobRoutesDeps): void {
   app.get(
     '/api/v1/jobs',
     {
@@ -103,7 +69,7 @@ export function registerJobRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'execu
             .describe('KEY=VALUE; repeat it and every one must match'),
           service: z.string().optional().describe('the catalog service the job acts on (spec.service)'),
         }),
-        response: { 200: z.object({ jobs: z.array(jobCatalogView) }) },
+        response: { 200: jobsResponse },
       },
     },
     async (request) => {
@@ -131,7 +97,7 @@ export function registerJobRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'execu
         description:
           'One job, with its spec, the YAML it was applied from, its last execution and statistics of the last 30 days.',
         params: jobParams,
-        response: { 200: z.object({ job: jobDetailView }) },
+        response: { 200: jobDetailResponse },
       },
     },
     async (request) => {

@@ -5,33 +5,46 @@
  */
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import type { AccessControl } from '../../access/authorize.js';
 import { resources, type Principal } from '../../access/model.js';
+import {
+  logRangeResponse,
+  logSearchResponse,
+  type LogStreamEnd,
+  type LogStreamError,
+} from '../../contract/logs.js';
+import type { Config } from '../../platform/config.js';
+import type { Db } from '../../platform/db/database.js';
+import type { EventBus } from '../../platform/events.js';
+import type { Metrics } from '../../platform/metrics.js';
 import { InputError } from '../../platform/errors.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { TERMINAL_STATES } from '../executions/model.js';
+import type { ExecutionService } from '../executions/service.js';
 import { getExecutionState } from '../executions/store.js';
 import type { LogLine } from './model.js';
 import { LogFollowers } from './follow.js';
 import { readLog } from './reader.js';
+import type { LogRegistry } from './registry.js';
 import { MAX_QUERY_LENGTH, MAX_SCAN_LINES, searchLog } from './search.js';
 import { idParams } from '../../platform/http/params.js';
-
-const lineView = z.object({
-  n: z.number().describe('line number, from 0'),
-  t: z.number().describe('epoch milliseconds'),
-  s: z.enum(['stdout', 'stderr', 'system']),
-  text: z.string(),
-});
 
 /** SSE comments keep proxies from closing an idle follow. */
 const HEARTBEAT_MS = 15_000;
 
-export function registerLogRoutes(
-  app: HttpApp,
-  baton: Pick<Baton, 'db' | 'logs' | 'events' | 'executions' | 'access' | 'metrics' | 'config'>,
-): void {
+/** What the log routes use of a running Baton. */
+export interface LogRoutesDeps {
+  db: Db;
+  logs: LogRegistry;
+  events: EventBus;
+  executions: ExecutionService;
+  access: AccessControl;
+  metrics: Metrics;
+  config: Pick<Config, 'logStreamsPerUser' | 'logStreams'>;
+}
+
+export function registerLogRoutes(app: HttpApp, baton: LogRoutesDeps): void {
   const context = { db: baton.db, registry: baton.logs, events: baton.events };
   const isFinished = async (id: number) => {
     const state = await getExecutionState(baton.db, id);
@@ -60,13 +73,7 @@ export function registerLogRoutes(
           from: z.coerce.number().int().min(0).default(0),
           limit: z.coerce.number().int().min(1).max(10_000).default(1000),
         }),
-        response: {
-          200: z.object({
-            lines: z.array(lineView),
-            next: z.number().describe('the line number to ask for next'),
-            complete: z.boolean().describe('the execution has finished and no line follows `next`'),
-          }),
-        },
+        response: { 200: logRangeResponse },
       },
     },
     async (request) => {
@@ -94,14 +101,7 @@ export function registerLogRoutes(
           limit: z.coerce.number().int().min(1).max(10_000).default(1000).describe('most matches to return'),
           scan: z.coerce.number().int().min(1).max(MAX_SCAN_LINES).default(MAX_SCAN_LINES),
         }),
-        response: {
-          200: z.object({
-            matches: z.array(z.number()).describe('numbers of the matching lines, ascending'),
-            next: z.number().describe('the line number to continue from'),
-            done: z.boolean().describe('the scan reached the last line written so far'),
-            scanned: z.number().describe('lines scanned by this request'),
-          }),
-        },
+        response: { 200: logSearchResponse },
       },
     },
     async (request) => {
@@ -176,13 +176,17 @@ export function registerLogRoutes(
         }
         if (!abort.signal.aborted) {
           const execution = await baton.executions.get(caller, id);
-          response.write(
-            `event: end\ndata: ${JSON.stringify({ state: execution.state, exitCode: execution.exitCode, reason: execution.reason })}\n\n`,
-          );
+          const end: LogStreamEnd = {
+            state: execution.state,
+            exitCode: execution.exitCode,
+            reason: execution.reason,
+          };
+          response.write(`event: end\ndata: ${JSON.stringify(end)}\n\n`);
         }
       } catch (error) {
         request.log.error({ err: error }, 'log stream failed');
-        response.write(`event: error\ndata: ${JSON.stringify({ message: 'log stream failed' })}\n\n`);
+        const failure: LogStreamError = { message: 'log stream failed' };
+        response.write(`event: error\ndata: ${JSON.stringify(failure)}\n\n`);
       } finally {
         clearInterval(heartbeat);
         slot.release();

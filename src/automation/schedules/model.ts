@@ -6,13 +6,15 @@
 import { z } from 'zod';
 import { resourceName } from '../../platform/documents/fields.js';
 import { cronProblem, nextFireTime, timeZoneProblem } from './cron.js';
+import { MISFIRE_POLICIES, type FireOutcome, type MisfirePolicy } from '../../contract/schedules.js';
 
-export const MISFIRE_POLICIES = ['skip', 'runOnce'] as const;
-export type MisfirePolicy = (typeof MISFIRE_POLICIES)[number];
-
-/** What a due schedule did: queued an execution, skipped a missed time, or was refused. */
-export const FIRE_OUTCOMES = ['queued', 'skipped_misfire', 'refused'] as const;
-export type FireOutcome = (typeof FIRE_OUTCOMES)[number];
+// The API reports these too, so the lists live in the contract.
+export {
+  FIRE_OUTCOMES,
+  MISFIRE_POLICIES,
+  type FireOutcome,
+  type MisfirePolicy,
+} from '../../contract/schedules.js';
 
 /**
  * A fire later than this is a misfire (the time passed while no server was up). Shorter

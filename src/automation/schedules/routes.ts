@@ -5,51 +5,17 @@
  * the truth about what runs when.
  */
 import { z } from 'zod';
-import type { Baton } from '../../app.js';
+import type { AccessControl } from '../../access/authorize.js';
 import { resources } from '../../access/model.js';
+import { scheduleResponse, schedulesResponse, type ScheduleView } from '../../contract/schedules.js';
+import type { Db } from '../../platform/db/database.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { NotFoundError } from '../../platform/errors.js';
-import { EXECUTION_STATES, type ExecutionState } from '../executions/model.js';
+import type { ExecutionState } from '../executions/model.js';
 import { nextFireTimes } from './cron.js';
-import { FIRE_OUTCOMES, MISFIRE_POLICIES, type Schedule } from './model.js';
+import type { Schedule } from './model.js';
 import { listSchedules } from './store.js';
-
-const scheduleView = z.object({
-  project: z.string(),
-  name: z.string(),
-  job: z.string().describe('the job it runs, in the same project'),
-  definedByJob: z
-    .string()
-    .nullable()
-    .describe('the job whose spec.schedules defines it; null for a kind: Schedule document'),
-  description: z.string().nullable(),
-  cron: z.string(),
-  timezone: z.string(),
-  options: z.record(z.string(), z.unknown()),
-  enabled: z.boolean(),
-  misfire: z.enum(MISFIRE_POLICIES),
-  owner: z.string().describe('the user or service account its executions run as'),
-  runAs: z.string().nullable().describe('spec.runAs as written; without it the owner is whoever applied it'),
-  nextFireTimes: z
-    .array(z.string())
-    .describe(
-      'the next fire times, soonest first; empty while disabled. The first may be past while a server fires it',
-    ),
-  lastFire: z
-    .object({
-      scheduledAt: z.string(),
-      firedAt: z.string(),
-      outcome: z.enum(FIRE_OUTCOMES),
-      reason: z.string().nullable().describe('why it was refused or skipped, or a note on a late run'),
-      execution: z.object({ id: z.number(), state: z.enum(EXECUTION_STATES).nullable() }).nullable(),
-    })
-    .nullable(),
-  updatedAt: z.string(),
-  updatedBy: z.string(),
-});
-
-type ScheduleView = z.infer<typeof scheduleView>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -101,7 +67,13 @@ function view(schedule: Schedule & { lastExecutionState: string | null }, count:
   };
 }
 
-export function registerScheduleRoutes(app: HttpApp, baton: Pick<Baton, 'db' | 'access'>): void {
+/** What the schedule routes use of a running Baton. */
+export interface ScheduleRoutesDeps {
+  db: Db;
+  access: AccessControl;
+}
+
+export function registerScheduleRoutes(app: HttpApp, baton: ScheduleRoutesDeps): void {
   app.get(
     '/api/v1/schedules',
     {
@@ -113,7 +85,7 @@ export function registerScheduleRoutes(app: HttpApp, baton: Pick<Baton, 'db' | '
           job: z.string().optional().describe('only the schedules that run this job (with project)'),
           next: z.coerce.number().int().min(0).max(50).default(3).describe('how many next fire times'),
         }),
-        response: { 200: z.object({ schedules: z.array(scheduleView) }) },
+        response: { 200: schedulesResponse },
       },
     },
     async (request) => {
@@ -138,7 +110,7 @@ export function registerScheduleRoutes(app: HttpApp, baton: Pick<Baton, 'db' | '
         querystring: z.object({
           next: z.coerce.number().int().min(0).max(50).default(10).describe('how many next fire times'),
         }),
-        response: { 200: z.object({ schedule: scheduleView }) },
+        response: { 200: scheduleResponse },
       },
     },
     async (request) => {

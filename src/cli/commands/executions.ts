@@ -6,7 +6,7 @@ import type {
   ExecutionResponse,
   ExecutionsResponse,
   ExecutionView,
-} from '../api.js';
+} from '../../contract/executions.js';
 import { parseCount, parseExecutionId, TIME_HELP } from '../arguments.js';
 import {
   elapsed,

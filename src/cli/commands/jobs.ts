@@ -1,6 +1,6 @@
 /** `baton jobs` and `baton job`: the jobs the caller may see, with how each has been doing lately. */
 import type { Command } from 'commander';
-import type { JobCatalogEntry, JobDetailResponse, JobsResponse } from '../api.js';
+import type { JobCatalogView, JobDetailResponse, JobsResponse } from '../../contract/jobs.js';
 import { collectOption, parseJobReference } from '../arguments.js';
 import {
   formatTable,
@@ -14,7 +14,7 @@ import { formatDurationForCli } from '../../contract/time.js';
 import { connect } from '../session.js';
 
 /** `succeeded 5m02s ago`, `running`, or empty for a job that never ran. */
-export function lastText(job: JobCatalogEntry, now = Date.now()): string {
+export function lastText(job: JobCatalogView, now = Date.now()): string {
   const last = job.lastExecution;
   if (!last) return '';
   return last.finishedAt
@@ -23,7 +23,7 @@ export function lastText(job: JobCatalogEntry, now = Date.now()): string {
 }
 
 /** `92%` of what finished in the last 30 days, or `-` when nothing did. */
-export function successText(job: JobCatalogEntry): string {
+export function successText(job: JobCatalogView): string {
   const { successRate } = job.stats;
   return successRate === null ? '-' : `${Math.round(successRate * 100)}%`;
 }

@@ -1,6 +1,6 @@
 /** `baton logs ID`: the stored log of an execution, or with --follow its live log until it ends. */
 import type { Command } from 'commander';
-import type { LogResponse } from '../api.js';
+import type { LogRangeResponse } from '../../contract/logs.js';
 import { parseCount, parseExecutionId } from '../arguments.js';
 import { followToExitCode, OUTCOME_HELP, printLogLines } from '../follow.js';
 import { connect } from '../session.js';
@@ -26,7 +26,7 @@ ${OUTCOME_HELP}`,
       if (options.follow) return followToExitCode(client, id, options.from);
       let next = options.from;
       for (;;) {
-        const page = await client.get<LogResponse>(`/api/v1/executions/${id}/log`, {
+        const page = await client.get<LogRangeResponse>(`/api/v1/executions/${id}/log`, {
           from: next,
           limit: PAGE_LINES,
         });

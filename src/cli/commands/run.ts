@@ -1,6 +1,6 @@
 /** `baton run PROJECT/JOB`: queues an execution, and with --follow prints its log until it ends. */
 import type { Command } from 'commander';
-import type { ExecutionDetailResponse, ExecutionResponse } from '../api.js';
+import type { ExecutionDetailResponse, ExecutionResponse } from '../../contract/executions.js';
 import type { BatonClient } from '../client.js';
 import { collectOption, optionValues, parseExecutionId, parseJobReference } from '../arguments.js';
 import { usageError } from '../errors.js';
@@ -117,9 +117,8 @@ ${OUTCOME_HELP}`,
 
 /** After a followed fan-out: each node's outcome and its execution, to read its own log. */
 async function printNodeOutcomes(client: BatonClient, id: number): Promise<void> {
-  const { execution } = await client.get<{
-    execution: { nodeRuns?: { node: string; executionId: number; state: string; reason: string | null }[] };
-  }>(`/api/v1/executions/${id}`);
+  const { execution } = await client.get<ExecutionDetailResponse>(`/api/v1/executions/${id}`);
+  // A server older than runs on nodes sends no nodeRuns.
   for (const run of execution.nodeRuns ?? []) {
     process.stderr.write(
       `node ${run.node}: ${run.state}${run.reason ? ` (${run.reason})` : ''} - baton logs ${run.executionId}

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCliServer, type CliServer } from '../../../test/cli-harness.js';
 import { admin } from '../../../test/baton.js';
-import type { SchedulesResponse } from '../api.js';
+import type { SchedulesResponse } from '../../contract/schedules.js';
 
 let server: CliServer;
 

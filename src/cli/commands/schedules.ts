@@ -1,7 +1,7 @@
 /** `baton schedules`: what runs when, as whom, and what the last fire of each did. */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import type { SchedulesResponse, ScheduleView } from '../api.js';
+import type { SchedulesResponse, ScheduleView } from '../../contract/schedules.js';
 import {
   formatTime,
   OUTPUT_HELP,

@@ -1,6 +1,6 @@
 /** `baton workers`: the registered workers, their groups, load and heartbeat. */
 import type { Command } from 'commander';
-import type { WorkersResponse } from '../api.js';
+import type { WorkersResponse } from '../../contract/workers.js';
 import {
   OUTPUT_HELP,
   elapsed,

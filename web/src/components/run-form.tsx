@@ -1,11 +1,10 @@
 /**
  * The run form, generated from the job's option types. Values are checked as the person types
- * with the same function the server uses (src/automation/jobs/options.ts), so a message appears
+ * with the same function the server uses (src/contract/options.ts), so a message appears
  * before submitting and says exactly what the server would have said.
  */
 import { useMemo, useState, type FormEvent } from 'react';
-import { checkOptionValue } from '../../../src/automation/jobs/options.js';
-import type { OptionSpec } from '../../../src/automation/jobs/model.js';
+import { checkOptionValue } from '../../../src/contract/options.js';
 import { ApiError } from '../api/client';
 import type { JobOption } from '../api/types';
 
@@ -33,7 +32,7 @@ export function checkField(option: JobOption, field: FieldValue): { value?: unkn
           .map((line) => line.trim())
           .filter((line) => line !== '')
       : field;
-  const checked = checkOptionValue(option as OptionSpec, raw);
+  const checked = checkOptionValue(option, raw);
   if ('value' in checked) return { value: checked.value };
   const { message, expected } = checked.problem;
   return { problem: expected ? `expected ${expected}` : message };
