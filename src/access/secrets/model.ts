@@ -1,9 +1,9 @@
 /** Secrets as the rest of Baton sees them: paths, metadata, and the references jobs make. */
 import { z } from 'zod';
 import { InputError } from '../../platform/errors.js';
-import { MAX_PATH_LENGTH, secretPathProblem } from './path.js';
+import { MAX_PATH_LENGTH, secretPathProblem } from '../../contract/secret-path.js';
 
-export { MAX_PATH_LENGTH, MAX_VALUE_BYTES, secretPathProblem } from './path.js';
+export { MAX_PATH_LENGTH, MAX_VALUE_BYTES, secretPathProblem } from '../../contract/secret-path.js';
 
 /** The path, checked; InputError naming `field` otherwise. */
 export function checkSecretPath(path: string, field = 'path'): string {

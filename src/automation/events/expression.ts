@@ -24,7 +24,7 @@ import {
   MAX_REGEX_LENGTH,
   RegexSyntaxError,
   type UserRegex,
-} from '../../platform/regex.js';
+} from '../../contract/regex.js';
 
 /** Patterns longer than this are refused at parse time. */
 export const MAX_PATTERN_LENGTH = MAX_REGEX_LENGTH;

@@ -4,7 +4,7 @@
  * events (from a hook, or made by a finished execution) and fires a job as its owner.
  */
 import { z } from 'zod';
-import { secretPathProblem } from '../../access/secrets/path.js';
+import { secretPathProblem } from '../../contract/secret-path.js';
 import { parseDuration } from '../../contract/time.js';
 import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
 import { parseJobReference } from '../jobs/model.js';
