@@ -8,7 +8,7 @@ import {
   approvalRequirementView,
   viewDecision,
   viewRequirement,
-} from '../../access/approvals/views.js';
+} from '../approvals/views.js';
 import { parseTimeBound, timeBound } from '../../access/audit/model.js';
 import { EXECUTION_STATES, STEP_STATES, type Execution } from './model.js';
 import type { ExecutionDetail } from './service.js';

@@ -2,13 +2,13 @@
  * Requesting, cancelling and reading executions. Every entry point takes the caller and asks
  * the one authorization check before it touches anything.
  */
-import { listDecisions } from '../../access/approvals/store.js';
+import { listDecisions } from '../approvals/store.js';
 import {
   approvalRequirement,
   describeWaiting,
   type ApprovalDecision,
   type ApprovalRequirement,
-} from '../../access/approvals/model.js';
+} from '../approvals/model.js';
 import { appendAudit, auditActor } from '../../access/audit/trail.js';
 import type { AccessControl } from '../../access/authorize.js';
 import { resources, type Principal } from '../../access/model.js';

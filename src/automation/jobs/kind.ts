@@ -11,7 +11,8 @@ import type {
   RequiredPermission,
 } from '../../platform/documents/apply.js';
 import { jobDocument, parseJobReference, type Job, type JobDocument, type JobSpec } from './model.js';
-import { deleteJob, ensureProject, getJobDigest, listJobNames, listJobSpecs, upsertJob } from './store.js';
+import { ensureProject } from '../../access/projects/store.js';
+import { deleteJob, getJobDigest, listJobNames, listJobSpecs, upsertJob } from './store.js';
 import {
   jobSchedulePermissions,
   jobScheduleProblems,

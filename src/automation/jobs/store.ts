@@ -1,4 +1,4 @@
-/** SQL for jobs and projects: small functions named by verb, handed the connection. */
+/** SQL for jobs: small functions named by verb, handed the connection. */
 import { sql, type Selectable } from 'kysely';
 import { readJson } from '../../platform/db/capabilities.js';
 import type { Db } from '../../platform/db/database.js';
@@ -83,14 +83,6 @@ export async function listJobNames(db: Db, project: string): Promise<string[]> {
 export async function listJobSpecs(db: Db): Promise<{ project: string; name: string; spec: JobSpec }[]> {
   const rows = await db.selectFrom('jobs').select(['project', 'name', 'spec']).execute();
   return rows.map((row) => ({ project: row.project, name: row.name, spec: readJson<JobSpec>(row.spec) }));
-}
-
-export async function ensureProject(db: Db, name: string, now: number): Promise<void> {
-  await db
-    .insertInto('projects')
-    .values({ name, created_at: now })
-    .onConflict((conflict) => conflict.column('name').doNothing())
-    .execute();
 }
 
 export interface JobWrite {

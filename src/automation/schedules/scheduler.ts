@@ -17,7 +17,7 @@
  * stalls for three seconds still queues one execution per second of an every-second schedule.
  */
 import { queueNotifications } from '../notifications/outbox.js';
-import { approvalRequirement } from '../../access/approvals/model.js';
+import { approvalRequirement } from '../approvals/model.js';
 import { appendAudit } from '../../access/audit/trail.js';
 import type { AccessControl } from '../../access/authorize.js';
 import { resources, type Principal } from '../../access/model.js';
