@@ -41,6 +41,7 @@ import { registerEventRoutes } from './automation/events/routes.js';
 import { EventService } from './automation/events/service.js';
 import { teamKind } from './access/teams/kind.js';
 import { serviceKind } from './reliability/services/kind.js';
+import { listServiceNames } from './reliability/services/store.js';
 import { nodeKind, nodeSourceKind } from './automation/nodes/kind.js';
 import { registerNodeRoutes } from './automation/nodes/routes.js';
 import { NodeSourceRefresher } from './automation/nodes/sources.js';
@@ -110,7 +111,8 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   apply.register(projectKind);
   apply.register(serviceKind);
   apply.register(policyKind);
-  apply.register(jobKind);
+  // Jobs check `spec.service` against the catalog, which sits a floor above them.
+  apply.register(jobKind({ serviceNames: listServiceNames }));
   apply.register(scheduleKind);
   apply.register(hookKind);
   apply.register(ruleKind);
