@@ -20,12 +20,18 @@ import type { EventBus } from '../../platform/events.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { withReconnect } from '../../platform/db/reconnect.js';
 import type { Execution, ExecutionState } from '../executions/model.js';
-import { getExecution, insertExecution, skipPendingSteps } from '../executions/store.js';
+import {
+  clearRemoteStep,
+  getExecution,
+  insertExecution,
+  recordRemoteStep,
+  skipPendingSteps,
+} from '../executions/store.js';
 import type { LogWriter } from '../logs/writer.js';
 import { describeStop, stateForStop, type StopReason } from '../worker/step-process.js';
 import { DEFAULT_PARALLELISM, type Node } from './model.js';
 import { NodeConnectError, NodeSession } from './ssh-session.js';
-import { clearRemoteStep, getNode, recordRemoteStep } from './store.js';
+import { getNode } from './store.js';
 
 /** The outcome of an execution, as run-execution records it. */
 export interface FanOutOutcome {
