@@ -49,6 +49,7 @@ import type { Config } from './platform/config.js';
 import { ApplyService, type ApplyResult } from './platform/documents/apply.js';
 import { registerApplyRoutes } from './platform/documents/routes.js';
 import { createHttpApp, type HttpApp } from './platform/http/app.js';
+import { authenticateRequests } from './access/http.js';
 import { registerSystemRoutes } from './platform/http/system-routes.js';
 import { registerWebUi } from './platform/http/web-ui.js';
 import { silentLogger, type Logger } from './platform/logging.js';
@@ -152,8 +153,7 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   );
 
   const http = await createHttpApp({
-    db,
-    access,
+    authenticate: (app) => authenticateRequests(app, db, access),
     logger,
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
