@@ -110,11 +110,7 @@ export async function findJobActingOn(
   db: Db,
   service: string,
 ): Promise<{ project: string; name: string } | undefined> {
-  return db
-    .selectFrom('jobs')
-    .select(['project', 'name'])
-    .where('service', '=', service)
-    .executeTakeFirst();
+  return db.selectFrom('jobs').select(['project', 'name']).where('service', '=', service).executeTakeFirst();
 }
 
 export interface JobWrite {
