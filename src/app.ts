@@ -24,7 +24,7 @@ import { registerScheduleRoutes } from './automation/schedules/routes.js';
 import { Scheduler } from './automation/schedules/scheduler.js';
 import type { Worker } from './automation/worker/worker.js';
 import { registerWorkerRoutes } from './automation/worker/routes.js';
-import { projectKind } from './access/projects/kind.js';
+import { projectKind } from './automation/projects/kind.js';
 import { createWorker, openRuntime, processName, type Runtime } from './runtime.js';
 import { appendAudit, auditActor } from './access/audit/trail.js';
 import { AccessControl } from './access/authorize.js';

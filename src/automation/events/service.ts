@@ -22,7 +22,7 @@ import type { Metrics } from '../../platform/metrics.js';
 import type { Execution } from '../executions/model.js';
 import type { ExecutionService, PreparedExecution } from '../executions/service.js';
 import { claimChain, getExecution } from '../executions/store.js';
-import { openSecret } from '../../access/secrets/delivery.js';
+import { openSecret } from '../secrets/delivery.js';
 import { findOwners } from '../schedules/store.js';
 import { evaluate, parseExpression, parseTemplate, renderTemplate, type Expr } from './expression.js';
 import {

@@ -1,7 +1,7 @@
 /** Job documents in `baton apply`: identity, storage, and the checks that span jobs. */
 import { resources } from '../../access/model.js';
 import { checkPlannedSubjects } from '../../access/subjects.js';
-import { missingSecretProblems, secretPermissions } from '../../access/secrets/references.js';
+import { missingSecretProblems, secretPermissions } from '../secrets/references.js';
 import { didYouMean } from '../../platform/suggest.js';
 import type {
   DocumentKind,

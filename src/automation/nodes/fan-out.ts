@@ -11,7 +11,7 @@
  * and its reason names each failed node.
  */
 import { setMaxListeners } from 'node:events';
-import { openSecret, recordSecretUse } from '../../access/secrets/delivery.js';
+import { openSecret, recordSecretUse } from '../secrets/delivery.js';
 import type { Keyring } from '../../access/secrets/keyring.js';
 import type { Config } from '../../platform/config.js';
 import type { Db } from '../../platform/db/database.js';

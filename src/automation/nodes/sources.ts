@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import { parse } from 'yaml';
-import { openSecret } from '../../access/secrets/delivery.js';
+import { openSecret } from '../secrets/delivery.js';
 import type { Keyring } from '../../access/secrets/keyring.js';
 import { digestOf } from '../../platform/canonical-json.js';
 import type { Db } from '../../platform/db/database.js';

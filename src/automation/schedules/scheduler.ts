@@ -21,7 +21,7 @@ import { approvalRequirement } from '../approvals/model.js';
 import { appendAudit } from '../../access/audit/trail.js';
 import type { AccessControl } from '../../access/authorize.js';
 import { resources, type Principal } from '../../access/model.js';
-import { authorizeSecretOptions } from '../../access/secrets/references.js';
+import { authorizeSecretOptions } from '../secrets/references.js';
 import { resolveNodes } from '../nodes/resolve.js';
 import type { DialectCapabilities } from '../../platform/db/capabilities.js';
 import type { Db } from '../../platform/db/database.js';

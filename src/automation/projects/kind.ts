@@ -5,21 +5,20 @@
  * The owning team's members may view, run, read logs of, edit and approve everything in the
  * project without a policy; its maintainers may also administer it. Changing the owner needs
  * `admin` on the project, so an editor cannot hand the project to their own team.
+ *
+ * The document lives in automation because most of it is about executions (retention,
+ * notifications); the projects table and who owns a project stay with access (access/projects/).
  */
 import { z } from 'zod';
 import { parseDuration, formatDurationAsWritten } from '../../contract/time.js';
 import { digestOf, type DocumentKind } from '../../platform/documents/apply.js';
 import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
-import { resources } from '../model.js';
-import { checkPlannedSubjects } from '../subjects.js';
+import { resources } from '../../access/model.js';
+import { checkPlannedSubjects } from '../../access/subjects.js';
 import { readJson } from '../../platform/db/capabilities.js';
-import {
-  notificationSecrets,
-  notificationsSpec,
-  type NotificationSpec,
-} from '../../automation/notifications/model.js';
-import { existingSecretPaths } from '../secrets/store.js';
-import { findProject, upsertProject } from './store.js';
+import { notificationSecrets, notificationsSpec, type NotificationSpec } from '../notifications/model.js';
+import { existingSecretPaths } from '../../access/secrets/store.js';
+import { findProject, upsertProject } from '../../access/projects/store.js';
 
 export const projectDocument = z.strictObject({
   apiVersion: z.literal('baton/v1'),
