@@ -9,8 +9,8 @@ import { registerSignInRoutes } from './access/sign-in/routes.js';
 import { registerUserRoutes } from './access/users/routes.js';
 import { registerAuditRoutes } from './access/audit/routes.js';
 import { registerTokenRoutes } from './access/tokens/routes.js';
-import { registerApprovalRoutes } from './access/approvals/routes.js';
-import { ApprovalService } from './access/approvals/service.js';
+import { registerApprovalRoutes } from './automation/approvals/routes.js';
+import { ApprovalService } from './automation/approvals/service.js';
 import { registerExecutionRoutes } from './automation/executions/routes.js';
 import { ExecutionService } from './automation/executions/service.js';
 import { registerSecretRoutes } from './access/secrets/routes.js';
@@ -24,7 +24,7 @@ import { registerScheduleRoutes } from './automation/schedules/routes.js';
 import { Scheduler } from './automation/schedules/scheduler.js';
 import type { Worker } from './automation/worker/worker.js';
 import { registerWorkerRoutes } from './automation/worker/routes.js';
-import { projectKind } from './access/projects.js';
+import { projectKind } from './automation/projects/kind.js';
 import { createWorker, openRuntime, processName, type Runtime } from './runtime.js';
 import { appendAudit, auditActor } from './access/audit/trail.js';
 import { AccessControl } from './access/authorize.js';
@@ -41,6 +41,7 @@ import { registerEventRoutes } from './automation/events/routes.js';
 import { EventService } from './automation/events/service.js';
 import { teamKind } from './access/teams/kind.js';
 import { serviceKind } from './reliability/services/kind.js';
+import { listServiceNames } from './reliability/services/store.js';
 import { nodeKind, nodeSourceKind } from './automation/nodes/kind.js';
 import { registerNodeRoutes } from './automation/nodes/routes.js';
 import { NodeSourceRefresher } from './automation/nodes/sources.js';
@@ -48,6 +49,7 @@ import type { Config } from './platform/config.js';
 import { ApplyService, type ApplyResult } from './platform/documents/apply.js';
 import { registerApplyRoutes } from './platform/documents/routes.js';
 import { createHttpApp, type HttpApp } from './platform/http/app.js';
+import { authenticateRequests } from './access/http.js';
 import { registerSystemRoutes } from './platform/http/system-routes.js';
 import { registerWebUi } from './platform/http/web-ui.js';
 import { silentLogger, type Logger } from './platform/logging.js';
@@ -110,7 +112,8 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   apply.register(projectKind);
   apply.register(serviceKind);
   apply.register(policyKind);
-  apply.register(jobKind);
+  // Jobs check `spec.service` against the catalog, which sits a floor above them.
+  apply.register(jobKind({ serviceNames: listServiceNames }));
   apply.register(scheduleKind);
   apply.register(hookKind);
   apply.register(ruleKind);
@@ -150,8 +153,7 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   );
 
   const http = await createHttpApp({
-    db,
-    access,
+    authenticate: (app) => authenticateRequests(app, db, access),
     logger,
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { approvalExpiryDuty } from './access/approvals/expiry.js';
+import { approvalExpiryDuty } from './automation/approvals/expiry.js';
 import { auditRetentionDuty } from './access/audit/retention.js';
 import { retentionDuty } from './automation/executions/retention.js';
 import { eventRetentionDuty } from './automation/events/retention.js';

@@ -12,21 +12,9 @@ import type { Db } from '../platform/db/database.js';
 import { ForbiddenError, NotFoundError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
 import type { Logger } from '../platform/logging.js';
-import {
-  EMPTY_SNAPSHOT,
-  evaluate,
-  subjectsOf,
-  type AccessSnapshot,
-  type Membership,
-} from './policies/engine.js';
-import type { PolicyRule } from './policies/model.js';
-import type { JobSpec } from '../automation/jobs/model.js';
+import { EMPTY_SNAPSHOT, evaluate, subjectsOf, type AccessSnapshot } from './policies/engine.js';
 import type { Action, Decision, Principal, Resource } from './model.js';
-
-/** JSON columns come back as text from SQLite and as values from PostgreSQL. */
-function parseJson(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(value) : value;
-}
+import { findInternalPrincipal, loadAccessSnapshot } from './store.js';
 
 export class AccessControl {
   private snapshot: AccessSnapshot = EMPTY_SNAPSHOT;
@@ -73,20 +61,9 @@ export class AccessControl {
 
   /** The decision for a user or service account by name (`baton policy test --as`). */
   async explain(name: string, action: Action, resource: Resource): Promise<Decision> {
-    const user = await this.db
-      .selectFrom('users')
-      .select(['id', 'name', 'kind', 'is_admin'])
-      .where('name', '=', name)
-      .executeTakeFirst();
-    if (!user) throw new NotFoundError(`no user or service account named "${name}"`);
+    const principal = await findInternalPrincipal(this.db, name);
+    if (!principal) throw new NotFoundError(`no user or service account named "${name}"`);
     await this.refresh();
-    const principal: Principal = {
-      kind: user.kind === 'service' ? 'service' : 'user',
-      id: user.id,
-      name: user.name,
-      isAdmin: user.is_admin === 1,
-      via: 'internal',
-    };
     return evaluate(this.snapshot, principal, action, resource);
   }
 
@@ -110,48 +87,7 @@ export class AccessControl {
 
   private async load(): Promise<void> {
     const startedAt = Date.now();
-    const [policies, members, owners, services, jobs] = await Promise.all([
-      this.db.selectFrom('policies').select(['name', 'spec']).orderBy('name').execute(),
-      this.db.selectFrom('team_members').select(['team', 'user_name', 'role']).execute(),
-      this.db
-        .selectFrom('projects')
-        .select(['name', 'owner_team'])
-        .where('owner_team', 'is not', null)
-        .execute(),
-      this.db.selectFrom('services').select(['name', 'owner_team']).execute(),
-      this.db.selectFrom('jobs').select(['project', 'name', 'labels', 'spec']).execute(),
-    ]);
-    const jobLabels = new Map<string, Record<string, string>>();
-    const jobApprovers = new Map<string, string[]>();
-    for (const job of jobs) {
-      const path = `job/${job.project}/${job.name}`;
-      const labels = parseJson(job.labels) as Record<string, string>;
-      if (Object.keys(labels).length > 0) jobLabels.set(path, labels);
-      const approvers = (parseJson(job.spec) as JobSpec).approval?.approvers;
-      if (approvers !== undefined) jobApprovers.set(path, [approvers].flat());
-    }
-    const memberships = new Map<string, Membership[]>();
-    for (const member of members) {
-      const list = memberships.get(member.user_name) ?? [];
-      const role = member.role === 'maintainer' ? 'maintainer' : 'member';
-      const existing = list.find((entry) => entry.team === member.team);
-      if (!existing) list.push({ team: member.team, role });
-      else if (role === 'maintainer') existing.role = role;
-      memberships.set(member.user_name, list);
-    }
-    this.snapshot = {
-      policies: policies.map((policy) => ({
-        name: policy.name,
-        rules: (
-          (typeof policy.spec === 'string' ? JSON.parse(policy.spec) : policy.spec) as { rules: PolicyRule[] }
-        ).rules,
-      })),
-      memberships,
-      projectOwners: new Map(owners.map((owner) => [owner.name, owner.owner_team!])),
-      serviceOwners: new Map(services.map((service) => [service.name, service.owner_team])),
-      jobLabels,
-      jobApprovers,
-    };
+    this.snapshot = await loadAccessSnapshot(this.db);
     this.loadedAt = startedAt;
   }
 }

@@ -81,3 +81,13 @@ export interface Decision {
   /** The rules that decided: the denying ones when denied, the allowing ones when allowed. */
   rules: DecidingRule[];
 }
+
+// Platform's apply and HTTP app speak of callers, actions and resources without importing access
+// (it stands below); these are the words they mean (see src/platform/authorization.ts).
+declare module '../platform/authorization.js' {
+  interface AuthorizationWords {
+    caller: Principal;
+    action: Action;
+    resource: Resource;
+  }
+}

@@ -1,7 +1,10 @@
-/** SQL for users and API tokens. */
+/** SQL for users and API tokens, and the reads behind the authorization snapshot. */
 import type { Db } from '../platform/db/database.js';
 import type { Principal, TokenScope } from './model.js';
+import type { AccessSnapshot, Membership } from './policies/engine.js';
+import type { PolicyRule } from './policies/model.js';
 import type { ApiToken } from './tokens/model.js';
+import { insertUserRecord } from './users/store.js';
 
 export async function countUsers(db: Db): Promise<number> {
   const row = await db
@@ -11,21 +14,17 @@ export async function countUsers(db: Db): Promise<number> {
   return Number(row.count);
 }
 
+/** Creates a user (bootstrap's admin, tests); the users store is the one writer of the table. */
 export async function insertUser(
   db: Db,
   user: { name: string; isAdmin: boolean; passwordHash?: string | null; now: number },
 ): Promise<number> {
-  const row = await db
-    .insertInto('users')
-    .values({
-      name: user.name,
-      is_admin: user.isAdmin ? 1 : 0,
-      password_hash: user.passwordHash ?? null,
-      created_at: user.now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  const created = await insertUserRecord(
+    db,
+    { name: user.name, kind: 'user', isAdmin: user.isAdmin, passwordHash: user.passwordHash ?? undefined },
+    user.now,
+  );
+  return created.id;
 }
 
 export async function insertToken(
@@ -185,4 +184,77 @@ export async function revokeToken(db: Db, id: number, by: string, now: number): 
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** JSON columns come back as text from SQLite and as values from PostgreSQL. */
+function parseJson(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+/** What of a job's spec the snapshot reads (the approvers it names); the job schema has checked it. */
+interface JobApproval {
+  approval?: { approvers: string | string[] };
+}
+
+/**
+ * Everything an authorization decision depends on, read in one go: policies, team memberships,
+ * the owners of projects and catalog services, and the labels and approvers of jobs.
+ */
+export async function loadAccessSnapshot(db: Db): Promise<AccessSnapshot> {
+  const [policies, members, owners, services, jobs] = await Promise.all([
+    db.selectFrom('policies').select(['name', 'spec']).orderBy('name').execute(),
+    db.selectFrom('team_members').select(['team', 'user_name', 'role']).execute(),
+    db.selectFrom('projects').select(['name', 'owner_team']).where('owner_team', 'is not', null).execute(),
+    db.selectFrom('services').select(['name', 'owner_team']).execute(),
+    db.selectFrom('jobs').select(['project', 'name', 'labels', 'spec']).execute(),
+  ]);
+  const jobLabels = new Map<string, Record<string, string>>();
+  const jobApprovers = new Map<string, string[]>();
+  for (const job of jobs) {
+    const path = `job/${job.project}/${job.name}`;
+    const labels = parseJson(job.labels) as Record<string, string>;
+    if (Object.keys(labels).length > 0) jobLabels.set(path, labels);
+    const approvers = (parseJson(job.spec) as JobApproval).approval?.approvers;
+    if (approvers !== undefined) jobApprovers.set(path, [approvers].flat());
+  }
+  const memberships = new Map<string, Membership[]>();
+  for (const member of members) {
+    const list = memberships.get(member.user_name) ?? [];
+    const role = member.role === 'maintainer' ? 'maintainer' : 'member';
+    const existing = list.find((entry) => entry.team === member.team);
+    if (!existing) list.push({ team: member.team, role });
+    else if (role === 'maintainer') existing.role = role;
+    memberships.set(member.user_name, list);
+  }
+  return {
+    policies: policies.map((policy) => ({
+      name: policy.name,
+      rules: (
+        (typeof policy.spec === 'string' ? JSON.parse(policy.spec) : policy.spec) as { rules: PolicyRule[] }
+      ).rules,
+    })),
+    memberships,
+    projectOwners: new Map(owners.map((owner) => [owner.name, owner.owner_team!])),
+    serviceOwners: new Map(services.map((service) => [service.name, service.owner_team])),
+    jobLabels,
+    jobApprovers,
+  };
+}
+
+/** A user or service account by name as a principal, for explaining decisions (`baton policy test --as`). */
+export async function findInternalPrincipal(db: Db, name: string): Promise<Principal | undefined> {
+  const user = await db
+    .selectFrom('users')
+    .select(['id', 'name', 'kind', 'is_admin'])
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return (
+    user && {
+      kind: user.kind === 'service' ? 'service' : 'user',
+      id: user.id,
+      name: user.name,
+      isAdmin: user.is_admin === 1,
+      via: 'internal',
+    }
+  );
 }

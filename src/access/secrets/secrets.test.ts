@@ -13,7 +13,7 @@ import { admin, startTestBaton, type TestBaton } from '../../../test/baton.js';
 import { listSteps } from '../../automation/executions/store.js';
 import { insertToken, insertUser } from '../store.js';
 import { generateToken, hashToken, tokenPrefix } from '../tokens.js';
-import { openExecutionSecrets, SecretUnavailableError } from './delivery.js';
+import { openExecutionSecrets, SecretUnavailableError } from '../../automation/secrets/delivery.js';
 import { Keyring, KEY_FILE_NAME, parseMasterKey } from './keyring.js';
 import { SecretService } from './service.js';
 import { getSealedSecret } from './store.js';

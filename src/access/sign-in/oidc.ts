@@ -22,6 +22,7 @@ import {
 import type { Logger } from '../../platform/logging.js';
 import { appendAudit } from '../audit/trail.js';
 import type { AccessControl } from '../authorize.js';
+import { replaceOidcMemberships } from '../teams/store.js';
 import type { User } from '../users/model.js';
 import { findUser, findUserByOidcIdentity, insertUserRecord } from '../users/store.js';
 import { startSession } from './service.js';
@@ -190,19 +191,7 @@ export class OidcSignIn {
       throw new ForbiddenError('forbidden: this account is disabled; ask an administrator');
     }
     const teams = teamsFromGroups(claims[this.config.groupsClaim], this.config.teamMap);
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('team_members')
-        .where('user_name', '=', user.name)
-        .where('origin', '=', 'oidc')
-        .execute();
-      if (teams.length > 0) {
-        await trx
-          .insertInto('team_members')
-          .values(teams.map((team) => ({ team, user_name: user.name, role: 'member', origin: 'oidc' })))
-          .execute();
-      }
-    });
+    await replaceOidcMemberships(this.db, user.name, teams);
     // Decisions must see the new memberships before the user's first request.
     await this.access.changed();
     const session = await startSession(this.db, user, request, 'oidc', now);

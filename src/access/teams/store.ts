@@ -104,3 +104,27 @@ export async function deleteTeam(db: Db, name: string): Promise<void> {
   await db.deleteFrom('team_members').where('team', '=', name).execute();
   await db.deleteFrom('teams').where('name', '=', name).execute();
 }
+
+/**
+ * Replaces the memberships a user has from their identity provider's groups (origin `oidc`) with
+ * these teams, in one transaction; memberships from Team documents stay.
+ */
+export async function replaceOidcMemberships(
+  db: Db,
+  userName: string,
+  teams: readonly string[],
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom('team_members')
+      .where('user_name', '=', userName)
+      .where('origin', '=', 'oidc')
+      .execute();
+    if (teams.length > 0) {
+      await trx
+        .insertInto('team_members')
+        .values(teams.map((team) => ({ team, user_name: userName, role: 'member', origin: 'oidc' })))
+        .execute();
+    }
+  });
+}

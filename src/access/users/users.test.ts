@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test/databases.js';
 import { startTestBaton, type TestBaton } from '../../../test/baton.js';
-import { SCOPED_TOKEN_REFUSAL } from '../../platform/http/access.js';
+import { SCOPED_TOKEN_REFUSAL } from '../http.js';
 import { insertToken } from '../store.js';
 import { generateToken, hashToken, tokenPrefix } from '../tokens.js';
 

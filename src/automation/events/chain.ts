@@ -9,7 +9,8 @@ import type { EventBus } from '../../platform/events.js';
 import type { Logger } from '../../platform/logging.js';
 import type { Db } from '../../platform/db/database.js';
 import type { EventService } from './service.js';
-import { clearChainFlags, listChainPending, listWatchedJobs } from './store.js';
+import { clearChainFlags, listChainPending } from '../executions/store.js';
+import { listWatchedJobs } from './store.js';
 
 /** How often the loop looks without being woken: finishes on another process wake us only on PostgreSQL. */
 const POLL_MS = 1_000;

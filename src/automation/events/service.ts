@@ -21,8 +21,8 @@ import type { Logger } from '../../platform/logging.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Execution } from '../executions/model.js';
 import type { ExecutionService, PreparedExecution } from '../executions/service.js';
-import { getExecution } from '../executions/store.js';
-import { openSecret } from '../../access/secrets/delivery.js';
+import { claimChain, getExecution } from '../executions/store.js';
+import { openSecret } from '../secrets/delivery.js';
 import { findOwners } from '../schedules/store.js';
 import { evaluate, parseExpression, parseTemplate, renderTemplate, type Expr } from './expression.js';
 import {
@@ -39,7 +39,6 @@ import {
 } from './model.js';
 import { parseHookBody, type ParsedEvent } from './parsers.js';
 import {
-  claimChain,
   claimDedup,
   claimThrottle,
   getEvent,

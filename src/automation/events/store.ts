@@ -419,19 +419,7 @@ export async function countEvents(db: Db): Promise<number> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The chain: finished executions waiting for rules to look at them
-
-/** Finished executions whose chain has not been evaluated, oldest first. */
-export async function listChainPending(db: Db, limit: number): Promise<{ id: number; job: string }[]> {
-  const rows = await db
-    .selectFrom('executions')
-    .select(['id', 'project', 'job_name'])
-    .where('chain_pending', '=', 1)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-  return rows.map((row) => ({ id: row.id, job: `${row.project}/${row.job_name}` }));
-}
+// The chain: the rules that watch finished executions (the executions store keeps the flags)
 
 /** The `execution:PROJECT/JOB` triggers of enabled rules: the jobs whose finishes something watches. */
 export async function listWatchedJobs(db: Db): Promise<Set<string>> {
@@ -443,31 +431,6 @@ export async function listWatchedJobs(db: Db): Promise<Set<string>> {
     .where('enabled', '=', 1)
     .execute();
   return new Set(rows.map((row) => row.trigger.slice('execution:'.length)));
-}
-
-/** Clears the chain flag of finished executions no rule watches, in one statement. */
-export async function clearChainFlags(db: Db, executionIds: readonly number[]): Promise<void> {
-  if (executionIds.length === 0) return;
-  await db
-    .updateTable('executions')
-    .set({ chain_pending: 0 })
-    .where('id', 'in', executionIds)
-    .where('chain_pending', '=', 1)
-    .execute();
-}
-
-/**
- * Takes an execution's chain evaluation, inside the transaction that records what it fired:
- * of two servers, one updates the row and the other (waiting on its lock) then finds nothing.
- */
-export async function claimChain(db: Db, executionId: number): Promise<boolean> {
-  const result = await db
-    .updateTable('executions')
-    .set({ chain_pending: 0 })
-    .where('id', '=', executionId)
-    .where('chain_pending', '=', 1)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
 }
 
 /** Deletes one batch of events received before the cutoff (their matches go with them); returns how many. */

@@ -11,7 +11,7 @@ import {
 } from '../../contract/executions.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
-import { viewDecision, viewRequirement } from '../../access/approvals/views.js';
+import { viewDecision, viewRequirement } from '../approvals/views.js';
 import { parseTimeBound, timeBound } from '../../access/audit/model.js';
 import { EXECUTION_STATES, type Execution } from './model.js';
 import type { ExecutionDetail, ExecutionService } from './service.js';

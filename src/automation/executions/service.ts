@@ -2,13 +2,13 @@
  * Requesting, cancelling and reading executions. Every entry point takes the caller and asks
  * the one authorization check before it touches anything.
  */
-import { listDecisions } from '../../access/approvals/store.js';
+import { listDecisions } from '../approvals/store.js';
 import {
   approvalRequirement,
   describeWaiting,
   type ApprovalDecision,
   type ApprovalRequirement,
-} from '../../access/approvals/model.js';
+} from '../approvals/model.js';
 import { appendAudit, auditActor } from '../../access/audit/trail.js';
 import type { AccessControl } from '../../access/authorize.js';
 import { resources, type Principal } from '../../access/model.js';
@@ -18,8 +18,8 @@ import type { EventBus } from '../../platform/events.js';
 import { didYouMean } from '../../platform/suggest.js';
 import type { Job } from '../jobs/model.js';
 import { resolveOptions, type OptionValues } from '../jobs/options.js';
-import { authorizeSecretOptions } from '../../access/secrets/references.js';
-import { optionsShowingSecrets } from '../../access/secrets/delivery.js';
+import { authorizeSecretOptions } from '../secrets/references.js';
+import { optionsShowingSecrets } from '../secrets/delivery.js';
 import type { Keyring } from '../../access/secrets/keyring.js';
 import { getJob, listJobs } from '../jobs/store.js';
 import { TERMINAL_STATES, type Execution, type ExecutionCause, type ExecutionStep } from './model.js';

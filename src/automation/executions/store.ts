@@ -808,3 +808,251 @@ export async function countByState(db: Db): Promise<Record<string, number>> {
     .execute();
   return Object.fromEntries(rows.map((row) => [row.state, Number(row.count)]));
 }
+
+// Approvals: the state changes of executions that await a decision. Each is conditional on
+// `state = 'awaiting_approval'`, so of two servers deciding (or a decision racing the expiry
+// duty) exactly one wins.
+
+/**
+ * Locks an execution that still awaits approval, for the rest of the transaction (a no-op
+ * update takes the row lock on PostgreSQL; SQLite has one writer). Deciders of the same
+ * execution then count each other's approvals instead of both counting one. False when it no
+ * longer awaits approval.
+ */
+export async function lockAwaitingExecution(trx: Db, id: number): Promise<boolean> {
+  const result = await trx
+    .updateTable('executions')
+    .set((eb) => ({ approval_expires_at: eb.ref('approval_expires_at') }))
+    .where('id', '=', id)
+    .where('state', '=', 'awaiting_approval')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Approved: the execution joins the queue now. */
+export async function releaseToQueue(db: Db, id: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('executions')
+    .set({ state: 'queued', run_after: now })
+    .where('id', '=', id)
+    .where('state', '=', 'awaiting_approval')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Rejected (by a person or the deadline): it ends without running, its steps skipped. */
+export async function rejectAwaiting(db: Db, id: number, reason: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('executions')
+    .set({ state: 'rejected', reason, finished_at: now })
+    .where('id', '=', id)
+    .where('state', '=', 'awaiting_approval')
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await skipPendingSteps(db, id, 'execution was not approved');
+  return true;
+}
+
+/** Executions awaiting approval, oldest first (the partial index holds exactly these). */
+export async function listAwaiting(db: Db, limit: number): Promise<Execution[]> {
+  const rows = await db
+    .selectFrom('executions')
+    .selectAll()
+    .where('state', '=', 'awaiting_approval')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map(toExecution);
+}
+
+/** Executions whose approval deadline has passed. */
+export async function listExpired(db: Db, now: number, limit: number): Promise<Execution[]> {
+  const rows = await db
+    .selectFrom('executions')
+    .selectAll()
+    .where('state', '=', 'awaiting_approval')
+    .where('approval_expires_at', '<=', now)
+    .orderBy('approval_expires_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toExecution);
+}
+
+// The chain flag: finished executions waiting for rules to look at them (events/chain.ts).
+
+/** Finished executions whose chain has not been evaluated, oldest first. */
+export async function listChainPending(db: Db, limit: number): Promise<{ id: number; job: string }[]> {
+  const rows = await db
+    .selectFrom('executions')
+    .select(['id', 'project', 'job_name'])
+    .where('chain_pending', '=', 1)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ id: row.id, job: `${row.project}/${row.job_name}` }));
+}
+
+/** Clears the chain flag of finished executions no rule watches, in one statement. */
+export async function clearChainFlags(db: Db, executionIds: readonly number[]): Promise<void> {
+  if (executionIds.length === 0) return;
+  await db
+    .updateTable('executions')
+    .set({ chain_pending: 0 })
+    .where('id', 'in', executionIds)
+    .where('chain_pending', '=', 1)
+    .execute();
+}
+
+/**
+ * Takes an execution's chain evaluation, inside the transaction that records what it fired:
+ * of two servers, one updates the row and the other (waiting on its lock) then finds nothing.
+ */
+export async function claimChain(db: Db, executionId: number): Promise<boolean> {
+  const result = await db
+    .updateTable('executions')
+    .set({ chain_pending: 0 })
+    .where('id', '=', executionId)
+    .where('chain_pending', '=', 1)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Which executions a retention batch looks at: one project's, or those of every project but the listed ones. */
+export type RetentionScope = { project: string } | { exceptProjects: string[] };
+
+/**
+ * Deletes up to `limit` executions of the scope that finished before the cutoff, in one short
+ * transaction; returns how many, and the log chunks and bytes that went with them.
+ */
+export async function deleteFinishedExecutions(
+  db: Db,
+  cutoff: number,
+  scope: RetentionScope,
+  limit: number,
+): Promise<{ executions: number; chunks: number; logBytes: number }> {
+  return db.transaction().execute(async (trx) => {
+    let select = trx
+      .selectFrom('executions')
+      .select('id')
+      .where('finished_at', '<', cutoff)
+      .orderBy('id')
+      .limit(limit);
+    if ('project' in scope) select = select.where('project', '=', scope.project);
+    else if (scope.exceptProjects.length > 0)
+      select = select.where('project', 'not in', scope.exceptProjects);
+    const ids = (await select.execute()).map((row) => row.id);
+    if (ids.length === 0) return { executions: 0, chunks: 0, logBytes: 0 };
+    const chunks = await trx
+      .selectFrom('log_chunks')
+      .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('raw_bytes').as('bytes')])
+      .where('execution_id', 'in', ids)
+      .executeTakeFirstOrThrow();
+    // Steps and log chunks go with their execution (ON DELETE CASCADE).
+    await trx.deleteFrom('executions').where('id', 'in', ids).execute();
+    return { executions: ids.length, chunks: Number(chunks.count), logBytes: Number(chunks.bytes ?? 0) };
+  });
+}
+
+// Steps on nodes: the private directory a step runs in on its node, for the remote orphan sweep
+// (nodes/remote-orphans.ts).
+
+/**
+ * Records the private directory of a step that now runs on a node, while this worker still holds
+ * the execution (a record landing after recovery would name a step nobody runs any more).
+ */
+export async function recordRemoteStep(
+  db: Db,
+  owner: string,
+  executionId: number,
+  index: number,
+  directory: string,
+): Promise<void> {
+  await db
+    .updateTable('execution_steps')
+    .set({ remote_dir: directory, remote_unreachable_since: null })
+    .where('execution_id', '=', executionId)
+    .where('idx', '=', index)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('executions')
+          .select('id')
+          .where('id', '=', executionId)
+          .where('lease_owner', '=', owner)
+          .where('state', '=', 'running'),
+      ),
+    )
+    .execute();
+}
+
+/**
+ * Forgets a step's remote directory once nothing runs in it any more. Only that directory's
+ * record: whoever clears it (the step's worker, or the sweep) cannot erase a newer one.
+ */
+export async function clearRemoteStep(
+  db: Db,
+  executionId: number,
+  index: number,
+  directory: string,
+): Promise<void> {
+  await db
+    .updateTable('execution_steps')
+    .set({ remote_dir: null, remote_unreachable_since: null })
+    .where('execution_id', '=', executionId)
+    .where('idx', '=', index)
+    .where('remote_dir', '=', directory)
+    .execute();
+}
+
+/** A step that a lost worker left running on a node. */
+export interface OrphanedRemoteStep {
+  executionId: number;
+  index: number;
+  node: string;
+  directory: string;
+  unreachableSince: number | null;
+}
+
+/**
+ * Steps recorded as running on a node whose execution is no longer held by a live lease (the
+ * condition of local orphans): their worker died without ending them.
+ */
+export async function findOrphanedRemoteSteps(
+  db: Db,
+  now: number,
+  limit: number,
+): Promise<OrphanedRemoteStep[]> {
+  const rows = await db
+    .selectFrom('execution_steps as s')
+    .innerJoin('executions as e', 'e.id', 's.execution_id')
+    .select(['s.execution_id', 's.idx', 'e.node', 's.remote_dir', 's.remote_unreachable_since'])
+    .where('s.remote_dir', 'is not', null)
+    .where((eb) => eb.or([eb('e.state', '<>', 'running'), eb('e.lease_expires_at', '<', now)]))
+    .orderBy('s.execution_id')
+    .orderBy('s.idx')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    executionId: row.execution_id,
+    index: row.idx,
+    node: row.node ?? '',
+    directory: row.remote_dir!,
+    unreachableSince: row.remote_unreachable_since === null ? null : Number(row.remote_unreachable_since),
+  }));
+}
+
+/** Notes the first time the sweep could not reach a step's node (kept on later failures). */
+export async function markRemoteStepUnreachable(
+  db: Db,
+  executionId: number,
+  index: number,
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('execution_steps')
+    .set({ remote_unreachable_since: now })
+    .where('execution_id', '=', executionId)
+    .where('idx', '=', index)
+    .where('remote_unreachable_since', 'is', null)
+    .execute();
+}

@@ -1,9 +1,8 @@
 /** Job documents in `baton apply`: identity, storage, and the checks that span jobs. */
 import { resources } from '../../access/model.js';
 import { checkPlannedSubjects } from '../../access/subjects.js';
-import { missingSecretProblems, secretPermissions } from '../../access/secrets/references.js';
+import { missingSecretProblems, secretPermissions } from '../secrets/references.js';
 import { didYouMean } from '../../platform/suggest.js';
-import { listServices } from '../../reliability/services/store.js';
 import type {
   DocumentKind,
   KindPlan,
@@ -11,7 +10,8 @@ import type {
   RequiredPermission,
 } from '../../platform/documents/apply.js';
 import { jobDocument, parseJobReference, type Job, type JobDocument, type JobSpec } from './model.js';
-import { deleteJob, ensureProject, getJobDigest, listJobNames, listJobSpecs, upsertJob } from './store.js';
+import { ensureProject } from '../../access/projects/store.js';
+import { deleteJob, getJobDigest, listJobNames, listJobSpecs, upsertJob } from './store.js';
 import {
   jobSchedulePermissions,
   jobScheduleProblems,
@@ -170,15 +170,25 @@ async function checkApprovals(
   return problems;
 }
 
+/**
+ * The service catalog as jobs see it. The catalog lives a floor above automation (reliability), so
+ * jobs name what they need and src/app.ts hands in the catalog's implementation.
+ */
+export interface ServiceCatalog {
+  /** The names of every service in the catalog, read through the apply's connection. */
+  serviceNames(db: Parameters<DocumentKind<JobDocument>['load']>[0]): Promise<string[]>;
+}
+
 /** A job's `service` must be in the catalog or applied together with it. */
 async function checkServices(
+  catalog: ServiceCatalog,
   db: Parameters<DocumentKind<JobDocument>['load']>[0],
   plan: KindPlan<JobDocument>,
 ): Promise<PlanProblem[]> {
   const named = plan.documents.filter((document) => document.value.spec.service !== undefined);
   if (named.length === 0) return [];
   const known = new Set([
-    ...(await listServices(db)).map((service) => service.name),
+    ...(await catalog.serviceNames(db)),
     ...plan.planned('Service').map((service) => service.name),
   ]);
   return named
@@ -218,7 +228,8 @@ function placementPermissions(spec: JobSpec): RequiredPermission[] {
   ];
 }
 
-export const jobKind: DocumentKind<JobDocument> = {
+/** Job documents, checked against the given service catalog. */
+export const jobKind = (catalog: ServiceCatalog): DocumentKind<JobDocument> => ({
   kind: 'Job',
   schema: jobDocument,
   identify: (document) => ({ scope: document.metadata.project, name: document.metadata.name }),
@@ -230,7 +241,7 @@ export const jobKind: DocumentKind<JobDocument> = {
   names: listJobNames,
   check: async (db, plan) => [
     ...(await checkReferences(db, plan)),
-    ...(await checkServices(db, plan)),
+    ...(await checkServices(catalog, db, plan)),
     ...(await checkApprovals(db, plan)),
     ...(await missingSecretProblems(db, plan.documents)),
     ...(await jobScheduleProblems(db, plan)),
@@ -261,4 +272,4 @@ export const jobKind: DocumentKind<JobDocument> = {
     await removeJobSchedules(db, project, name);
     await deleteJob(db, project, name);
   },
-};
+});

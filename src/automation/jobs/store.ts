@@ -1,4 +1,4 @@
-/** SQL for jobs and projects: small functions named by verb, handed the connection. */
+/** SQL for jobs: small functions named by verb, handed the connection. */
 import { sql, type Selectable } from 'kysely';
 import { readJson } from '../../platform/db/capabilities.js';
 import type { Db } from '../../platform/db/database.js';
@@ -85,12 +85,32 @@ export async function listJobSpecs(db: Db): Promise<{ project: string; name: str
   return rows.map((row) => ({ project: row.project, name: row.name, spec: readJson<JobSpec>(row.spec) }));
 }
 
-export async function ensureProject(db: Db, name: string, now: number): Promise<void> {
-  await db
-    .insertInto('projects')
-    .values({ name, created_at: now })
-    .onConflict((conflict) => conflict.column('name').doNothing())
+/** The jobs with these names, per project, in one statement. */
+export async function listJobsByName(
+  db: Db,
+  namesByProject: ReadonlyMap<string, ReadonlySet<string>>,
+): Promise<Job[]> {
+  if (namesByProject.size === 0) return [];
+  const rows = await db
+    .selectFrom('jobs')
+    .selectAll()
+    .where((eb) =>
+      eb.or(
+        [...namesByProject].map(([project, names]) =>
+          eb.and([eb('project', '=', project), eb('name', 'in', [...names])]),
+        ),
+      ),
+    )
     .execute();
+  return rows.map(toJob);
+}
+
+/** A job whose `spec.service` names the service, if any (jobs that act on a service keep it in the catalog). */
+export async function findJobActingOn(
+  db: Db,
+  service: string,
+): Promise<{ project: string; name: string } | undefined> {
+  return db.selectFrom('jobs').select(['project', 'name']).where('service', '=', service).executeTakeFirst();
 }
 
 export interface JobWrite {

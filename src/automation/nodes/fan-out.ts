@@ -11,20 +11,27 @@
  * and its reason names each failed node.
  */
 import { setMaxListeners } from 'node:events';
-import { openSecret, recordSecretUse } from '../../access/secrets/delivery.js';
+import { openSecret, recordSecretUse } from '../secrets/delivery.js';
 import type { Keyring } from '../../access/secrets/keyring.js';
+import type { Config } from '../../platform/config.js';
 import type { Db } from '../../platform/db/database.js';
 import { coerceError } from '../../platform/errors.js';
+import type { EventBus } from '../../platform/events.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { withReconnect } from '../../platform/db/reconnect.js';
 import type { Execution, ExecutionState } from '../executions/model.js';
-import { getExecution, insertExecution, skipPendingSteps } from '../executions/store.js';
+import {
+  clearRemoteStep,
+  getExecution,
+  insertExecution,
+  recordRemoteStep,
+  skipPendingSteps,
+} from '../executions/store.js';
 import type { LogWriter } from '../logs/writer.js';
-import type { RunContext } from '../worker/run-execution.js';
 import { describeStop, stateForStop, type StopReason } from '../worker/step-process.js';
 import { DEFAULT_PARALLELISM, type Node } from './model.js';
 import { NodeConnectError, NodeSession } from './ssh-session.js';
-import { clearRemoteStep, getNode, recordRemoteStep } from './store.js';
+import { getNode } from './store.js';
 
 /** The outcome of an execution, as run-execution records it. */
 export interface FanOutOutcome {
@@ -43,6 +50,20 @@ export type RunChild = (
   reason: string | null;
 }>;
 
+/**
+ * What running on nodes needs of the worker running the parent (the worker's RunContext has all
+ * of it): declared here so that nodes stand below the worker instead of importing it back.
+ */
+export interface FanOutContext {
+  db: Db;
+  events: EventBus;
+  metrics: Metrics;
+  keyring: Keyring;
+  config: Pick<Config, 'leaseMs'>;
+  /** The lease owner name of the worker: children run inside their parent's claim. */
+  owner: string;
+}
+
 /** Whether this execution is a fan-out parent: it runs its steps on nodes through children. */
 export function isFanOutParent(execution: Execution): boolean {
   return execution.nodes !== null && execution.node === null;
@@ -50,7 +71,7 @@ export function isFanOutParent(execution: Execution): boolean {
 
 /** Starts a child per node, at most `parallelism` at a time, and sums their outcomes up. */
 export async function runOnNodes(
-  ctx: RunContext,
+  ctx: FanOutContext,
   parent: Execution,
   writer: LogWriter,
   signal: AbortSignal,
@@ -188,7 +209,7 @@ export async function openNodeSession(
  * Connects a node's child execution to its node. Throws NodeConnectError with the one-line
  * reason when the node is gone, its key cannot be opened, or SSH fails.
  */
-export async function openChildSession(ctx: RunContext, child: Execution): Promise<NodeSession> {
+export async function openChildSession(ctx: FanOutContext, child: Execution): Promise<NodeSession> {
   return openNodeSession(ctx, child.node!, (node) =>
     withReconnect(() => recordSecretUse(ctx.db, child, [node.spec.key])),
   );
@@ -199,7 +220,7 @@ export async function openChildSession(ctx: RunContext, child: Execution): Promi
  * the remote orphan sweep; rides out a lost database connection like every step record.
  */
 export function recordRemoteDirectory(
-  ctx: RunContext,
+  ctx: FanOutContext,
   executionId: number,
   index: number,
   directory: string,

@@ -23,7 +23,7 @@ import {
   findOrphanedRemoteSteps,
   markRemoteStepUnreachable,
   type OrphanedRemoteStep,
-} from './store.js';
+} from '../executions/store.js';
 
 /** How long the sweep keeps trying a node that cannot be reached before it forgets the step. */
 export const REMOTE_ORPHAN_GIVE_UP_MS = 60 * 60_000;

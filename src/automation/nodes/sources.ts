@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import { parse } from 'yaml';
-import { openSecret } from '../../access/secrets/delivery.js';
+import { openSecret } from '../secrets/delivery.js';
 import type { Keyring } from '../../access/secrets/keyring.js';
 import { digestOf } from '../../platform/canonical-json.js';
 import type { Db } from '../../platform/db/database.js';
@@ -21,6 +21,7 @@ import {
   claimRefresh,
   getNodeSource,
   listDueSources,
+  makeSourceDue,
   recordRefreshError,
   replaceSourceNodes,
 } from './store.js';
@@ -174,11 +175,7 @@ export class NodeSourceRefresher {
   /** Makes a source due now and refreshes it (`baton nodes sources refresh`); false when another server has it. */
   async refreshNow(name: string): Promise<boolean> {
     const now = Date.now();
-    await this.options.db
-      .updateTable('node_sources')
-      .set({ next_refresh_at: now })
-      .where('name', '=', name)
-      .execute();
+    await makeSourceDue(this.options.db, name, now);
     return this.refreshClaimed(name, now);
   }
 

@@ -221,6 +221,11 @@ export async function claimRefresh(db: Db, name: string, now: number, until: num
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Makes a source due at `now` (a refresh asked for by hand). */
+export async function makeSourceDue(db: Db, name: string, now: number): Promise<void> {
+  await db.updateTable('node_sources').set({ next_refresh_at: now }).where('name', '=', name).execute();
+}
+
 /** Records a failed refresh; the nodes of the last good fetch stay. */
 export async function recordRefreshError(db: Db, name: string, error: string, nextAt: number): Promise<void> {
   await db
@@ -314,105 +319,4 @@ export async function listNodeRuns(db: Db, parentId: number): Promise<NodeRun[]>
     startedAt: row.started_at === null ? null : new Date(Number(row.started_at)),
     finishedAt: row.finished_at === null ? null : new Date(Number(row.finished_at)),
   }));
-}
-
-/**
- * Records the private directory of a step that now runs on a node, while this worker still holds
- * the execution (a record landing after recovery would name a step nobody runs any more).
- */
-export async function recordRemoteStep(
-  db: Db,
-  owner: string,
-  executionId: number,
-  index: number,
-  directory: string,
-): Promise<void> {
-  await db
-    .updateTable('execution_steps')
-    .set({ remote_dir: directory, remote_unreachable_since: null })
-    .where('execution_id', '=', executionId)
-    .where('idx', '=', index)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('executions')
-          .select('id')
-          .where('id', '=', executionId)
-          .where('lease_owner', '=', owner)
-          .where('state', '=', 'running'),
-      ),
-    )
-    .execute();
-}
-
-/**
- * Forgets a step's remote directory once nothing runs in it any more. Only that directory's
- * record: whoever clears it (the step's worker, or the sweep) cannot erase a newer one.
- */
-export async function clearRemoteStep(
-  db: Db,
-  executionId: number,
-  index: number,
-  directory: string,
-): Promise<void> {
-  await db
-    .updateTable('execution_steps')
-    .set({ remote_dir: null, remote_unreachable_since: null })
-    .where('execution_id', '=', executionId)
-    .where('idx', '=', index)
-    .where('remote_dir', '=', directory)
-    .execute();
-}
-
-/** A step that a lost worker left running on a node. */
-export interface OrphanedRemoteStep {
-  executionId: number;
-  index: number;
-  node: string;
-  directory: string;
-  unreachableSince: number | null;
-}
-
-/**
- * Steps recorded as running on a node whose execution is no longer held by a live lease (the
- * condition of local orphans): their worker died without ending them.
- */
-export async function findOrphanedRemoteSteps(
-  db: Db,
-  now: number,
-  limit: number,
-): Promise<OrphanedRemoteStep[]> {
-  const rows = await db
-    .selectFrom('execution_steps as s')
-    .innerJoin('executions as e', 'e.id', 's.execution_id')
-    .select(['s.execution_id', 's.idx', 'e.node', 's.remote_dir', 's.remote_unreachable_since'])
-    .where('s.remote_dir', 'is not', null)
-    .where((eb) => eb.or([eb('e.state', '<>', 'running'), eb('e.lease_expires_at', '<', now)]))
-    .orderBy('s.execution_id')
-    .orderBy('s.idx')
-    .limit(limit)
-    .execute();
-  return rows.map((row) => ({
-    executionId: row.execution_id,
-    index: row.idx,
-    node: row.node ?? '',
-    directory: row.remote_dir!,
-    unreachableSince: row.remote_unreachable_since === null ? null : Number(row.remote_unreachable_since),
-  }));
-}
-
-/** Notes the first time the sweep could not reach a step's node (kept on later failures). */
-export async function markRemoteStepUnreachable(
-  db: Db,
-  executionId: number,
-  index: number,
-  now: number,
-): Promise<void> {
-  await db
-    .updateTable('execution_steps')
-    .set({ remote_unreachable_since: now })
-    .where('execution_id', '=', executionId)
-    .where('idx', '=', index)
-    .where('remote_unreachable_since', 'is', null)
-    .execute();
 }

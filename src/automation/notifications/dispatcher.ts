@@ -9,7 +9,7 @@ import { coerceError } from '../../platform/errors.js';
 import type { EventBus } from '../../platform/events.js';
 import type { Logger } from '../../platform/logging.js';
 import type { Metrics } from '../../platform/metrics.js';
-import { openSecret } from '../../access/secrets/delivery.js';
+import { openSecret } from '../secrets/delivery.js';
 import { send, type SendResult } from './channels.js';
 import { executionUrl } from './payload.js';
 import { claimDueDeliveries, recordAttempt, type DueDelivery } from './store.js';

@@ -17,11 +17,11 @@
  * stalls for three seconds still queues one execution per second of an every-second schedule.
  */
 import { queueNotifications } from '../notifications/outbox.js';
-import { approvalRequirement } from '../../access/approvals/model.js';
+import { approvalRequirement } from '../approvals/model.js';
 import { appendAudit } from '../../access/audit/trail.js';
 import type { AccessControl } from '../../access/authorize.js';
 import { resources, type Principal } from '../../access/model.js';
-import { authorizeSecretOptions } from '../../access/secrets/references.js';
+import { authorizeSecretOptions } from '../secrets/references.js';
 import { resolveNodes } from '../nodes/resolve.js';
 import type { DialectCapabilities } from '../../platform/db/capabilities.js';
 import type { Db } from '../../platform/db/database.js';
@@ -33,7 +33,7 @@ import { insertExecutions, type NewExecution } from '../executions/store.js';
 import { concurrencyOf } from '../executions/service.js';
 import type { Job } from '../jobs/model.js';
 import { resolveOptions } from '../jobs/options.js';
-import { toJob } from '../jobs/store.js';
+import { listJobsByName } from '../jobs/store.js';
 import { nextFireTime } from './cron.js';
 import { misfireDecision, type FireOutcome, type Schedule } from './model.js';
 import {
@@ -340,18 +340,8 @@ async function loadJobs(db: Db, due: readonly Schedule[]): Promise<Map<string, J
     names.add(schedule.job);
     byProject.set(schedule.project, names);
   }
-  const rows = await db
-    .selectFrom('jobs')
-    .selectAll()
-    .where((eb) =>
-      eb.or(
-        [...byProject].map(([project, names]) =>
-          eb.and([eb('project', '=', project), eb('name', 'in', [...names])]),
-        ),
-      ),
-    )
-    .execute();
-  return new Map(rows.map((row) => [`${row.project}/${row.name}`, toJob(row)]));
+  const jobs = await listJobsByName(db, byProject);
+  return new Map(jobs.map((job) => [`${job.project}/${job.name}`, job]));
 }
 
 /** One audit record per batch: what fired, as whom, and what was refused or skipped. */

@@ -15,7 +15,7 @@ import {
   recordSecretUse,
   withSecretFiles,
   type ExecutionSecrets,
-} from '../../access/secrets/delivery.js';
+} from '../secrets/delivery.js';
 import type { Keyring } from '../../access/secrets/keyring.js';
 import type { Config } from '../../platform/config.js';
 import type { DialectCapabilities } from '../../platform/db/capabilities.js';

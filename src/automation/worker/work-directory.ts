@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { isAlive } from '../../access/secrets/delivery.js';
+import { isAlive } from '../secrets/delivery.js';
 
 /**
  * `baton-<execution id>-<pid of the worker>-XXXXXX`. The pid, not the database, tells a sweep

@@ -21,7 +21,7 @@ import {
 } from '../executions/store.js';
 import { endOrphanedTree } from '../runner/orphans.js';
 import { describeContainment, stepContainment } from '../runner/step-cgroup.js';
-import { sweepSecretDirectories } from '../../access/secrets/delivery.js';
+import { sweepSecretDirectories } from '../secrets/delivery.js';
 import { sweepWorkDirectories } from './work-directory.js';
 import type { Execution } from '../executions/model.js';
 import { coerceError } from '../../platform/errors.js';

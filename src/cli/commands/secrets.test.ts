@@ -3,7 +3,7 @@
  * The value goes in on stdin, never in argv, and no command prints it back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openExecutionSecrets } from '../../access/secrets/delivery.js';
+import { openExecutionSecrets } from '../../automation/secrets/delivery.js';
 import { startCliServer, type CliServer } from '../../../test/cli-harness.js';
 
 const VALUE = 'cli-Secret-Value-4242';

@@ -6,8 +6,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
-import type { Principal } from '../../access/model.js';
-import type { Action, Resource } from '../../access/model.js';
+import type { Authorize, Caller, CallerAction, CallerResource } from '../authorization.js';
 import { digestOf } from '../canonical-json.js';
 import type { Db } from '../db/database.js';
 import { ForbiddenError, InputError, type Problem } from '../errors.js';
@@ -57,8 +56,8 @@ export interface KindPlan<T> {
 
 /** A permission an apply needs beyond `edit` on the document itself. */
 export interface RequiredPermission {
-  action: Action;
-  resource: Resource;
+  action: CallerAction;
+  resource: CallerResource;
   /** Where in the document the need comes from, for the error message. */
   path?: FieldPath;
 }
@@ -78,7 +77,7 @@ export interface DocumentKind<T> {
   readonly schema: z.ZodType<T>;
   identify(document: T): { scope: string; name: string };
   /** The resource whose `edit` permission applying this document needs. */
-  resource(scope: string, name: string): Resource;
+  resource(scope: string, name: string): CallerResource;
   /** The stored document (for diffs) and the digest it was saved with, when it exists. */
   load(db: Db, scope: string, name: string): Promise<{ digest: string; document: unknown } | undefined>;
   names(db: Db, scope: string): Promise<string[]>;
@@ -88,7 +87,7 @@ export interface DocumentKind<T> {
    * uses, or `admin` on a project to change its owner. `stored` is the current stored form;
    * `actor` is who applies it (a schedule that runs as someone else needs more).
    */
-  requires?(db: Db, document: T, stored: unknown, actor: Principal): Promise<RequiredPermission[]>;
+  requires?(db: Db, document: T, stored: unknown, actor: Caller): Promise<RequiredPermission[]>;
   save(
     db: Db,
     document: T,
@@ -106,7 +105,7 @@ export interface ApplyHooks {
    * Runs in the apply's transaction after the changes are written, when something changed:
    * the audit record commits with the change or not at all.
    */
-  recordChanges?(db: Db, actor: Principal, changes: ApplyResult[]): Promise<void>;
+  recordChanges?(db: Db, actor: Caller, changes: ApplyResult[]): Promise<void>;
   /** Runs after a commit that changed something (authorization reloads its snapshot). */
   committed?(results: ApplyResult[]): Promise<void>;
 }
@@ -116,7 +115,7 @@ export class ApplyService {
 
   constructor(
     private readonly db: Db,
-    private readonly authorize: (principal: Principal, action: Action, resource: Resource) => void,
+    private readonly authorize: Authorize,
     private readonly hooks: ApplyHooks = {},
   ) {}
 
@@ -126,7 +125,7 @@ export class ApplyService {
   }
 
   /** Applies (or, on a dry run, only plans) the documents of the given files, all or nothing. */
-  async apply(request: ApplyRequest, actor: Principal, now = Date.now()): Promise<ApplyResult[]> {
+  async apply(request: ApplyRequest, actor: Caller, now = Date.now()): Promise<ApplyResult[]> {
     const documents = parseSources(request.files);
     const problems: Problem[] = [];
     const byKind = new Map<DocumentKind<unknown>, PlannedDocument<unknown>[]>();
@@ -262,7 +261,7 @@ export class ApplyService {
   }
 
   /** Checks a further permission, naming the place in the file that needs it when it is refused. */
-  private authorizeNeed(actor: Principal, need: RequiredPermission, source: SourceDocument): void {
+  private authorizeNeed(actor: Caller, need: RequiredPermission, source: SourceDocument): void {
     try {
       this.authorize(actor, need.action, need.resource);
     } catch (error) {

@@ -10,6 +10,7 @@ import { insertToken, insertUser } from '../../access/store.js';
 import { silentLogger } from '../logging.js';
 import { Metrics } from '../metrics.js';
 import { createHttpApp } from './app.js';
+import { authenticateRequests } from '../../access/http.js';
 
 const JOBS = `apiVersion: baton/v1
 kind: Job
@@ -223,8 +224,7 @@ describe.each(DIALECTS)('HTTP API on %s', (dialect) => {
 
   it('refuses to register a route that does not declare who may call it', async () => {
     const app = await createHttpApp({
-      db: baton.db,
-      access: baton.access,
+      authenticate: (app) => authenticateRequests(app, baton.db, baton.access),
       logger: silentLogger,
       metrics: new Metrics(),
       bodyLimitBytes: 1024,

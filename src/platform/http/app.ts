@@ -15,14 +15,12 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { AccessControl } from '../../access/authorize.js';
-import type { Db } from '../db/database.js';
 import { formatPath } from '../documents/source.js';
 import { InputError } from '../errors.js';
 import { findShapeFlaw } from '../json-shape.js';
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../metrics.js';
-import { installAccessControl } from './access.js';
+import { requireAccessDeclarations } from './access.js';
 import { sendError } from './errors.js';
 
 export type HttpApp = FastifyInstance<
@@ -34,8 +32,11 @@ export type HttpApp = FastifyInstance<
 >;
 
 export interface HttpOptions {
-  db: Db;
-  access: AccessControl;
+  /**
+   * Installs the hook that authenticates each request and checks the permission its route
+   * declares (the access capability's authenticateRequests; platform stands below it).
+   */
+  authenticate(app: FastifyInstance): void;
   logger: Logger;
   metrics: Metrics;
   bodyLimitBytes: number;
@@ -71,7 +72,8 @@ export async function createHttpApp(options: HttpOptions): Promise<HttpApp> {
     // Schemas with an id (`.meta({ id })`, e.g. the recursive chain of an event) become components.
     transformObject: jsonSchemaTransformObject,
   });
-  installAccessControl(app, options.db, options.access);
+  requireAccessDeclarations(app);
+  options.authenticate(app);
   app.addHook('preValidation', async (request) => refuseMisshapenBody(request.body));
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>

@@ -1,6 +1,7 @@
 /** Service documents in `baton apply`: the owner must be a team that exists. */
 import { resources } from '../../access/model.js';
 import { checkPlannedSubjects } from '../../access/subjects.js';
+import { findJobActingOn } from '../../automation/jobs/store.js';
 import type { DocumentKind } from '../../platform/documents/apply.js';
 import { serviceDocument, type ServiceDocument } from './model.js';
 import { deleteService, getService, listServices, saveService } from './store.js';
@@ -34,11 +35,7 @@ export const serviceKind: DocumentKind<ServiceDocument> = {
     );
     // Jobs that act on a service keep it in the catalog.
     for (const deletion of plan.deletions) {
-      const job = await db
-        .selectFrom('jobs')
-        .select(['project', 'name'])
-        .where('service', '=', deletion.name)
-        .executeTakeFirst();
+      const job = await findJobActingOn(db, deletion.name);
       if (job) {
         problems.push({
           message: `cannot delete service ${deletion.name}: job ${job.project}/${job.name} acts on it`,

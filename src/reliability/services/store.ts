@@ -36,6 +36,11 @@ export async function listServices(db: Db): Promise<Service[]> {
   return (await selectServices(db)).map(parse);
 }
 
+/** The names of every service in the catalog (what jobs may name in `spec.service`). */
+export async function listServiceNames(db: Db): Promise<string[]> {
+  return (await listServices(db)).map((service) => service.name);
+}
+
 export async function getService(db: Db, name: string): Promise<Service | undefined> {
   const row = await db.selectFrom('services').selectAll().where('name', '=', name).executeTakeFirst();
   return row && parse(row);

@@ -5,20 +5,20 @@
  * The owning team's members may view, run, read logs of, edit and approve everything in the
  * project without a policy; its maintainers may also administer it. Changing the owner needs
  * `admin` on the project, so an editor cannot hand the project to their own team.
+ *
+ * The document lives in automation because most of it is about executions (retention,
+ * notifications); the projects table and who owns a project stay with access (access/projects/).
  */
 import { z } from 'zod';
-import { parseDuration, formatDurationAsWritten } from '../contract/time.js';
-import { digestOf, type DocumentKind } from '../platform/documents/apply.js';
-import { durationUpTo, resourceName } from '../platform/documents/fields.js';
-import { resources } from './model.js';
-import { checkPlannedSubjects } from './subjects.js';
-import { readJson } from '../platform/db/capabilities.js';
-import {
-  notificationSecrets,
-  notificationsSpec,
-  type NotificationSpec,
-} from '../automation/notifications/model.js';
-import { existingSecretPaths } from './secrets/store.js';
+import { parseDuration, formatDurationAsWritten } from '../../contract/time.js';
+import { digestOf, type DocumentKind } from '../../platform/documents/apply.js';
+import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
+import { resources } from '../../access/model.js';
+import { checkPlannedSubjects } from '../../access/subjects.js';
+import { readJson } from '../../platform/db/capabilities.js';
+import { notificationSecrets, notificationsSpec, type NotificationSpec } from '../notifications/model.js';
+import { existingSecretPaths } from '../../access/secrets/store.js';
+import { findProject, upsertProject } from '../../access/projects/store.js';
 
 export const projectDocument = z.strictObject({
   apiVersion: z.literal('baton/v1'),
@@ -44,18 +44,18 @@ export const projectKind: DocumentKind<ProjectDocument> = {
   identify: (document) => ({ scope: document.metadata.name, name: document.metadata.name }),
   resource: (name) => resources.project(name),
   load: async (db, name) => {
-    const row = await db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
-    if (!row) return undefined;
+    const project = await findProject(db, name);
+    if (!project) return undefined;
     const document: ProjectDocument = {
       apiVersion: 'baton/v1',
       kind: 'Project',
-      metadata: { name: row.name, ...(row.description ? { description: row.description } : {}) },
+      metadata: { name: project.name, ...(project.description ? { description: project.description } : {}) },
       spec: {
-        ...(row.owner_team === null ? {} : { owner: row.owner_team }),
-        ...(row.retention_ms === null ? {} : { retention: formatDurationAsWritten(row.retention_ms) }),
-        ...(row.notifications === null
+        ...(project.ownerTeam === null ? {} : { owner: project.ownerTeam }),
+        ...(project.retentionMs === null ? {} : { retention: formatDurationAsWritten(project.retentionMs) }),
+        ...(project.notifications === null
           ? {}
-          : { notifications: readJson<NotificationSpec[]>(row.notifications) }),
+          : { notifications: readJson<NotificationSpec[]>(project.notifications) }),
       },
     };
     return { digest: digestOf(document), document };
@@ -106,18 +106,18 @@ export const projectKind: DocumentKind<ProjectDocument> = {
   // Projects are never pruned: jobs and the history of executions hang off them.
   names: async () => [],
   save: async (db, document, context) => {
-    const values = {
-      owner_team: document.spec.owner ?? null,
-      description: document.metadata.description ?? null,
-      retention_ms: document.spec.retention ? parseDuration(document.spec.retention)! : null,
-      notifications:
-        document.spec.notifications === undefined ? null : JSON.stringify(document.spec.notifications),
-    };
-    await db
-      .insertInto('projects')
-      .values({ name: document.metadata.name, created_at: context.now, ...values })
-      .onConflict((conflict) => conflict.column('name').doUpdateSet(values))
-      .execute();
+    await upsertProject(
+      db,
+      {
+        name: document.metadata.name,
+        ownerTeam: document.spec.owner ?? null,
+        description: document.metadata.description ?? null,
+        retentionMs: document.spec.retention ? parseDuration(document.spec.retention)! : null,
+        notifications:
+          document.spec.notifications === undefined ? null : JSON.stringify(document.spec.notifications),
+      },
+      context.now,
+    );
   },
   remove: async () => {
     throw new Error('projects are not removed by apply');

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBaton, type TestBaton } from '../../../test/baton.js';
 import { DIALECTS } from '../../../test/databases.js';
-import { insertToken, insertUser } from '../store.js';
-import { generateToken, hashToken, tokenPrefix } from '../tokens.js';
+import { insertToken, insertUser } from '../../access/store.js';
+import { generateToken, hashToken, tokenPrefix } from '../../access/tokens.js';
 import { expireApprovals } from './expiry.js';
 
 const PEOPLE = ['alice', 'bob', 'carol', 'dave'] as const;

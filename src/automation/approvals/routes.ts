@@ -1,7 +1,7 @@
 /** Approvals over HTTP: approve or reject an execution, and list what awaits the caller. */
 import { z } from 'zod';
 import type { Baton } from '../../app.js';
-import { executionView, viewExecution } from '../../automation/executions/routes.js';
+import { executionView, viewExecution } from '../executions/routes.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { approvalDecisionView, approvalRequirementView, viewDecision, viewRequirement } from './views.js';

@@ -6,15 +6,15 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Execution } from '../../automation/executions/model.js';
-import { Masker } from '../../automation/logs/masking.js';
-import { optionVariableName } from '../../automation/jobs/options.js';
+import type { Execution } from '../executions/model.js';
+import { Masker } from '../logs/masking.js';
+import { optionVariableName } from '../jobs/options.js';
 import type { Db } from '../../platform/db/database.js';
-import { appendAudit } from '../audit/trail.js';
-import { open, SealError } from './crypto.js';
-import type { Keyring } from './keyring.js';
-import type { SecretDelivery } from './model.js';
-import { getSealedSecret } from './store.js';
+import { appendAudit } from '../../access/audit/trail.js';
+import { open, SealError } from '../../access/secrets/crypto.js';
+import type { Keyring } from '../../access/secrets/keyring.js';
+import type { SecretDelivery } from '../../access/secrets/model.js';
+import { getSealedSecret } from '../../access/secrets/store.js';
 
 /** A secret could not be handed to a step; the message names the path, never the value. */
 export class SecretUnavailableError extends Error {}

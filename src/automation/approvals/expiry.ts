@@ -6,9 +6,9 @@
 import type { Db } from '../../platform/db/database.js';
 import type { Duty } from '../../platform/duties.js';
 import type { EventBus } from '../../platform/events.js';
-import { appendAudit } from '../audit/trail.js';
+import { appendAudit } from '../../access/audit/trail.js';
 import { approvalRequirement, DEFAULT_APPROVAL_EXPIRES, expiryReason } from './model.js';
-import { listExpired, rejectAwaiting } from './store.js';
+import { listExpired, rejectAwaiting } from '../executions/store.js';
 
 /** Executions per run; the rest waits for the next run. */
 const BATCH = 200;

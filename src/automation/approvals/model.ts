@@ -3,7 +3,7 @@
  * execution runs. The requirement comes from the job's `spec.approval` as it was when the
  * execution was requested (the execution keeps that spec); the decisions are rows of their own.
  */
-import type { ApprovalSpec, JobSpec } from '../../automation/jobs/model.js';
+import type { ApprovalSpec, JobSpec } from '../jobs/model.js';
 import { formatDurationAsWritten, parseDuration } from '../../contract/time.js';
 
 export const DEFAULT_APPROVAL_COUNT = 1;

@@ -4,15 +4,21 @@
  * by the one authorization check. Each person decides once; the decision row and the state
  * change commit together, in one transaction that holds the execution's row.
  */
-import type { Execution } from '../../automation/executions/model.js';
-import { getExecution } from '../../automation/executions/store.js';
+import type { Execution } from '../executions/model.js';
+import {
+  getExecution,
+  listAwaiting,
+  lockAwaitingExecution,
+  rejectAwaiting,
+  releaseToQueue,
+} from '../executions/store.js';
 import type { Db } from '../../platform/db/database.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import type { EventBus } from '../../platform/events.js';
-import { appendAudit, auditActor } from '../audit/trail.js';
-import type { AccessControl } from '../authorize.js';
-import { resources, type Principal } from '../model.js';
-import { resourceMatches } from '../policies/engine.js';
+import { appendAudit, auditActor } from '../../access/audit/trail.js';
+import type { AccessControl } from '../../access/authorize.js';
+import { resources, type Principal } from '../../access/model.js';
+import { resourceMatches } from '../../access/policies/engine.js';
 import {
   approvalRequirement,
   rejectionReason,
@@ -20,16 +26,7 @@ import {
   type ApprovalRequirement,
   type ApprovalVerdict,
 } from './model.js';
-import {
-  countApprovals,
-  findDecision,
-  insertDecision,
-  listAwaiting,
-  listDecisions,
-  lockAwaitingExecution,
-  rejectAwaiting,
-  releaseToQueue,
-} from './store.js';
+import { countApprovals, findDecision, insertDecision, listDecisions } from './store.js';
 
 /** An execution the caller may decide on, with the decisions so far. */
 export interface PendingApproval {

@@ -3,17 +3,17 @@
  * secret needs `run` on the secret (so `edit` on a project is not a way to read a production
  * password), and a requester who picks a secret for a `secret` option needs `run` on it too.
  */
-import type { AccessControl } from '../authorize.js';
-import { resources, type Principal } from '../model.js';
-import { parseJobReference, type JobDocument, type JobSpec } from '../../automation/jobs/model.js';
-import { getJob } from '../../automation/jobs/store.js';
+import type { AccessControl } from '../../access/authorize.js';
+import { resources, type Principal } from '../../access/model.js';
+import { parseJobReference, type JobDocument, type JobSpec } from '../jobs/model.js';
+import { getJob } from '../jobs/store.js';
 import type { Db } from '../../platform/db/database.js';
 import type { PlanProblem, PlannedDocument, RequiredPermission } from '../../platform/documents/apply.js';
 import type { FieldPath } from '../../platform/documents/source.js';
 import { InputError } from '../../platform/errors.js';
-import { checkSecretPath } from './model.js';
-import { existingSecretPaths } from './store.js';
-import { notificationSecrets } from '../../automation/notifications/model.js';
+import { checkSecretPath } from '../../access/secrets/model.js';
+import { existingSecretPaths } from '../../access/secrets/store.js';
+import { notificationSecrets } from '../notifications/model.js';
 
 /** Every secret path a job document names itself, with where it names it. */
 export function secretsNamedBy(spec: JobSpec): { path: string; field: FieldPath }[] {
