@@ -402,7 +402,7 @@ describe('the rules in promtool', () => {
     await writeFile(join(dir, 'broken.yml'), formatPrometheusRules(broken));
     const check = await promtool(['check', 'rules', 'broken.yml'], dir);
     expect(check.code).not.toBe(0);
-    expect(check.output).toMatch(/FAILED|parse error|unclosed/i);
+    expect(check.output).toContain('could not parse expression');
 
     await writeRules('healthy.yml', EVENTS_SLO);
     const test = await testRules('expects-page-on-healthy.yml', 'healthy.yml', [

@@ -192,7 +192,10 @@ export function sloRuleGroups(spec: PrometheusSloSpec, field = 'slo'): RuleGroup
   return groups;
 }
 
-/** The rule file for several SLOs; two SLOs with the same service and name are refused. */
+/**
+ * The rule file for several SLOs. Two SLOs with the same id (`service-name`, as Sloth forms it, so
+ * `a-b`/`c` and `a`/`b-c` collide) are refused: their series and group names would be the same.
+ */
 export function prometheusRules(specs: readonly PrometheusSloSpec[]): RuleFile {
   if (specs.length > PROMETHEUS_RULE_LIMITS.slos) {
     throw new SloSpecError(
@@ -211,7 +214,7 @@ export function prometheusRules(specs: readonly PrometheusSloSpec[]): RuleFile {
     if (earlier !== undefined) {
       throw new SloSpecError(
         `${field}.name`,
-        `an SLO name not already used for this service (slos[${earlier}] is ${shown(id)})`,
+        `a service and name whose id (service-name) no other SLO here has (slos[${earlier}] is also ${shown(id)})`,
         shown(spec.name),
       );
     }
