@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { GOOGLE_ALERT_WINDOWS } from './alert-windows.js';
 import { SloSpecError } from './errors.js';
 import {
   formatPrometheusRules,
@@ -228,6 +229,18 @@ describe('Prometheus rules for an SLO', () => {
       const error = errorOf(() => sloRuleGroups(spec));
       expect([error.field, error.message]).toEqual([field, expect.stringMatching(expected)]);
     }
+  });
+
+  it('takes its own alert windows only as one quick and one slow window per severity', () => {
+    const withoutSlowPage = GOOGLE_ALERT_WINDOWS.filter(
+      (w) => !(w.severity === 'page' && w.speed === 'slow'),
+    );
+    const error = errorOf(() => sloRuleGroups({ ...EVENTS_SLO, alertWindows: withoutSlowPage }));
+    expect([error.field, error.expected]).toEqual(['slo.alertWindows', 'exactly one slow page window']);
+    const info = recordingRules({ ...EVENTS_SLO, source: 'prometheus/v1' }).find(
+      (r) => r.record === 'sloth_slo_info',
+    );
+    expect(info!.labels.baton_spec).toBe('prometheus/v1');
   });
 
   it('keeps brackets inside string literals out of the count', () => {
