@@ -110,3 +110,15 @@ export const optionInput = z.union([
   z.array(z.union([z.string(), z.number(), z.boolean()])),
 ]);
 export type OptionInput = z.infer<typeof optionInput>;
+
+/** `GET /api/v1/approvals`: executions awaiting approval that the caller may still decide on (here, not in approvals.ts, which this file builds on). */
+export const approvalsResponse = z.object({
+  approvals: z.array(
+    z.object({
+      execution: executionView,
+      required: approvalRequirementView,
+      decisions: z.array(approvalDecisionView),
+    }),
+  ),
+});
+export type ApprovalsResponse = z.infer<typeof approvalsResponse>;

@@ -1,15 +1,21 @@
 /** Approvals over HTTP: approve or reject an execution, and list what awaits the caller. */
 import { z } from 'zod';
-import type { Baton } from '../../app.js';
-import { executionView, viewExecution } from '../executions/routes.js';
+import { approvalsResponse, executionResponse } from '../../contract/executions.js';
+import { viewExecution } from '../executions/routes.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
-import { approvalDecisionView, approvalRequirementView, viewDecision, viewRequirement } from './views.js';
+import type { ApprovalService } from './service.js';
+import { viewDecision, viewRequirement } from './views.js';
 import { idParams } from '../../platform/http/params.js';
 
 const comment = z.string().trim().max(2000, 'must be at most 2000 characters');
 
-export function registerApprovalRoutes(app: HttpApp, baton: Pick<Baton, 'approvals'>): void {
+/** What the approval routes need from the server. */
+export interface ApprovalRoutesDeps {
+  approvals: Pick<ApprovalService, 'approve' | 'reject' | 'pending'>;
+}
+
+export function registerApprovalRoutes(app: HttpApp, baton: ApprovalRoutesDeps): void {
   app.post(
     '/api/v1/executions/:id/approve',
     {
@@ -21,7 +27,7 @@ export function registerApprovalRoutes(app: HttpApp, baton: Pick<Baton, 'approva
           'Approves an execution awaiting approval. The requester cannot approve their own; each person decides once. With enough approvals it is queued at once.',
         params: idParams,
         body: z.strictObject({ comment: comment.optional() }).default({}),
-        response: { 200: z.object({ execution: executionView }) },
+        response: { 200: executionResponse },
       },
     },
     async (request) => {
@@ -40,7 +46,7 @@ export function registerApprovalRoutes(app: HttpApp, baton: Pick<Baton, 'approva
           'Rejects an execution awaiting approval: it ends as `rejected` and never runs. A comment saying why is required.',
         params: idParams,
         body: z.strictObject({ comment: comment.min(1, 'is required: say why the execution is rejected') }),
-        response: { 200: z.object({ execution: executionView }) },
+        response: { 200: executionResponse },
       },
     },
     async (request) => {
@@ -59,17 +65,7 @@ export function registerApprovalRoutes(app: HttpApp, baton: Pick<Baton, 'approva
       config: { access: 'authenticated' },
       schema: {
         description: 'Executions awaiting approval that the caller may still decide on, oldest first.',
-        response: {
-          200: z.object({
-            approvals: z.array(
-              z.object({
-                execution: executionView,
-                required: approvalRequirementView,
-                decisions: z.array(approvalDecisionView),
-              }),
-            ),
-          }),
-        },
+        response: { 200: approvalsResponse },
       },
     },
     async (request) => ({

@@ -2,9 +2,6 @@
 import type { ApprovalDecisionView, ApprovalRequirementView } from '../../contract/approvals.js';
 import type { ApprovalDecision, ApprovalRequirement } from './model.js';
 
-// The schemas are the contract's (the CLI and the web read them too); the approvals routes take them from here.
-export { approvalDecisionView, approvalRequirementView } from '../../contract/approvals.js';
-
 export function viewDecision(decision: ApprovalDecision): ApprovalDecisionView {
   return {
     approver: decision.approver,

@@ -4,7 +4,6 @@ import {
   executionDetailResponse,
   executionResponse,
   executionsResponse,
-  executionView,
   optionInput,
   type ExecutionDetailView,
   type ExecutionView,
@@ -76,9 +75,6 @@ const stateList = z
   .string()
   .transform((text) => text.split(',').map((state) => state.trim()))
   .pipe(z.array(z.enum(EXECUTION_STATES)).min(1));
-
-// The approvals routes answer with the same view; they import it from here.
-export { executionView };
 
 /** What the execution routes use of a running Baton. */
 export interface ExecutionRoutesDeps {

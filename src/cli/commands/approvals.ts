@@ -1,7 +1,7 @@
 /** `baton approvals`, `baton approve ID` and `baton reject ID`: deciding on executions that await approval. */
 import type { Command } from 'commander';
 import type { ExecutionDetailResponse, ExecutionResponse } from '../../contract/executions.js';
-import type { ApprovalsResponse } from '../api.js';
+import type { ApprovalsResponse } from '../../contract/executions.js';
 import { parseExecutionId } from '../arguments.js';
 import {
   formatTime,
