@@ -5,7 +5,7 @@
  * math's `SloSpecError` — into findings.
  */
 import type { z } from 'zod';
-import { SloSpecError } from './errors.js';
+import { SloSpecError, shown } from './errors.js';
 import type { DocumentFinding } from './model.js';
 
 export type FieldPath = readonly (string | number)[];
@@ -33,26 +33,44 @@ export class Findings {
     this.warnings.push({ document: at.document, path: at.path, message, ...defined(detail) });
   }
 
-  /** Each zod issue as a problem under `at`. */
-  zod(at: At, error: z.ZodError): void {
+  /** Each zod issue as a problem under `at`; `value` is what was parsed there, to say what was found. */
+  zod(at: At, error: z.ZodError, value: unknown): void {
     for (const issue of error.issues) {
       const path = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
-      const message =
-        issue.code === 'invalid_type' && issue.input === undefined
-          ? 'is required'
-          : issue.code === 'unrecognized_keys'
-            ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`
-            : issue.message;
-      this.problem(under(at, ...path), message);
+      const found = valueAt(value, path);
+      switch (issue.code) {
+        case 'unrecognized_keys':
+          for (const key of issue.keys) this.problem(under(at, ...path, key), `unknown field "${key}"`);
+          break;
+        case 'invalid_type':
+          this.problem(under(at, ...path), found === undefined ? 'is required' : 'has the wrong type', {
+            expected: /^[aeiou]/.test(issue.expected) ? `an ${issue.expected}` : `a ${issue.expected}`,
+            ...(found === undefined ? {} : { found: shown(found) }),
+          });
+          break;
+        case 'invalid_value':
+          this.problem(under(at, ...path), 'invalid value', {
+            expected: `one of ${issue.values.map((option) => JSON.stringify(option)).join(', ')}`,
+            found: shown(found),
+          });
+          break;
+        default:
+          this.problem(under(at, ...path), issue.message, found === undefined ? {} : { found: shown(found) });
+      }
     }
   }
 
   /** A `SloSpecError` from the math, its dotted field turned into a path under `at`. */
   spec(at: At, error: SloSpecError, rename: (path: FieldPath) => FieldPath = (path) => path): void {
-    this.problem(under(at, ...rename(fieldPath(error.field))), `expected ${error.expected}`, {
-      expected: error.expected,
-      found: error.got,
-    });
+    // The message holds expected and found, so a formatter that adds them when missing does not repeat them.
+    this.problem(
+      under(at, ...rename(fieldPath(error.field))),
+      `expected ${error.expected}, found ${error.got}`,
+      {
+        expected: error.expected,
+        found: error.got,
+      },
+    );
   }
 
   /** Run a check that may raise `SloSpecError`; report it under `at` and return undefined. */
@@ -95,4 +113,13 @@ export function fieldPath(field: string): (string | number)[] {
   }
   if (name) path.push(name);
   return path;
+}
+
+function valueAt(root: unknown, path: FieldPath): unknown {
+  let value = root;
+  for (const segment of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string | number, unknown>)[segment];
+  }
+  return value;
 }

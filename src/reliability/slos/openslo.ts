@@ -88,7 +88,7 @@ export function readDataSource(
   }
   const details = prometheusConnectionDetails.safeParse(document.spec.connectionDetails);
   if (!details.success) {
-    findings.zod(detailsAt, details.error);
+    findings.zod(detailsAt, details.error, document.spec.connectionDetails);
     return undefined;
   }
   return {
@@ -154,7 +154,7 @@ function readSource(
     case 'Prometheus': {
       const parsed = prometheusMetricSpec.safeParse(spec);
       if (!parsed.success) {
-        findings.zod(specAt, parsed.error);
+        findings.zod(specAt, parsed.error, spec);
         return undefined;
       }
       return { type, query: { dataSource, query: parsed.data.query, template: 'none' } };
@@ -162,7 +162,7 @@ function readSource(
     case 'Baton': {
       const parsed = batonMetricSpec.safeParse(spec);
       if (!parsed.success) {
-        findings.zod(specAt, parsed.error);
+        findings.zod(specAt, parsed.error, spec);
         return undefined;
       }
       const { job, states, finishedWithin } = parsed.data;

@@ -596,6 +596,28 @@ spec:
     expect(at(kind.problems, 'kind').expected).toMatch(/^one of SLO, SLI, Service/);
   });
 
+  it('says where a value of the wrong type is, what was expected and what was found', () => {
+    const reading = read(inlineSlo('target: "0.99"'));
+    expect(at(reading.problems, 'spec.objectives[0].target')).toEqual({
+      document: 1,
+      path: ['spec', 'objectives', 0, 'target'],
+      message: 'has the wrong type',
+      expected: 'a number',
+      found: '"0.99"',
+    });
+    const typo = read(inlineSlo('target: 0.99\n      timeSliceWindw: 5m'));
+    expect(at(typo.problems, 'spec.objectives[0].timeSliceWindw').message).toBe(
+      'unknown field "timeSliceWindw"',
+    );
+    const math = at(read(inlineSlo('target: 1.5')).problems, 'spec.objectives[0].target');
+    expect(math.message).toBe(`expected ${math.expected}, found 1.5`);
+  });
+
+  it('refuses an indicator on both the SLO and one of its objectives', () => {
+    const reading = read(inlineSlo('target: 0.99\n      indicatorRef: checkout-success'));
+    expect(at(reading.problems, 'spec.objectives[0]').message).toMatch(/only in a composite SLO/);
+  });
+
   it('bounds what it reads: the number of documents and the length of a query', () => {
     const many = readSloDocuments(Array.from({ length: MAX_SLO_DOCUMENTS + 1 }, () => ({})));
     expect(many.problems[0]!.message).toBe('too many SLO documents in one reading');

@@ -212,7 +212,7 @@ function classify(documents: readonly unknown[], findings: Findings): Classified
     if (isSlothDocument(value)) {
       const parsed = slothDocument.safeParse(value);
       if (parsed.success) classified.sloth.push({ at, value: parsed.data });
-      else findings.zod(at, parsed.error);
+      else findings.zod(at, parsed.error, value);
       return;
     }
     const head = (typeof value === 'object' && value !== null ? value : {}) as {
@@ -222,7 +222,7 @@ function classify(documents: readonly unknown[], findings: Findings): Classified
     if (head.apiVersion === 'baton/v1' && head.kind === 'SLO') {
       const parsed = batonSloDocument.safeParse(value);
       if (parsed.success) classified.baton.push({ at, value: parsed.data });
-      else findings.zod(at, parsed.error);
+      else findings.zod(at, parsed.error, value);
       return;
     }
     if (head.apiVersion !== 'openslo/v1') {
@@ -242,7 +242,7 @@ function classify(documents: readonly unknown[], findings: Findings): Classified
     }
     const parsed = OPENSLO_KINDS[kind as OpenSloKind].safeParse(value);
     if (!parsed.success) {
-      findings.zod(at, parsed.error);
+      findings.zod(at, parsed.error, value);
       return;
     }
     const byName = classified.openslo.get(kind as OpenSloKind) ?? new Map();
