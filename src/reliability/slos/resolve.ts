@@ -5,7 +5,8 @@
  * AlertPolicy and its `conditionRef`/`targetRef`s). Pure: the caller hands in every document that
  * may be referred to (those applied now and those stored) and the Baton Services that exist.
  *
- * Every problem is reported, not the first only, each at a document and field path; a document
+ * Every document's problems are reported, not the first document's only, each at a document and
+ * field path. A document whose shape is wrong (its schema) is reported for that alone; a document
  * that refers to a broken one is not reported again for it.
  *
  * Owners: an OpenSLO Service has no owner field. Its owner is the Baton Service of the same name
@@ -58,12 +59,15 @@ export interface SloReadingContext {
   readonly batonServices?: ReadonlyMap<string, { owner: string }>;
 }
 
-type OpenSloValue = z.output<(typeof OPENSLO_KINDS)[OpenSloKind]>;
+/** The OpenSLO documents of one reading, by kind and name. */
+type OpenSloByKind = {
+  readonly [K in OpenSloKind]: Map<string, { at: At; value: z.output<(typeof OPENSLO_KINDS)[K]> }>;
+};
 
 interface Classified {
   readonly baton: { at: At; value: BatonSloDocument }[];
   readonly sloth: { at: At; value: SlothDocument }[];
-  readonly openslo: Map<OpenSloKind, Map<string, { at: At; value: OpenSloValue }>>;
+  readonly openslo: OpenSloByKind;
 }
 
 /** A YAML document that is a list of documents (as the OpenSLO go-sdk's examples are), as its items. */
@@ -88,35 +92,31 @@ export function readSloDocuments(documents: readonly unknown[], context: SloRead
 
   // Leaves first (DataSources, conditions, targets), then what refers to them.
   const dataSources = new Map<string, DataSourceModel | undefined>();
-  for (const [name, { at, value }] of classified.openslo.get('DataSource') ?? []) {
-    dataSources.set(name, readDataSource(value as z.output<typeof OPENSLO_KINDS.DataSource>, at, findings));
+  for (const [name, { at, value }] of classified.openslo.DataSource) {
+    dataSources.set(name, readDataSource(value, at, findings));
   }
   const conditions = new Map<string, AlertConditionModel | undefined>();
-  for (const [name, { at, value }] of classified.openslo.get('AlertCondition') ?? []) {
-    const spec = (value as z.output<typeof OPENSLO_KINDS.AlertCondition>).spec;
-    conditions.set(name, readAlertCondition(name, spec, under(at, 'spec'), findings));
+  for (const [name, { at, value }] of classified.openslo.AlertCondition) {
+    conditions.set(name, readAlertCondition(name, value.spec, under(at, 'spec'), findings));
   }
   const targets = new Map<string, NotificationTargetModel>();
-  for (const [name, { value }] of classified.openslo.get('AlertNotificationTarget') ?? []) {
-    targets.set(
-      name,
-      readNotificationTarget(name, (value as z.output<typeof OPENSLO_KINDS.AlertNotificationTarget>).spec),
-    );
+  for (const [name, { value }] of classified.openslo.AlertNotificationTarget) {
+    targets.set(name, readNotificationTarget(name, value.spec));
   }
   const policies = new Map<string, AlertPolicyModel | undefined>();
-  for (const [name, { at, value }] of classified.openslo.get('AlertPolicy') ?? []) {
-    const spec = (value as z.output<typeof OPENSLO_KINDS.AlertPolicy>).spec;
-    policies.set(name, readAlertPolicy(name, spec, under(at, 'spec'), { conditions, targets }, findings));
+  for (const [name, { at, value }] of classified.openslo.AlertPolicy) {
+    policies.set(
+      name,
+      readAlertPolicy(name, value.spec, under(at, 'spec'), { conditions, targets }, findings),
+    );
   }
   const indicators = new Map<string, Indicator | undefined>();
-  for (const [name, { at, value }] of classified.openslo.get('SLI') ?? []) {
-    const spec = (value as z.output<typeof OPENSLO_KINDS.SLI>).spec;
-    indicators.set(name, readIndicator(spec, name, under(at, 'spec'), dataSources, findings));
+  for (const [name, { at, value }] of classified.openslo.SLI) {
+    indicators.set(name, readIndicator(value.spec, name, under(at, 'spec'), dataSources, findings));
   }
 
   const services = new Map<string, ServiceModel>();
-  for (const [name, { at, value }] of classified.openslo.get('Service') ?? []) {
-    const service = value as z.output<typeof OPENSLO_KINDS.Service>;
+  for (const [name, { at, value: service }] of classified.openslo.Service) {
     services.set(name, {
       name,
       document: at.document,
@@ -141,9 +141,9 @@ export function readSloDocuments(documents: readonly unknown[], context: SloRead
   const references: References = { dataSources, indicators, policies, conditions, targets };
   const sloDocuments: { at: At; value: SloDocument; format: 'baton/v1' | 'openslo/v1' }[] = [
     ...classified.baton.map((entry) => ({ ...entry, format: 'baton/v1' as const })),
-    ...[...(classified.openslo.get('SLO')?.values() ?? [])].map((entry) => ({
+    ...[...classified.openslo.SLO.values()].map((entry) => ({
       at: entry.at,
-      value: entry.value as OpenSloSloDocument,
+      value: entry.value,
       format: 'openslo/v1' as const,
     })),
   ];
@@ -206,7 +206,8 @@ function openSloOwner(
 
 /** Sort documents by format and kind, validate each against its schema, and index OpenSLO ones by name. */
 function classify(documents: readonly unknown[], findings: Findings): Classified {
-  const classified: Classified = { baton: [], sloth: [], openslo: new Map() };
+  const openslo = Object.fromEntries(Object.keys(OPENSLO_KINDS).map((kind) => [kind, new Map()]));
+  const classified: Classified = { baton: [], sloth: [], openslo: openslo as unknown as OpenSloByKind };
   documents.forEach((value, document) => {
     const at: At = { document, path: [] };
     if (isSlothDocument(value)) {
@@ -245,8 +246,7 @@ function classify(documents: readonly unknown[], findings: Findings): Classified
       findings.zod(at, parsed.error, value);
       return;
     }
-    const byName = classified.openslo.get(kind as OpenSloKind) ?? new Map();
-    classified.openslo.set(kind as OpenSloKind, byName);
+    const byName: Map<string, { at: At; value: unknown }> = classified.openslo[kind as OpenSloKind];
     const name = parsed.data.metadata.name;
     const earlier = byName.get(name);
     if (earlier) {

@@ -139,6 +139,8 @@ describe('reading Sloth prometheus/v1 files', () => {
     const baton = read(slothFile, new Map([['payments-api', { owner: 'finance' }]]));
     expect(baton.services[0]!.owner).toEqual({ kind: 'team', team: 'finance', from: 'baton-service' });
     expect(at(baton.warnings, 'labels.owner').message).toMatch(/owned by team finance/);
+    const bad = read(slothFile.replace('owner: "payments-team"', 'owner: "Payments Team"'));
+    expect(at(bad.problems, 'labels.owner').found).toBe('"Payments Team"');
     const none = read(slothFile.replace('  owner: "payments-team"\n', ''));
     expect(none.services[0]!.owner).toEqual({ kind: 'none' });
   });

@@ -11,6 +11,7 @@
  * name wins.
  */
 import { z } from 'zod';
+import { resourceName } from '../../platform/documents/fields.js';
 import { sloName } from './documents.js';
 import { parseSloMath } from './evaluate.js';
 import { under, type At, type FieldPath, type Findings } from './findings.js';
@@ -82,7 +83,14 @@ export function readSlothDocument(
   findings: Findings,
 ): { slos: SloModel[]; service: ServiceModel } {
   const baton = batonServices.get(document.service);
-  const ownerLabel = document.labels?.owner;
+  let ownerLabel = document.labels?.owner;
+  if (ownerLabel !== undefined && !resourceName.safeParse(ownerLabel).success) {
+    findings.problem(under(at, 'labels', 'owner'), 'the owner label names a team', {
+      expected: 'a team name: lowercase letters, digits and dashes, at most 63 characters',
+      found: JSON.stringify(ownerLabel),
+    });
+    ownerLabel = undefined;
+  }
   const service: ServiceModel = {
     name: document.service,
     document: at.document,
