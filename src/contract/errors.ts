@@ -40,3 +40,6 @@ export function formatProblem(problem: Problem): string {
     .join(', ');
   return `${where}${path}${problem.message}${detail && !problem.message.includes(detail) ? ` (${detail})` : ''}`;
 }
+
+/** A 204 answer: no body at all. */
+export const noContent = z.null().describe('no content');

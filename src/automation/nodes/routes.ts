@@ -18,6 +18,7 @@ import {
   type NodeSourceView,
   type NodeView,
 } from '../../contract/nodes.js';
+import { noContent } from '../../contract/errors.js';
 import type { Db } from '../../platform/db/database.js';
 import { ConflictError, NotFoundError } from '../../platform/errors.js';
 import { didYouMean } from '../../platform/suggest.js';
@@ -138,7 +139,7 @@ export function registerNodeRoutes(app: HttpApp, baton: NodeRoutesDeps): void {
         description:
           'Forgets the host key pinned on first use (the machine was re-keyed); the next connection pins again.',
         params: z.object({ name: z.string() }),
-        response: { 204: z.null() },
+        response: { 204: noContent },
       },
     },
     async (request, reply) => {

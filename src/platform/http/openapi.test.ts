@@ -8,6 +8,9 @@
  * it (an onRoute hook, added before createBaton registers any); the other records each schema the
  * zod serializer compiler is handed, then compiles it as before.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RouteOptions } from 'fastify';
 import type * as TypeProvider from 'fastify-type-provider-zod';
@@ -204,5 +207,21 @@ describe('the OpenAPI document', () => {
       }
     }
     expect(compared).toBeGreaterThan(40);
+  });
+
+  it('takes every success answer from src/contract/, the schemas the CLI and the web read', async () => {
+    const contract = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../contract');
+    const exported = new Set<unknown>();
+    for (const file of fs.readdirSync(contract).filter((name) => /(?<!\.test)\.ts$/.test(name))) {
+      const module = (await import(path.join(contract, file))) as Record<string, unknown>;
+      for (const value of Object.values(module)) exported.add(value);
+    }
+    const routes = registeredRoutes();
+    const elsewhere = routes.flatMap((route) =>
+      Object.entries(route.response)
+        .filter(([status, schema]) => /^2\d\d$/.test(status) && !exported.has(schema))
+        .map(([status]) => `${route.key} ${status}`),
+    );
+    expect(elsewhere).toEqual([]);
   });
 });
