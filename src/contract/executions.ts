@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { approvalDecisionView, approvalRequirementView } from './approvals.js';
 import { EXECUTION_STATES, STEP_STATES } from './execution-states.js';
+import { nodeFilter } from './nodes.js';
 
 export const executionView = z.object({
   id: z.number(),
@@ -110,6 +111,20 @@ export const optionInput = z.union([
   z.array(z.union([z.string(), z.number(), z.boolean()])),
 ]);
 export type OptionInput = z.infer<typeof optionInput>;
+
+/** `POST /api/v1/jobs/:project/:name/executions`: the options, and nodes instead of the job's own. */
+export const runRequest = z
+  .strictObject({
+    options: z.record(z.string(), optionInput).default({}),
+    nodes: z
+      .union([z.string(), nodeFilter])
+      .optional()
+      .describe(
+        "run on these nodes instead of the job's spec.nodes: 'tags=web name=web-* attr.env=prod' or the structured form",
+      ),
+  })
+  .default({ options: {} });
+export type RunRequest = z.input<typeof runRequest>;
 
 /** `GET /api/v1/approvals`: executions awaiting approval that the caller may still decide on (here, not in approvals.ts, which this file builds on). */
 export const approvalsResponse = z.object({

@@ -1,5 +1,6 @@
 /** Nodes and node sources on the wire: `GET /api/v1/nodes`, `/nodes/:name`, `/node-sources`. */
 import { z } from 'zod';
+import { boundedGlob, NODE_GLOB } from './glob.js';
 
 export const nodeView = z.object({
   name: z.string(),
@@ -54,3 +55,29 @@ export type NodeSourcesResponse = z.infer<typeof nodeSourcesResponse>;
 
 export const nodeSourceResponse = z.object({ source: nodeSourceView });
 export type NodeSourceResponse = z.infer<typeof nodeSourceResponse>;
+
+const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** A node tag: what `tags:` of a node and of a node filter hold. */
+export const nodeTag = z.string().max(63).regex(TAG_PATTERN, 'must be letters, digits, ".", "_" and "-"');
+
+export const DEFAULT_PARALLELISM = 10;
+export const MAX_PARALLELISM = 100;
+
+/** Name, hostname and attribute globs; bounded so a filter cannot make matching expensive. */
+const nodeGlob = boundedGlob(z.string().min(1).max(253), NODE_GLOB);
+
+/** Which nodes a job's steps run on, and how: `spec.nodes` of a job, or a run request's filter. */
+export const nodeFilter = z.strictObject({
+  /** Node name glob(s); a node matches any of them. */
+  name: z.union([nodeGlob, z.array(nodeGlob).min(1)]).optional(),
+  /** Every one of these tags must be on the node. */
+  tags: z.array(nodeTag).min(1).optional(),
+  /** Attribute values (globs) that must all match. */
+  attributes: z.record(z.string(), nodeGlob).optional(),
+  hostname: nodeGlob.optional(),
+  /** Nodes running at the same time. */
+  parallelism: z.number().int().min(1).max(MAX_PARALLELISM).optional(),
+  /** Go on with the other nodes after one fails (by default no further node starts). */
+  keepGoing: z.boolean().optional(),
+});
+export type NodeFilter = z.output<typeof nodeFilter>;

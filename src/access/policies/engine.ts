@@ -11,7 +11,7 @@ import {
   type Principal,
   type Resource,
 } from '../model.js';
-import { globMatches as matchPathGlob, PATH_GLOB } from '../../platform/glob.js';
+import { globMatches as matchPathGlob, PATH_GLOB } from '../../contract/glob.js';
 import type { LabelSelector, PolicyRule } from './model.js';
 
 export interface Membership {

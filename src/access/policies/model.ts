@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { resourceName } from '../../platform/documents/fields.js';
-import { boundedGlob, PATH_GLOB } from '../../platform/glob.js';
+import { boundedGlob, PATH_GLOB } from '../../contract/glob.js';
 import { ACTIONS } from '../model.js';
 
 /** `user/alice`, `serviceaccount/ci`, `team/payments`, `team/payments#maintainers`, or a glob of one. */

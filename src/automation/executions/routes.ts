@@ -4,7 +4,7 @@ import {
   executionDetailResponse,
   executionResponse,
   executionsResponse,
-  optionInput,
+  runRequest,
   type ExecutionDetailView,
   type ExecutionView,
 } from '../../contract/executions.js';
@@ -14,7 +14,6 @@ import { viewDecision, viewRequirement } from '../approvals/views.js';
 import { parseTimeBound, timeBound } from '../../access/audit/model.js';
 import { EXECUTION_STATES, type Execution } from './model.js';
 import type { ExecutionDetail, ExecutionService } from './service.js';
-import { nodeFilter } from '../nodes/model.js';
 import { idParams } from '../../platform/http/params.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -92,17 +91,7 @@ export function registerExecutionRoutes(app: HttpApp, baton: ExecutionRoutesDeps
         description:
           'Queues an execution. Options are checked first; every violation is reported, per option.',
         params: z.object({ project: z.string(), name: z.string() }),
-        body: z
-          .strictObject({
-            options: z.record(z.string(), optionInput).default({}),
-            nodes: z
-              .union([z.string(), nodeFilter])
-              .optional()
-              .describe(
-                "run on these nodes instead of the job's spec.nodes: 'tags=web name=web-* attr.env=prod' or the structured form",
-              ),
-          })
-          .default({ options: {} }),
+        body: runRequest,
         response: { 201: executionResponse },
       },
     },

@@ -4,7 +4,7 @@
  * Pure functions, no I/O.
  */
 import { InputError } from '../../platform/errors.js';
-import { globMatches, NODE_GLOB } from '../../platform/glob.js';
+import { globMatches, NODE_GLOB } from '../../contract/glob.js';
 import { MAX_PARALLELISM, nodeFilter, type NodeFilter, type NodeSpec } from './model.js';
 
 /** `*` matches any run of characters (dots included: hostnames), `?` exactly one; linear time. */

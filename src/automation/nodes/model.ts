@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
-import { boundedGlob, NODE_GLOB } from '../../platform/glob.js';
+import { nodeTag } from '../../contract/nodes.js';
 import { secretPath } from '../../access/secrets/model.js';
 
 /** OpenSSH public key as in known_hosts (`ssh-ed25519 AAAA…`), or its `SHA256:…` fingerprint. */
@@ -19,8 +19,7 @@ const hostKey = z
       "must be a public host key ('ssh-ed25519 AAAA…', as ssh-keyscan prints it) or a fingerprint ('SHA256:…')",
   });
 
-const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const tag = z.string().max(63).regex(TAG_PATTERN, 'must be letters, digits, ".", "_" and "-"');
+const tag = nodeTag;
 const ATTRIBUTE_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 const attributes = z.record(
   z.string().max(63).regex(ATTRIBUTE_PATTERN, 'must start with a letter; letters, digits, ".", "_" and "-"'),
@@ -124,24 +123,5 @@ export interface NodeSource {
   updatedBy: string;
 }
 
-export const DEFAULT_PARALLELISM = 10;
-export const MAX_PARALLELISM = 100;
-
-/** Name, hostname and attribute globs; bounded so a filter cannot make matching expensive. */
-const glob = boundedGlob(z.string().min(1).max(253), NODE_GLOB);
-
-/** Which nodes a job's steps run on, and how: `spec.nodes` of a job, or a run request's filter. */
-export const nodeFilter = z.strictObject({
-  /** Node name glob(s); a node matches any of them. */
-  name: z.union([glob, z.array(glob).min(1)]).optional(),
-  /** Every one of these tags must be on the node. */
-  tags: z.array(tag).min(1).optional(),
-  /** Attribute values (globs) that must all match. */
-  attributes: z.record(z.string(), glob).optional(),
-  hostname: glob.optional(),
-  /** Nodes running at the same time. */
-  parallelism: z.number().int().min(1).max(MAX_PARALLELISM).optional(),
-  /** Go on with the other nodes after one fails (by default no further node starts). */
-  keepGoing: z.boolean().optional(),
-});
-export type NodeFilter = z.output<typeof nodeFilter>;
+// The node filter is part of the run request too, so its schema is the contract's.
+export { DEFAULT_PARALLELISM, MAX_PARALLELISM, nodeFilter, type NodeFilter } from '../../contract/nodes.js';

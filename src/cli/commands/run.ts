@@ -1,6 +1,6 @@
 /** `baton run PROJECT/JOB`: queues an execution, and with --follow prints its log until it ends. */
 import type { Command } from 'commander';
-import type { ExecutionDetailResponse, ExecutionResponse } from '../../contract/executions.js';
+import type { ExecutionDetailResponse, ExecutionResponse, RunRequest } from '../../contract/executions.js';
 import type { BatonClient } from '../client.js';
 import { collectOption, optionValues, parseExecutionId, parseJobReference } from '../arguments.js';
 import { usageError } from '../errors.js';
@@ -47,7 +47,10 @@ ${OUTCOME_HELP}`,
         const client = await connect(command);
         const answer = await client.post<ExecutionResponse>(
           `/api/v1/jobs/${encodeURIComponent(job.project)}/${encodeURIComponent(job.name)}/executions`,
-          { options: optionValues(options.option), ...(options.nodes && { nodes: options.nodes }) },
+          {
+            options: optionValues(options.option),
+            ...(options.nodes && { nodes: options.nodes }),
+          } satisfies RunRequest,
         );
         if (options.output === 'json') return printJson(answer);
         const { execution } = answer;

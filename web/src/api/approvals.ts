@@ -1,26 +1,16 @@
-/** GET /api/v1/approvals and the approval part of an execution's detail, as the UI reads them. */
+/** GET /api/v1/approvals and the approval part of an execution's detail, as the contract describes them. */
 import type {
   ApprovalDecisionView as ApprovalDecision,
   ApprovalRequirementView as ApprovalRequirement,
 } from '../../../src/contract/approvals.js';
-import type { Execution } from './types';
+import type { ApprovalsResponse, ExecutionDetailView } from '../../../src/contract/executions.js';
 
-// Who must approve, how many, until when; and who decided: as the contract describes them.
+// Who must approve, how many, until when; and who decided.
 export type { ApprovalDecision, ApprovalRequirement };
 
-/** An execution awaiting the caller's decision. */
-export interface PendingApproval {
-  execution: Execution;
-  required: ApprovalRequirement;
-  decisions: ApprovalDecision[];
-}
+/** The executions awaiting the caller's decision. */
+export type PendingApprovals = ApprovalsResponse;
+export type PendingApproval = ApprovalsResponse['approvals'][number];
 
-export interface PendingApprovals {
-  approvals: PendingApproval[];
-}
-
-/** GET /api/v1/executions/:id, the fields the approvals page reads. */
-export interface ExecutionWithApproval extends Execution {
-  waitingFor: string | null;
-  approval: { required: ApprovalRequirement; decisions: ApprovalDecision[] } | null;
-}
+/** GET /api/v1/executions/:id: the approvals page reads `waitingFor` and `approval`. */
+export type ExecutionWithApproval = ExecutionDetailView;

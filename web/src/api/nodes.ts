@@ -3,12 +3,5 @@
 // The contract's description of the answers, the CLI's and the server's too: one definition for all.
 export type { NodeView as Node, NodeSourceView as NodeSource } from '../../../src/contract/nodes.js';
 
-/** A job's `spec.nodes`, as applied. */
-export interface NodeFilterSpec {
-  name?: string | string[];
-  tags?: string[];
-  attributes?: Record<string, string>;
-  hostname?: string;
-  parallelism?: number;
-  keepGoing?: boolean;
-}
+/** A job's `spec.nodes`, as applied (and a run request's `nodes` in structured form). */
+export type { NodeFilter as NodeFilterSpec } from '../../../src/contract/nodes.js';

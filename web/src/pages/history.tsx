@@ -14,6 +14,7 @@ import { TimeRange } from '../components/time-range';
 import { useNow } from '../components/use-now';
 import { elapsedMs, formatAgo, formatState, formatTime } from '../format';
 import { formatDurationForUi } from '../../../src/contract/time.js';
+import type { UsersResponse } from '../../../src/contract/users.js';
 import { useUrlFilters } from '../url-state';
 import {
   historyApiQuery,
@@ -65,7 +66,7 @@ export default function HistoryPage() {
   });
   const users = useQuery({
     queryKey: ['users'],
-    queryFn: ({ signal }) => get<{ users: { name: string }[] }>('/api/v1/users', {}, signal),
+    queryFn: ({ signal }) => get<UsersResponse>('/api/v1/users', {}, signal),
   });
   const projects = [...new Set((jobs.data?.jobs ?? []).map((job) => job.project))].sort();
 

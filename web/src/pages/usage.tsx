@@ -15,6 +15,7 @@ import { utcDays } from '../components/charts/series';
 import { Empty, ErrorMessage, Loading, PageHeader, Stat, StateBadge } from '../components/common';
 import { formatCount, formatRate } from '../format';
 import { formatDurationForUi } from '../../../src/contract/time.js';
+import type { TeamsResponse } from '../../../src/contract/teams.js';
 import { useUrlFilters } from '../url-state';
 import {
   formatMinutes,
@@ -53,7 +54,7 @@ export default function UsagePage() {
   });
   const teams = useQuery({
     queryKey: ['teams'],
-    queryFn: ({ signal }) => get<{ teams: { name: string }[] }>('/api/v1/teams', {}, signal),
+    queryFn: ({ signal }) => get<TeamsResponse>('/api/v1/teams', {}, signal),
   });
 
   return (
