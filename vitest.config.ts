@@ -1,5 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
-import { ALL_TESTS, INTEGRATION_TESTS, SYSTEM_TESTS } from './test/projects.js';
+import { ALL_TESTS, BUILT_FOR_THIS_RUN, INTEGRATION_TESTS, SYSTEM_TESTS } from './test/projects.js';
 
 // `npm test` runs every project; `npx vitest run --project unit` runs the pure tests in seconds,
 // without a database and without building dist/ (see test/projects.ts for what goes where).
@@ -26,7 +26,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'system', include: SYSTEM_TESTS, globalSetup: ['./test/global-setup.ts'] },
+        test: {
+          name: 'system',
+          include: SYSTEM_TESTS,
+          globalSetup: ['./test/global-setup.ts'],
+          env: { [BUILT_FOR_THIS_RUN]: '1' },
+        },
       },
     ],
   },

@@ -66,3 +66,19 @@ export function testNeeds(source: string): 'unit' | 'integration' | 'system' {
   }
   return 'unit';
 }
+
+/** The variable the system project sets, after its global setup has built dist/ for this run. */
+export const BUILT_FOR_THIS_RUN = 'BATON_TEST_DIST_BUILT';
+
+/**
+ * Fails at once, saying why, when a helper that runs the build is used outside the system
+ * project: there dist/ is missing on a clean clone, or (worse) left over from an older run.
+ * It catches what test/projects.test.ts cannot see: a helper reached through another helper.
+ */
+export function assertBuiltForThisRun(helper: string): void {
+  if (process.env[BUILT_FOR_THIS_RUN] === '1') return;
+  throw new Error(
+    `${helper} runs dist/, which only the vitest project "system" builds (test/global-setup.ts); ` +
+      'add this test file to SYSTEM_TESTS in test/projects.ts',
+  );
+}
