@@ -46,7 +46,7 @@ export const INTEGRATION_TESTS = [
   'src/insights/usage/routes.test.ts',
   'src/platform/db/*.test.ts',
   'src/platform/documents/*.test.ts',
-  'src/platform/http/{api,refused-input}.test.ts',
+  'src/platform/http/{api,openapi,refused-input}.test.ts',
   'test/alerts.test.ts',
 ];
 
