@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createBaton, type Baton } from '../src/app.js';
 import { bootstrapAdmin } from '../src/access/bootstrap.js';
 import { loadConfig, type ConfigOverrides } from '../src/platform/config.js';
+import { assertBuiltForThisRun } from './projects.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'baton.js');
@@ -65,6 +66,7 @@ export interface CliServer {
  * The configuration ignores this process's BATON_* variables, as the CLI's environment does.
  */
 export async function startCliServer(options: CliServerOptions = {}): Promise<CliServer> {
+  assertBuiltForThisRun('test/cli-harness.ts');
   const adminToken = options.adminToken ?? 'test-token';
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'baton-cli-'));
   const home = path.join(dir, 'home');

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createTestLocation, TEST_POSTGRES_URL, type TestLocation } from './databases.js';
+import { assertBuiltForThisRun } from './projects.js';
 
 // Re-exported: the scale-out tests wait with it next to the processes they start.
 export { eventually } from './eventually.js';
@@ -28,6 +29,7 @@ export interface BuiltBaton {
 
 /** Baton as compiled for this test run by test/global-setup.ts (once, before any test file). */
 export async function buildBaton(): Promise<BuiltBaton> {
+  assertBuiltForThisRun('test/processes.ts');
   await fs.access(path.join(ROOT, 'dist/src/cli/main.js'));
   return { bin: path.join(ROOT, 'bin/baton.js'), remove: async () => {} };
 }

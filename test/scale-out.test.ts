@@ -393,7 +393,8 @@ echo "step $$ done"`;
     });
     const starts = async () =>
       (await fs.readFile(path.join(dir, 'starts'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
-    const [firstPid] = await starts();
+    // Recorded is not yet running the script: wait for its first line, or the pid is unknown.
+    const firstPid = await eventually('the step to note its start', async () => (await starts())[0]);
     // Two workers on one host, as in production: the other one is up (its start-up sweep of
     // orphaned steps done) before the first one freezes.
     const other = await cluster.startWorker({ env: lease, concurrency: 1 });
@@ -532,7 +533,7 @@ echo "step $$ done"`;
           {
             name: 'long',
             script:
-              'if [ -e "$MARK" ]; then echo "second run"; else touch "$MARK"; echo "first run"; sleep 60; fi',
+              'if [ -e "$MARK" ]; then echo "second run"; else echo "first run"; touch "$MARK"; sleep 60; fi',
           },
         ],
       }),
@@ -557,6 +558,14 @@ echo "step $$ done"`;
     const once = await cluster.run(server, 'long-once');
     await runningOn(cluster, again, hasty.name);
     await runningOn(cluster, once, hasty.name);
+    // A running step has not necessarily printed yet: stopped before its mark, the first run
+    // would run again as a "first run" and sleep on. The mark comes after the line.
+    await eventually('the first run to print and leave its mark', async () =>
+      fs.access(mark).then(
+        () => true,
+        () => undefined,
+      ),
+    );
     hasty.signal('SIGTERM');
     expect((await hasty.waitForExit(30_000)).code).toBe(0);
     // Nothing of theirs outlived the worker: the process trees were ended.

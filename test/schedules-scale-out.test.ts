@@ -62,6 +62,8 @@ describe('schedules on two servers', () => {
     const first = await cluster.startServer({ worker: false });
     const second = await cluster.startServer({ worker: false });
     const names = Array.from({ length: SCHEDULES }, (_, index) => `every-second-${index}`);
+    // No fire is for a time before the schedules existed (no catching up from the epoch).
+    const applying = Date.now();
     await cluster.apply(
       first,
       cluster.jobDocument('tick', {
@@ -70,7 +72,6 @@ describe('schedules on two servers', () => {
       }),
       ...names.map((name) => scheduleDocument(name, true)),
     );
-    const appliedAt = Date.now();
 
     await eventually(
       `${TICKS} ticks of every schedule`,
@@ -108,7 +109,7 @@ describe('schedules on two servers', () => {
         .filter((fire) => fire.schedule === `scale/${name}`)
         .map((fire) => Date.parse(fire.scheduledAt) / 1000);
       expect(seconds.length).toBeGreaterThanOrEqual(TICKS);
-      expect(seconds[0]! * 1000).toBeGreaterThan(appliedAt - 5_000);
+      expect(seconds[0]! * 1000).toBeGreaterThan(applying);
       // One execution for each second, in order: no second twice, none skipped.
       expect(
         seconds.slice(1).map((second, index) => second - seconds[index]!),

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test/databases.js';
 import { admin, startTestBaton, type TestBaton } from '../../../test/baton.js';
 import { startSshdFleet, type SshdFleet } from '../../../test/sshd.js';
-import { eventually } from '../../../test/processes.js';
+import { eventually } from '../../../test/eventually.js';
 import { ForbiddenError, InputError } from '../../platform/errors.js';
 import { getExecution } from '../executions/store.js';
 import { listNodeRuns } from './store.js';

@@ -11,7 +11,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test/databases.js';
 import { admin, startTestBaton, type TestBaton } from '../../../test/baton.js';
-import { eventually } from '../../../test/processes.js';
+import { eventually } from '../../../test/eventually.js';
 import { ForbiddenError, InputError } from '../../platform/errors.js';
 import { redact, retryDelay } from './dispatcher.js';
 import { listDeliveries } from './store.js';

@@ -111,7 +111,10 @@ describe.each(DIALECTS)('usage statistics on %s', (dialect) => {
   const ids: number[] = [];
 
   beforeAll(async () => {
-    baton = await startTestBaton(dialect, { embeddedWorker: false });
+    // The rows are from 2025, long past the default retention (30 days): the retention duty, which
+    // runs a second after start and then every minute, would delete them whenever it ran after the
+    // inserts below (on a loaded machine it did, and the counts came out short).
+    baton = await startTestBaton(dialect, { embeddedWorker: false, retentionMs: 100 * 365 * DAY });
     for (const name of ['alice', 'bob', 'carol']) await baton.addUser(name);
     dave = (await baton.addUser('dave')).headers;
     nobody = (await baton.addUser('nobody')).headers;
