@@ -3,10 +3,11 @@
  * bin/baton.js in a project without the build would fail on a clean clone (or, worse, run
  * yesterday's dist/), and a pure file in a heavier project makes the unit run wait for nothing.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createVitest } from 'vitest/node';
 import { describe, expect, it } from 'vitest';
-import { testNeeds } from './projects.js';
+import { INTEGRATION_TESTS, SYSTEM_TESTS, testNeeds } from './projects.js';
 
 describe('vitest projects', () => {
   it('puts every test file in the project that provides what it needs, and only there', async () => {
@@ -29,5 +30,10 @@ describe('vitest projects', () => {
     } finally {
       await vitest.close();
     }
+  });
+
+  it('names no file that is not there (a moved test would otherwise fall back to unit)', () => {
+    const literal = [...INTEGRATION_TESTS, ...SYSTEM_TESTS].filter((pattern) => !/[*{}]/.test(pattern));
+    expect(literal.filter((file) => !existsSync(file))).toEqual([]);
   });
 });

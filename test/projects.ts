@@ -24,17 +24,16 @@ export const SYSTEM_TESTS = [
 
 /** Files that open a database or start processes, but need no build. */
 export const INTEGRATION_TESTS = [
-  'src/access/approvals/approvals.test.ts',
   'src/access/audit/audit.test.ts',
   'src/access/authorization-matrix.test.ts',
   'src/access/policies/delegation.test.ts',
-  'src/access/secrets/delivery.test.ts',
   'src/access/secrets/secrets.test.ts',
   'src/access/sign-in/cleanup.test.ts',
   'src/access/sign-in/oidc.test.ts',
   'src/access/sign-in/sign-in.test.ts',
   'src/access/tokens/tokens.test.ts',
   'src/access/users/users.test.ts',
+  'src/automation/approvals/approvals.test.ts',
   'src/automation/events/events.test.ts',
   'src/automation/jobs/catalog.test.ts',
   'src/automation/logs/{follow,reader,routes,search,writer}.test.ts',
@@ -42,11 +41,13 @@ export const INTEGRATION_TESTS = [
   'src/automation/notifications/notifications.test.ts',
   'src/automation/runner/{command,orphans,process-tree}.test.ts',
   'src/automation/schedules/schedules.test.ts',
+  'src/automation/secrets/delivery.test.ts',
   'src/automation/worker/*.test.ts',
   'src/insights/usage/routes.test.ts',
   'src/platform/db/*.test.ts',
   'src/platform/documents/*.test.ts',
   'src/platform/http/{api,openapi,refused-input}.test.ts',
+  'src/reliability/slos/prometheus-rules.test.ts',
   'test/alerts.test.ts',
 ];
 
