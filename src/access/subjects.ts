@@ -7,6 +7,8 @@ import type { Db } from '../platform/db/database.js';
 import type { FieldPath, SourceDocument } from '../platform/documents/source.js';
 import type { KindPlan, PlanProblem } from '../platform/documents/apply.js';
 import { didYouMean } from '../platform/suggest.js';
+import { listTeamNames } from './teams/store.js';
+import { listUserKinds } from './users/store.js';
 
 /** A subject named in a document, with where it is. */
 export interface NamedSubject {
@@ -23,14 +25,11 @@ export interface KnownSubjects {
 }
 
 export async function knownSubjects(db: Db, plannedTeams: Iterable<string> = []): Promise<KnownSubjects> {
-  const [users, teams] = await Promise.all([
-    db.selectFrom('users').select(['name', 'kind']).execute(),
-    db.selectFrom('teams').select('name').execute(),
-  ]);
+  const [users, teams] = await Promise.all([listUserKinds(db), listTeamNames(db)]);
   return {
     users: new Set(users.filter((user) => user.kind !== 'service').map((user) => user.name)),
     services: new Set(users.filter((user) => user.kind === 'service').map((user) => user.name)),
-    teams: new Set([...teams.map((team) => team.name), ...plannedTeams]),
+    teams: new Set([...teams, ...plannedTeams]),
   };
 }
 

@@ -2,39 +2,14 @@
  * Duties that must run once across all Baton processes (lease recovery, retention): every
  * server and worker offers to do them, and whoever holds the unexpired lease row does. A row
  * lease rather than an advisory lock because it works the same on SQLite and PostgreSQL and is
- * not tied to one pooled connection; a holder that dies simply stops renewing it.
+ * not tied to one pooled connection; a holder that dies simply stops renewing it. The lease's
+ * SQL is duties/store.ts.
  */
 import type { Db } from './db/database.js';
+import { acquireDutyLease, releaseDutyLease } from './duties/store.js';
 import { coerceError } from './errors.js';
 import type { Logger } from './logging.js';
 import type { Metrics } from './metrics.js';
-
-/** Takes or renews the named lease for `owner`; true when it holds it afterwards. */
-export async function acquireDutyLease(
-  db: Db,
-  name: string,
-  owner: string,
-  now: number,
-  ttlMs: number,
-): Promise<boolean> {
-  const renewed = await db
-    .updateTable('duty_leases')
-    .set({ owner, expires_at: now + ttlMs })
-    .where('name', '=', name)
-    .where((eb) => eb.or([eb('owner', '=', owner), eb('expires_at', '<', now)]))
-    .executeTakeFirst();
-  if (Number(renewed.numUpdatedRows) === 1) return true;
-  const inserted = await db
-    .insertInto('duty_leases')
-    .values({ name, owner, expires_at: now + ttlMs })
-    .onConflict((conflict) => conflict.column('name').doNothing())
-    .executeTakeFirst();
-  return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
-}
-
-export async function releaseDutyLease(db: Db, name: string, owner: string): Promise<void> {
-  await db.deleteFrom('duty_leases').where('name', '=', name).where('owner', '=', owner).execute();
-}
 
 export interface Duty {
   name: string;

@@ -11,7 +11,8 @@ import { insertToken, insertUser } from '../store.js';
 import { generateToken, hashToken, tokenPrefix } from '../tokens.js';
 import { pruneAuditTrail } from './retention.js';
 import { readAuditHead } from './store.js';
-import { appendAudit, hashRecord, type AuditEntry } from './trail.js';
+import type { AuditEntry } from './model.js';
+import { appendAudit, hashRecord } from './trail.js';
 import { verifyAuditTrail } from './verify.js';
 
 const DAY = 86_400_000;

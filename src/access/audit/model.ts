@@ -1,8 +1,50 @@
-/** How an audit record is shown over the API, and the time bounds its readers filter by. */
+/** An audit record, how it is shown over the API, and the time bounds its readers filter by. */
 import type { AuditRecordView } from '../../contract/audit.js';
 import { formatDurationAsWritten, MAX_DURATION_MS, parseDuration } from '../../contract/time.js';
 import { InputError } from '../../platform/errors.js';
-import type { AuditRecord } from './trail.js';
+
+/** What was done; dotted names group related actions (`token.create`, `token.revoke`). */
+export type AuditAction =
+  | 'apply'
+  | 'execution.run'
+  | 'execution.cancel'
+  | 'execution.approve'
+  | 'execution.reject'
+  | 'execution.approval-expired'
+  | 'schedule.fire'
+  | 'token.create'
+  | 'token.revoke'
+  | 'user.create'
+  | 'user.update'
+  | 'sign-in.success'
+  | 'sign-in.failure'
+  | 'sign-out'
+  | 'secret.write'
+  | 'secret.delete'
+  | 'secret.use'
+  | 'secret.rotate-key'
+  | 'node.forget-host-key'
+  | 'audit.prune';
+
+export interface AuditEntry {
+  /** The name of who acted (`admin`, `alice`, `ci-bot`), or `baton` for the system itself. */
+  actor: string;
+  /** The network address the request came from, when it came over the network. */
+  address?: string | undefined;
+  action: AuditAction;
+  /** What was acted on: `job/ops/restart`, `execution/42`, `secret/db/prod/password`, `token/7`. */
+  target: string;
+  /** A short, secret-free description of the change. */
+  summary?: Record<string, unknown>;
+}
+
+export interface AuditRecord extends Required<Omit<AuditEntry, 'address'>> {
+  seq: number;
+  at: number;
+  address: string | null;
+  prevHash: string;
+  hash: string;
+}
 
 // Executions and usage filter by the same time bounds; the schema is the contract's.
 export { timeBound } from '../../contract/audit.js';

@@ -1,7 +1,7 @@
-/** SQL for reading and pruning the audit trail (appending is trail.ts). */
+/** SQL for the audit trail: appending (trail.ts chains the hashes), reading and pruning. */
 import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
-import type { AuditAction, AuditRecord } from './trail.js';
+import type { AuditAction, AuditRecord } from './model.js';
 
 export interface AuditHead {
   seq: number;
@@ -22,6 +22,40 @@ export async function readAuditHead(db: Db): Promise<AuditHead> {
     prunedSeq: Number(row.pruned_seq),
     prunedHash: row.pruned_hash,
   };
+}
+
+/** Bumps the head's sequence number, taking its row lock first, and returns the new seq with the previous hash. */
+export async function advanceAuditHead(db: Db): Promise<{ seq: number; hash: string }> {
+  const head = await db
+    .updateTable('audit_head')
+    .set((eb) => ({ seq: eb('seq', '+', 1) }))
+    .where('id', '=', 1)
+    .returning(['seq', 'hash'])
+    .executeTakeFirstOrThrow();
+  return { seq: Number(head.seq), hash: head.hash };
+}
+
+/** Stores one hashed record; in the transaction that advanced the head. */
+export async function insertAuditRecord(db: Db, record: AuditRecord): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      seq: record.seq,
+      at: record.at,
+      actor: record.actor,
+      address: record.address,
+      action: record.action,
+      target: record.target,
+      summary: JSON.stringify(record.summary),
+      prev_hash: record.prevHash,
+      hash: record.hash,
+    })
+    .execute();
+}
+
+/** Moves the head's hash to the record just appended. */
+export async function setAuditHeadHash(db: Db, hash: string): Promise<void> {
+  await db.updateTable('audit_head').set({ hash }).where('id', '=', 1).execute();
 }
 
 function selectRecords(db: Db) {

@@ -11,49 +11,8 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../platform/canonical-json.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Principal } from '../model.js';
-
-/** What was done; dotted names group related actions (`token.create`, `token.revoke`). */
-export type AuditAction =
-  | 'apply'
-  | 'execution.run'
-  | 'execution.cancel'
-  | 'execution.approve'
-  | 'execution.reject'
-  | 'execution.approval-expired'
-  | 'schedule.fire'
-  | 'token.create'
-  | 'token.revoke'
-  | 'user.create'
-  | 'user.update'
-  | 'sign-in.success'
-  | 'sign-in.failure'
-  | 'sign-out'
-  | 'secret.write'
-  | 'secret.delete'
-  | 'secret.use'
-  | 'secret.rotate-key'
-  | 'node.forget-host-key'
-  | 'audit.prune';
-
-export interface AuditEntry {
-  /** The name of who acted (`admin`, `alice`, `ci-bot`), or `baton` for the system itself. */
-  actor: string;
-  /** The network address the request came from, when it came over the network. */
-  address?: string | undefined;
-  action: AuditAction;
-  /** What was acted on: `job/ops/restart`, `execution/42`, `secret/db/prod/password`, `token/7`. */
-  target: string;
-  /** A short, secret-free description of the change. */
-  summary?: Record<string, unknown>;
-}
-
-export interface AuditRecord extends Required<Omit<AuditEntry, 'address'>> {
-  seq: number;
-  at: number;
-  address: string | null;
-  prevHash: string;
-  hash: string;
-}
+import type { AuditEntry, AuditRecord } from './model.js';
+import { advanceAuditHead, insertAuditRecord, setAuditHeadHash } from './store.js';
 
 /** The actor and address of a principal, for `AuditEntry`. */
 export function auditActor(principal: Pick<Principal, 'name' | 'address'>): {
@@ -86,14 +45,9 @@ export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
 export async function appendAudit(db: Db, entry: AuditEntry, now = Date.now()): Promise<AuditRecord> {
   if (!db.isTransaction) return db.transaction().execute((trx) => appendAudit(trx, entry, now));
   // Bumping the head first takes its row lock before reading the previous hash.
-  const head = await db
-    .updateTable('audit_head')
-    .set((eb) => ({ seq: eb('seq', '+', 1) }))
-    .where('id', '=', 1)
-    .returning(['seq', 'hash'])
-    .executeTakeFirstOrThrow();
+  const head = await advanceAuditHead(db);
   const unhashed: Omit<AuditRecord, 'hash'> = {
-    seq: Number(head.seq),
+    seq: head.seq,
     at: now,
     actor: entry.actor,
     address: entry.address ?? null,
@@ -103,20 +57,7 @@ export async function appendAudit(db: Db, entry: AuditEntry, now = Date.now()): 
     prevHash: head.hash,
   };
   const record: AuditRecord = { ...unhashed, hash: hashRecord(unhashed) };
-  await db
-    .insertInto('audit_events')
-    .values({
-      seq: record.seq,
-      at: record.at,
-      actor: record.actor,
-      address: record.address,
-      action: record.action,
-      target: record.target,
-      summary: JSON.stringify(record.summary),
-      prev_hash: record.prevHash,
-      hash: record.hash,
-    })
-    .execute();
-  await db.updateTable('audit_head').set({ hash: record.hash }).where('id', '=', 1).execute();
+  await insertAuditRecord(db, record);
+  await setAuditHeadHash(db, record.hash);
   return record;
 }

@@ -6,7 +6,8 @@
 import type { Db } from '../../platform/db/database.js';
 import type { AuditVerifyResponse, ChainProblemView } from '../../contract/audit.js';
 import { readAuditHead, readAuditRange, type AuditHead } from './store.js';
-import { hashRecord, type AuditRecord } from './trail.js';
+import type { AuditRecord } from './model.js';
+import { hashRecord } from './trail.js';
 
 /** Records per page of the walk. */
 const PAGE = 1000;

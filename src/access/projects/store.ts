@@ -26,6 +26,12 @@ export async function findProject(db: Db, name: string): Promise<ProjectRecord |
   );
 }
 
+/** The names of the projects a team owns. */
+export async function listProjectNamesOwnedBy(db: Db, team: string): Promise<string[]> {
+  const rows = await db.selectFrom('projects').select('name').where('owner_team', '=', team).execute();
+  return rows.map((row) => row.name);
+}
+
 /** Creates or replaces a project from its document (`notifications` as JSON text or null). */
 export async function upsertProject(
   db: Db,

@@ -27,6 +27,7 @@ import type { User } from '../users/model.js';
 import { findUser, findUserByOidcIdentity, insertUserRecord } from '../users/store.js';
 import { startSession } from './service.js';
 import type { NewSession } from './sessions.js';
+import { claimOidcLogin, deleteOidcLoginsBefore, insertOidcLogin } from './store.js';
 
 /** How long the provider may take between our redirect and its callback. */
 export const OIDC_LOGIN_TTL_MS = 10 * 60_000;
@@ -96,14 +97,14 @@ export class OidcSignIn {
     const state = client.randomState();
     const nonce = client.randomNonce();
     const verifier = client.randomPKCECodeVerifier();
-    await this.db
-      .deleteFrom('oidc_logins')
-      .where('created_at', '<', now - OIDC_LOGIN_TTL_MS)
-      .execute();
-    await this.db
-      .insertInto('oidc_logins')
-      .values({ state, code_verifier: verifier, nonce, return_to: safeReturnTo(returnTo), created_at: now })
-      .execute();
+    await deleteOidcLoginsBefore(this.db, now - OIDC_LOGIN_TTL_MS);
+    await insertOidcLogin(this.db, {
+      state,
+      code_verifier: verifier,
+      nonce,
+      return_to: safeReturnTo(returnTo),
+      created_at: now,
+    });
     const url = client.buildAuthorizationUrl(configuration, {
       redirect_uri: this.redirectUri,
       scope: `openid profile email ${this.config.groupsClaim}`,
@@ -142,11 +143,7 @@ export class OidcSignIn {
       );
     }
     // Deleting claims the attempt: a state is good for one callback only.
-    const login = await this.db
-      .deleteFrom('oidc_logins')
-      .where('state', '=', state)
-      .returningAll()
-      .executeTakeFirst();
+    const login = await claimOidcLogin(this.db, state);
     if (!login || Number(login.created_at) < now - OIDC_LOGIN_TTL_MS) {
       await this.audit('unknown', request.address, 'unknown or expired state', now);
       throw new InputError('this sign-in attempt is unknown, used or expired: start again', [

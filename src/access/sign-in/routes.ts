@@ -23,7 +23,6 @@ import { findUserById } from '../users/store.js';
 import { CALLBACK_PATH, OidcSignIn } from './oidc.js';
 import { signInWithPassword } from './service.js';
 import {
-  deleteSession,
   hashSessionId,
   readCookie,
   sameOrigin,
@@ -31,6 +30,7 @@ import {
   SESSION_COOKIE,
   type NewSession,
 } from './sessions.js';
+import { deleteSession } from './store.js';
 
 const OIDC_STATE_COOKIE = 'baton_oidc_state';
 const OIDC_COOKIE_PATH = '/api/v1/oidc';

@@ -10,7 +10,8 @@ import { appendAudit } from '../audit/trail.js';
 import type { User } from '../users/model.js';
 import { findUserCredentials } from '../users/store.js';
 import { verifyPassword } from './passwords.js';
-import { createSession, deleteExpiredSessions, deleteSession, type NewSession } from './sessions.js';
+import { createSession, deleteExpiredSessions, type NewSession } from './sessions.js';
+import { deleteSession } from './store.js';
 import { addressKey, clearFailures, lockedFor, recordFailure, ThrottledError, userKey } from './throttle.js';
 
 export interface SignInRequest {

@@ -7,6 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../platform/db/database.js';
 import type { Principal } from '../model.js';
+import { deleteSessionsPast, findLiveSession, insertSession, touchSession } from './store.js';
 
 export const SESSION_COOKIE = 'baton_session';
 export const SESSION_IDLE_MS = 12 * 3_600_000;
@@ -41,19 +42,16 @@ export async function createSession(
   const id = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   const expiresAt = now + SESSION_LIFETIME_MS;
-  await db
-    .insertInto('sessions')
-    .values({
-      id_hash: hashSessionId(id),
-      user_id: session.userId,
-      csrf_token: csrfToken,
-      created_at: now,
-      expires_at: expiresAt,
-      last_seen_at: now,
-      address: session.address ?? null,
-      user_agent: session.userAgent?.slice(0, 512) ?? null,
-    })
-    .execute();
+  await insertSession(db, {
+    id_hash: hashSessionId(id),
+    user_id: session.userId,
+    csrf_token: csrfToken,
+    created_at: now,
+    expires_at: expiresAt,
+    last_seen_at: now,
+    address: session.address ?? null,
+    user_agent: session.userAgent?.slice(0, 512) ?? null,
+  });
   return { id, csrfToken, expiresAt };
 }
 
@@ -65,25 +63,10 @@ export async function findSession(db: Db, id: string, now = Date.now()): Promise
   // Ids are 43 characters; anything else was not issued here and need not reach the database.
   if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
   const idHash = hashSessionId(id);
-  const row = await db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select([
-      'sessions.csrf_token',
-      'sessions.last_seen_at',
-      'users.id as user_id',
-      'users.name',
-      'users.kind',
-      'users.is_admin',
-    ])
-    .where('sessions.id_hash', '=', idHash)
-    .where('sessions.expires_at', '>', now)
-    .where('sessions.last_seen_at', '>', now - SESSION_IDLE_MS)
-    .where('users.disabled_at', 'is', null)
-    .executeTakeFirst();
+  const row = await findLiveSession(db, idHash, now, now - SESSION_IDLE_MS);
   if (!row) return undefined;
   if (Number(row.last_seen_at) < now - TOUCH_INTERVAL_MS) {
-    await db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
+    await touchSession(db, idHash, now);
   }
   return {
     idHash,
@@ -98,23 +81,9 @@ export async function findSession(db: Db, id: string, now = Date.now()): Promise
   };
 }
 
-export async function deleteSession(db: Db, idHash: string): Promise<void> {
-  await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
-}
-
-/** Ends every session of a user (disabled, or password changed), except optionally one. */
-export async function deleteSessionsOfUser(db: Db, userId: number, except?: string): Promise<void> {
-  let query = db.deleteFrom('sessions').where('user_id', '=', userId);
-  if (except) query = query.where('id_hash', '!=', except);
-  await query.execute();
-}
-
 /** Sessions past either deadline; removed by the sign-in route now and then, not needed for safety. */
 export async function deleteExpiredSessions(db: Db, now = Date.now()): Promise<void> {
-  await db
-    .deleteFrom('sessions')
-    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', now - SESSION_IDLE_MS)]))
-    .execute();
+  await deleteSessionsPast(db, now, now - SESSION_IDLE_MS);
 }
 
 /** Constant-time comparison of the CSRF token a request carries with its session's. */

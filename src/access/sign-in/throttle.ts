@@ -6,9 +6,9 @@
  * every further failure doubles it, up to an hour. Failures are forgotten 15 minutes after the
  * window began or the last lock ended.
  */
-import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import { TooManyRequestsError } from '../../platform/errors.js';
+import { countThrottleFailure, deleteThrottleKey, lockedUntil, lockThrottleKey } from './store.js';
 
 export const THROTTLE_WINDOW_MS = 15 * 60_000;
 const FIRST_LOCK_MS = 60_000;
@@ -25,17 +25,12 @@ export const addressKey = (address: string): ThrottleKey => ({ key: `address:${a
 
 /** Milliseconds until the most locked of the keys is free again; 0 when none is locked. */
 export async function lockedFor(db: Db, keys: readonly ThrottleKey[], now = Date.now()): Promise<number> {
-  const rows = await db
-    .selectFrom('sign_in_throttle')
-    .select('locked_until')
-    .where(
-      'key',
-      'in',
-      keys.map((key) => key.key),
-    )
-    .where('locked_until', '>', now)
-    .execute();
-  return Math.max(0, ...rows.map((row) => Number(row.locked_until) - now));
+  const until = await lockedUntil(
+    db,
+    keys.map((key) => key.key),
+    now,
+  );
+  return Math.max(0, ...until.map((lockEnd) => lockEnd - now));
 }
 
 /** The lock after the given number of failures: none below the limit, then 1 min doubling to 1 h. */
@@ -48,33 +43,17 @@ export function lockDuration(failures: number, limit: number): number {
 export async function recordFailure(db: Db, keys: readonly ThrottleKey[], now = Date.now()): Promise<void> {
   const staleBefore = now - THROTTLE_WINDOW_MS;
   for (const { key, limit } of keys) {
-    // One statement per key, so concurrent failures on several servers each count.
-    const stale = sql<boolean>`(sign_in_throttle.window_started_at < ${staleBefore} and coalesce(sign_in_throttle.locked_until, 0) < ${staleBefore})`;
-    const row = await db
-      .insertInto('sign_in_throttle')
-      .values({ key, failures: 1, window_started_at: now, locked_until: null })
-      .onConflict((conflict) =>
-        conflict.column('key').doUpdateSet({
-          failures: sql`case when ${stale} then 1 else sign_in_throttle.failures + 1 end`,
-          window_started_at: sql`case when ${stale} then ${now} else sign_in_throttle.window_started_at end`,
-        }),
-      )
-      .returning('failures')
-      .executeTakeFirstOrThrow();
-    const lock = lockDuration(row.failures, limit);
+    const failures = await countThrottleFailure(db, key, now, staleBefore);
+    const lock = lockDuration(failures, limit);
     if (lock > 0) {
-      await db
-        .updateTable('sign_in_throttle')
-        .set({ locked_until: now + lock })
-        .where('key', '=', key)
-        .execute();
+      await lockThrottleKey(db, key, now + lock);
     }
   }
 }
 
 /** A successful sign-in forgets the name's failures (not the address's). */
 export async function clearFailures(db: Db, key: ThrottleKey): Promise<void> {
-  await db.deleteFrom('sign_in_throttle').where('key', '=', key.key).execute();
+  await deleteThrottleKey(db, key.key);
 }
 
 /** A sign-in refused because its name or address is locked; 429 with Retry-After. */

@@ -2,6 +2,7 @@
 import type { DocumentKind, PlanProblem } from '../../platform/documents/apply.js';
 import { resources } from '../model.js';
 import { listPolicies } from '../policies/store.js';
+import { listProjectNamesOwnedBy } from '../projects/store.js';
 import { checkSubjects, knownSubjects } from '../subjects.js';
 import { teamDocument, type TeamDocument } from './model.js';
 import { deleteTeam, getTeam, listTeamNames, saveTeam } from './store.js';
@@ -58,13 +59,9 @@ export const teamKind: DocumentKind<TeamDocument> = {
           problems.push({ message: `cannot delete team ${deletion.name}: policy ${policy.name} names it` });
         }
       }
-      const owned = await db
-        .selectFrom('projects')
-        .select('name')
-        .where('owner_team', '=', deletion.name)
-        .execute();
+      const owned = await listProjectNamesOwnedBy(db, deletion.name);
       for (const project of owned) {
-        problems.push({ message: `cannot delete team ${deletion.name}: it owns project ${project.name}` });
+        problems.push({ message: `cannot delete team ${deletion.name}: it owns project ${project}` });
       }
     }
     return problems;

@@ -10,7 +10,7 @@ import { appendAudit, auditActor } from '../audit/trail.js';
 import { resources, type Principal } from '../model.js';
 import { checkPasswordStrength, hashPassword, verifyPassword } from '../sign-in/passwords.js';
 import { lockedFor, recordFailure, ThrottledError, userKey } from '../sign-in/throttle.js';
-import { deleteSessionsOfUser } from '../sign-in/sessions.js';
+import { deleteSessionsOfUser } from '../sign-in/store.js';
 import type { CreateUserInput, UpdateUserInput, User } from './model.js';
 import {
   findUser,

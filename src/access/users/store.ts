@@ -62,6 +62,11 @@ export async function listUsers(db: Db): Promise<User[]> {
   return rows.map(parseUser);
 }
 
+/** The name and kind (`user`, `service`) of every user, in no particular order. */
+export async function listUserKinds(db: Db): Promise<{ name: string; kind: string }[]> {
+  return db.selectFrom('users').select(['name', 'kind']).execute();
+}
+
 export interface NewUser {
   name: string;
   kind: 'user' | 'service';

@@ -8,7 +8,7 @@ import type { Logger } from '../../platform/logging.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Duty } from '../../platform/duties.js';
 import { recoverExpiredLeases } from '../executions/store.js';
-import { deleteGoneWorkers } from './registry.js';
+import { deleteGoneWorkers } from './store.js';
 import { queueNotifications } from '../notifications/outbox.js';
 
 /** Re-queues (retryOnWorkerLoss) or fails the executions whose lease expired. */

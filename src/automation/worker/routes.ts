@@ -3,7 +3,8 @@ import { resources } from '../../access/model.js';
 import { workersResponse, type WorkersResponse } from '../../contract/workers.js';
 import type { Db } from '../../platform/db/database.js';
 import type { HttpApp } from '../../platform/http/app.js';
-import { isAlive, listWorkers } from './registry.js';
+import { isAlive } from './registry.js';
+import { listWorkers } from './store.js';
 
 /** What the worker routes use of a running Baton. */
 export interface WorkerRoutesDeps {

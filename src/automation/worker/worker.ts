@@ -27,7 +27,8 @@ import type { Execution } from '../executions/model.js';
 import { coerceError } from '../../platform/errors.js';
 import { withReconnect } from '../../platform/db/reconnect.js';
 import { VERSION } from '../../platform/version.js';
-import { heartbeatWorker, HEARTBEAT_MS, markWorkerStopped, registerWorker } from './registry.js';
+import { HEARTBEAT_MS } from './registry.js';
+import { heartbeatWorker, markWorkerStopped, registerWorker } from './store.js';
 import { runExecution, type RunContext } from './run-execution.js';
 import type { StopReason } from './step-process.js';
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, sql, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { postgresCapabilities, sqliteCapabilities, type DialectCapabilities } from './capabilities.js';
 import { migrateToLatest } from './migrate.js';
@@ -140,4 +140,9 @@ function openPostgres(url: string): Database {
       await db.destroy();
     },
   };
+}
+
+/** Asks the database a trivial question; rejects when it cannot be reached. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
 }

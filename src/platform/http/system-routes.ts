@@ -1,7 +1,6 @@
 /** Health, Prometheus metrics and the OpenAPI document: public, for probes and scrapers. */
-import { sql } from 'kysely';
 import { healthResponse, unhealthyResponse } from '../../contract/system.js';
-import type { Db } from '../db/database.js';
+import { pingDatabase, type Db } from '../db/database.js';
 import type { Metrics } from '../metrics.js';
 import type { HttpApp } from './app.js';
 
@@ -26,7 +25,7 @@ export function registerSystemRoutes(app: HttpApp, baton: SystemRoutesDeps): voi
     },
     async (_request, reply) => {
       try {
-        await sql`select 1`.execute(baton.db);
+        await pingDatabase(baton.db);
         return { status: 'ok' as const };
       } catch {
         return reply.status(503).send({ status: 'unavailable' as const, reason: 'database unreachable' });
