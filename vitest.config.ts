@@ -10,6 +10,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two files at once on this 2-core machine (vitest's default would be one): most tests wait on
+    // processes, sockets and databases, not on the CPU. Measured from a clean clone: `.ci/run`
+    // took 7 min 17 s with two (1,124 tests passed), against about 15 min with one.
+    maxWorkers: 2,
     reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
