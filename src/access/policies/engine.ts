@@ -48,7 +48,7 @@ interface SourcedRule extends PolicyRule {
   source: string;
 }
 
-/** `*` matches within one path segment, `**` across segments; linear time (see platform/glob). */
+/** `*` matches within one path segment, `**` across segments; linear time (see contract/glob.ts). */
 export function globMatches(pattern: string, text: string): boolean {
   return matchPathGlob(pattern, text, PATH_GLOB);
 }

@@ -1,7 +1,7 @@
 /**
  * The rule expression language: a small, safe language over an event's fields. No `eval`, no
  * function calls beyond `all`, `any` and `not`, no loops; evaluation cannot throw and cannot
- * take long (regexes run in re2js, linear in the matched text, see platform/regex).
+ * take long (regexes run in re2js, linear in the matched text, see contract/regex.ts).
  *
  *   status == "firing" && labels.alertname == "DiskFull" && labels.severity =~ "^(critical|page)$"
  *   any(labels.env in ["prod", "staging"], not(annotations["runbook-url"] == null))
