@@ -116,15 +116,18 @@ function readSource(
   let type: SourceType | undefined;
   let dataSource: PrometheusDataSource = {};
   if (source.metricSourceRef !== undefined) {
-    if (!dataSources.has(source.metricSourceRef)) {
-      findings.problem(
+    const ref = source.metricSourceRef;
+    const otherwise = 'a DataSource document with that name in the same apply';
+    if (
+      missingReference(
+        findings,
         under(at, 'metricSourceRef'),
-        `no DataSource named "${source.metricSourceRef}" is defined`,
-        {
-          expected: known(dataSources.keys(), 'a DataSource document with that name in the same apply'),
-          found: shown(source.metricSourceRef),
-        },
-      );
+        'DataSource',
+        ref,
+        dataSources.keys(),
+        otherwise,
+      )
+    ) {
       return undefined;
     }
     const named = dataSources.get(source.metricSourceRef);
@@ -419,16 +422,17 @@ export function readAlertPolicy(
   spec.conditions.forEach((entry, index) => {
     const entryAt = under(at, 'conditions', index);
     if ('conditionRef' in entry) {
-      if (!catalog.conditions.has(entry.conditionRef)) {
-        ok = false;
-        findings.problem(
+      const ref = entry.conditionRef;
+      if (
+        missingReference(
+          findings,
           under(entryAt, 'conditionRef'),
-          `no AlertCondition named "${entry.conditionRef}" is defined`,
-          {
-            expected: known(catalog.conditions.keys(), 'an AlertCondition document with that name'),
-            found: shown(entry.conditionRef),
-          },
-        );
+          'AlertCondition',
+          ref,
+          catalog.conditions.keys(),
+        )
+      ) {
+        ok = false;
         return;
       }
       const condition = catalog.conditions.get(entry.conditionRef);
@@ -444,19 +448,13 @@ export function readAlertPolicy(
   spec.notificationTargets.forEach((entry, index) => {
     const entryAt = under(at, 'notificationTargets', index);
     if ('targetRef' in entry) {
-      const target = catalog.targets.get(entry.targetRef);
-      if (!target) {
+      const ref = entry.targetRef;
+      const kind = 'AlertNotificationTarget';
+      if (missingReference(findings, under(entryAt, 'targetRef'), kind, ref, catalog.targets.keys())) {
         ok = false;
-        findings.problem(
-          under(entryAt, 'targetRef'),
-          `no AlertNotificationTarget named "${entry.targetRef}" is defined`,
-          {
-            expected: known(catalog.targets.keys(), 'an AlertNotificationTarget document with that name'),
-            found: shown(entry.targetRef),
-          },
-        );
         return;
       }
+      const target = catalog.targets.get(ref)!;
       notificationTargets.push(target);
       return;
     }
@@ -472,6 +470,28 @@ export function readAlertPolicy(
     conditions,
     notificationTargets,
   };
+}
+
+/**
+ * Reports, at `at`, a reference to a `kind` document named `name` that no document defines, and
+ * says whether it did. `known` are the names that are defined; `otherwise` says what to add when
+ * there are none.
+ */
+export function missingReference(
+  findings: Findings,
+  at: At,
+  kind: string,
+  name: string,
+  defined: Iterable<string>,
+  otherwise = `a ${kind} document with that name`,
+): boolean {
+  const names = [...defined];
+  if (names.includes(name)) return false;
+  findings.problem(at, `no ${kind} named "${name}" is defined`, {
+    expected: known(names, otherwise),
+    found: shown(name),
+  });
+  return true;
 }
 
 /** "one of a, b" for a reference that matched nothing, or what to add when there is nothing to pick. */

@@ -39,7 +39,7 @@ import type {
 } from './model.js';
 import { shortestPeriodMs } from './objective.js';
 import {
-  known,
+  missingReference,
   readAlertCondition,
   readAlertPolicy,
   readDataSource,
@@ -154,13 +154,15 @@ export function readSloDocuments(documents: readonly unknown[], context: SloRead
       services.set(name, { name, owner: { kind: 'team', team: baton.owner, from: 'baton-service' } });
     }
     if (!services.has(name)) {
-      findings.problem(under(at, 'spec', 'service'), `no service named "${name}" is defined`, {
-        expected: known(
-          [...services.keys(), ...batonServices.keys()],
-          'a Service document (openslo/v1 or baton/v1) with that name',
-        ),
-        found: shown(name),
-      });
+      const otherwise = 'a Service document (openslo/v1 or baton/v1) with that name';
+      missingReference(
+        findings,
+        under(at, 'spec', 'service'),
+        'service',
+        name,
+        [...services.keys(), ...batonServices.keys()],
+        otherwise,
+      );
     }
     const slo = readSlo(value, format, at, references, findings);
     if (slo) slos.push(slo);
@@ -410,12 +412,7 @@ function oneIndicator(
     );
   }
   const name = holder.indicatorRef!;
-  if (!references.indicators.has(name)) {
-    findings.problem(under(at, 'indicatorRef'), `no SLI named "${name}" is defined`, {
-      expected: known(references.indicators.keys(), 'an SLI document with that name'),
-      found: shown(name),
-    });
-  }
+  missingReference(findings, under(at, 'indicatorRef'), 'SLI', name, references.indicators.keys());
   return references.indicators.get(name); // undefined when the SLI's own document has problems
 }
 
@@ -469,16 +466,17 @@ function readSloAlertPolicies(
   entries.forEach((entry, index) => {
     const entryAt = under(specAt, 'alertPolicies', index);
     if ('alertPolicyRef' in entry) {
-      if (!references.policies.has(entry.alertPolicyRef)) {
-        ok = false;
-        findings.problem(
+      const ref = entry.alertPolicyRef;
+      if (
+        missingReference(
+          findings,
           under(entryAt, 'alertPolicyRef'),
-          `no AlertPolicy named "${entry.alertPolicyRef}" is defined`,
-          {
-            expected: known(references.policies.keys(), 'an AlertPolicy document with that name'),
-            found: shown(entry.alertPolicyRef),
-          },
-        );
+          'AlertPolicy',
+          ref,
+          references.policies.keys(),
+        )
+      ) {
+        ok = false;
         return;
       }
       const policy = references.policies.get(entry.alertPolicyRef);
