@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../../test/thrown.js';
 import { alertWindows, burnRateFactor, evaluateAlerts, GOOGLE_ALERT_WINDOWS } from './alert-windows.js';
 import { SloSpecError } from './errors.js';
 
@@ -6,15 +7,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-function errorOf(run: () => unknown): SloSpecError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SloSpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SloSpecError');
-}
+const errorOf = (run: () => unknown) => thrownBy(SloSpecError, run);
 
 describe('multi-window, multi-burn-rate alerts', () => {
   it('gives the SRE Workbook factors for 30 days exactly', () => {

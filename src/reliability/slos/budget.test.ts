@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../../test/thrown.js';
 import { combineComposite, computeBudget, type BudgetInput, type SliceSample } from './budget.js';
 import { SloSpecError } from './errors.js';
 import { parseObjective, type ObjectiveSpec, type BudgetingMethod } from './objective.js';
@@ -37,15 +38,7 @@ function slices(
   }));
 }
 
-function errorOf(run: () => unknown): SloSpecError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SloSpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SloSpecError');
-}
+const errorOf = (run: () => unknown) => thrownBy(SloSpecError, run);
 
 /** A small deterministic generator for property checks (no Math.random in tests). */
 function lcg(seed: number) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../../test/thrown.js';
 import { budgetSpent, burnRate, burnRates, errorRatioOver, timeToExhaustionMs } from './burn-rate.js';
 import { SloSpecError } from './errors.js';
 
@@ -7,15 +8,7 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const NOW = Date.parse('2026-05-04T12:00:00Z');
 
-function errorOf(run: () => unknown): SloSpecError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SloSpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SloSpecError');
-}
+const errorOf = (run: () => unknown) => thrownBy(SloSpecError, run);
 
 describe('burn rates', () => {
   it('divides the error ratio by the error budget', () => {

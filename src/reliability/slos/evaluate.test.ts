@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../../test/thrown.js';
 import type { SliceSample } from './budget.js';
 import { SloSpecError } from './errors.js';
 import { evaluateSlo, parseSloMath } from './evaluate.js';
@@ -8,15 +9,7 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const NOW = Date.parse('2026-05-04T12:00:00Z');
 
-function errorOf(run: () => unknown): SloSpecError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SloSpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SloSpecError');
-}
+const errorOf = (run: () => unknown) => thrownBy(SloSpecError, run);
 
 /** 5-minute slices of 2,000 requests over the last 30 days: 1 error each (burn 0.5 at 99.9%), 40 (burn 20) in the last `hotSlices`. */
 function traffic(hotSlices: number): SliceSample[] {

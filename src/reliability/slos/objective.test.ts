@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../../test/thrown.js';
 import { SloSpecError } from './errors.js';
 import {
   errorBudgetFraction,
@@ -16,15 +17,7 @@ const calendarMonth = parseTimeWindow({
   calendar: { startTime: '2024-01-01 00:00:00', timeZone: 'UTC' },
 });
 
-function errorOf(run: () => unknown): SloSpecError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SloSpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SloSpecError');
-}
+const errorOf = (run: () => unknown) => thrownBy(SloSpecError, run);
 
 describe('objectives', () => {
   it('takes target or targetPercent, below 1 and 100%', () => {

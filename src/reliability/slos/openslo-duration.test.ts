@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../../test/thrown.js';
 import { SloSpecError } from './errors.js';
 import {
   calendarMonths,
@@ -10,15 +11,7 @@ import {
   parseOpensloDuration,
 } from './openslo-duration.js';
 
-function errorOf(run: () => unknown): SloSpecError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SloSpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SloSpecError');
-}
+const errorOf = (run: () => unknown) => thrownBy(SloSpecError, run);
 
 describe('OpenSLO duration shorthands', () => {
   it('reads an integer and a unit, m as minutes and M as months', () => {

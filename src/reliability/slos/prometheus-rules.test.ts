@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { thrownBy } from '../../../test/thrown.js';
 import { parse, stringify } from 'yaml';
 import { GOOGLE_ALERT_WINDOWS } from './alert-windows.js';
 import { SloSpecError } from './errors.js';
@@ -55,15 +56,7 @@ const RAW_SLO_28D: PrometheusSloSpec = {
   },
 };
 
-function errorOf(run: () => unknown): SloSpecError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SloSpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SloSpecError');
-}
+const errorOf = (run: () => unknown) => thrownBy(SloSpecError, run);
 
 function recordingRules(spec: PrometheusSloSpec): RecordingRule[] {
   return sloRuleGroups(spec).flatMap((g) => g.rules.filter((r): r is RecordingRule => 'record' in r));

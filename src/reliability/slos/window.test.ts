@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../../test/thrown.js';
 import { SloSpecError } from './errors.js';
 import { describeTimeWindow, parseTimeWindow, periodAt, type TimeWindowSpec } from './window.js';
 
@@ -11,15 +12,7 @@ function period(spec: TimeWindowSpec, now: string) {
   return { ...p, start: new Date(p.startMs).toISOString(), end: new Date(p.endMs).toISOString() };
 }
 
-function errorOf(run: () => unknown): SloSpecError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SloSpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SloSpecError');
-}
+const errorOf = (run: () => unknown) => thrownBy(SloSpecError, run);
 
 describe('time windows', () => {
   it('rolls a fixed window back from now, always full', () => {
