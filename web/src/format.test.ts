@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { elapsedMs, formatAgo, formatBytes, formatIn, formatRate, formatState } from './format';
-import { formatDurationForUi } from '../../src/contract/time.js';
 
 describe('how numbers read on the page', () => {
-  it('writes durations in the unit a person would use', () => {
-    expect(formatDurationForUi(850)).toBe('850 ms');
-    expect(formatDurationForUi(1234)).toBe('1.23 s');
-    expect(formatDurationForUi(12_345)).toBe('12.3 s');
-    expect(formatDurationForUi(245_000)).toBe('4 min 05 s');
-    expect(formatDurationForUi(7_800_000)).toBe('2 h 10 min');
-    expect(formatDurationForUi(null)).toBe('—');
-  });
+  // Durations on the page are the contract's formatDurationForUi, tested in src/contract/time.test.ts.
 
   it('writes success rates as percentages, and nothing when nothing finished', () => {
     expect(formatRate(1)).toBe('100%');
