@@ -12,6 +12,7 @@ import * as m0005 from './migrations/0005_notifications.js';
 import * as m0006 from './migrations/0006_events.js';
 import * as m0007 from './migrations/0007_nodes.js';
 import * as m0008 from './migrations/0008_masked_options.js';
+import * as m0009 from './migrations/0009_reliability.js';
 
 /** A migration receives the capability record so column types can follow the dialect. */
 export interface BatonMigration {
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, BatonMigration> = {
   '0006_events': m0006,
   '0007_nodes': m0007,
   '0008_masked_options': m0008,
+  '0009_reliability': m0009,
 };
 
 /** Applies every migration not applied yet; throws with the failing migration's name. */

@@ -87,6 +87,84 @@ export interface TeamMembersTable {
   origin: string;
 }
 
+/** SLO documents as applied: baton/v1 SLO, the OpenSLO v1 kinds, Sloth files (kind `Sloth`). */
+export interface SloDocumentsTable {
+  api_version: string;
+  kind: string;
+  name: string;
+  document: JsonColumn;
+  source: string;
+  digest: string;
+  created_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+/** `kind: ErrorBudgetPolicy` documents. */
+export interface BudgetPoliciesTable {
+  name: string;
+  spec: JsonColumn;
+  source: string;
+  digest: string;
+  created_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+/** Good and total per SLO objective per slice, as measured. `slo` is `service/name`. */
+export interface SloSlicesTable {
+  slo: string;
+  objective: number;
+  slice_start: number;
+  good: number;
+  total: number;
+}
+
+/** Counts POSTed for a `type: Pushed` indicator, per slice. */
+export interface SloPushedCountsTable {
+  slo: string;
+  slice_start: number;
+  good: number;
+  total: number;
+  pushed_at: number;
+  pushed_by: string;
+}
+
+/** The latest evaluation of each SLO: the contract's SloStatus as JSON. */
+export interface SloStatusTable {
+  slo: string;
+  service: string;
+  status: JsonColumn;
+  evaluated_at: number;
+  no_data_since: number | null;
+}
+
+/** Burn-rate (and no-data) alerts; at most one open per SLO and severity. */
+export interface SloAlertsTable {
+  id: Generated<number>;
+  slo: string;
+  service: string;
+  severity: string;
+  opened_at: number;
+  resolved_at: number | null;
+  detail: JsonColumn;
+}
+
+/** Time spans taken out of a service's SLIs. */
+export interface SloCorrectionsTable {
+  id: Generated<number>;
+  service: string;
+  /** Null: every SLO of the service. */
+  slo: string | null;
+  starts_at: number;
+  ends_at: number | null;
+  reason: string;
+  /** The maintenance execution that declared it; null for a manual correction. */
+  execution_id: number | null;
+  created_by: string;
+  created_at: number;
+}
+
 export interface ServicesTable {
   name: string;
   owner_team: string;
@@ -274,6 +352,8 @@ export interface ExecutionsTable {
   nodes: JsonColumn | null;
   /** Names of options whose value shows a secret the execution receives; null when none. */
   masked_options: JsonColumn | null;
+  /** What admission gates said (a JSON list of AdmissionNote); null when none spoke. */
+  admission: JsonColumn | null;
 }
 
 export interface ExecutionStepsTable {
@@ -490,6 +570,13 @@ export interface Schema {
   teams: TeamsTable;
   team_members: TeamMembersTable;
   services: ServicesTable;
+  slo_documents: SloDocumentsTable;
+  budget_policies: BudgetPoliciesTable;
+  slo_slices: SloSlicesTable;
+  slo_pushed_counts: SloPushedCountsTable;
+  slo_status: SloStatusTable;
+  slo_alerts: SloAlertsTable;
+  slo_corrections: SloCorrectionsTable;
   policies: PoliciesTable;
   secrets: SecretsTable;
   approvals: ApprovalsTable;
