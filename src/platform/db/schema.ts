@@ -165,6 +165,18 @@ export interface SloCorrectionsTable {
   created_at: number;
 }
 
+/** Overrides of the budget gate on a service. */
+export interface BudgetOverridesTable {
+  id: Generated<number>;
+  service: string;
+  granted_by: string;
+  reason: string;
+  granted_at: number;
+  expires_at: number;
+  /** The execution the override was given for. */
+  execution_id: number | null;
+}
+
 export interface ServicesTable {
   name: string;
   owner_team: string;
@@ -577,6 +589,7 @@ export interface Schema {
   slo_status: SloStatusTable;
   slo_alerts: SloAlertsTable;
   slo_corrections: SloCorrectionsTable;
+  budget_overrides: BudgetOverridesTable;
   policies: PoliciesTable;
   secrets: SecretsTable;
   approvals: ApprovalsTable;

@@ -118,6 +118,23 @@ export async function up(db: Kysely<unknown>, caps: DialectCapabilities): Promis
     .columns(['service', 'starts_at'])
     .execute();
 
+  // Overrides of the budget gate: who let change jobs on a service through, why, until when.
+  await db.schema
+    .createTable('budget_overrides')
+    .addColumn('id', caps.identityType, caps.identity)
+    .addColumn('service', 'text', (c) => c.notNull())
+    .addColumn('granted_by', 'text', (c) => c.notNull())
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addColumn('granted_at', big, (c) => c.notNull())
+    .addColumn('expires_at', big, (c) => c.notNull())
+    .addColumn('execution_id', 'integer')
+    .execute();
+  await db.schema
+    .createIndex('budget_overrides_by_service')
+    .on('budget_overrides')
+    .columns(['service', 'expires_at'])
+    .execute();
+
   // What admission gates said about an execution (a JSON list of notes); null when none spoke.
   await db.schema.alterTable('executions').addColumn('admission', json).execute();
 }
