@@ -172,7 +172,7 @@ export const ruleKind: DocumentKind<RuleDocument> = {
             expected: 'a hook of the same project, stored or applied with the rule',
           });
         }
-      } else {
+      } else if ('execution' in spec.on) {
         const watched = ruleJob(scope, spec.on.execution.job);
         if (!(await findJobSpec(db, plannedJobs, watched))) {
           problems.push(
@@ -236,6 +236,18 @@ export const ruleKind: DocumentKind<RuleDocument> = {
         action: 'view',
         resource: resources.job(watched.project, watched.name),
         path: ['spec', 'on', 'execution', 'job'],
+      });
+    }
+    if ('slo' in spec.on) {
+      // An SLO alert's fields (burn rates, budget left) become the rule's input: watching a
+      // service's alerts is viewing the service. Without a service, or with a glob, the rule
+      // watches every service a glob can reach, so it needs view on `service/*` (admins have it).
+      const service = spec.on.slo.service;
+      const literal = service !== undefined && !service.includes('*');
+      needs.push({
+        action: 'view',
+        resource: resources.service(literal ? service : '*'),
+        path: ['spec', 'on', 'slo', ...(service === undefined ? [] : ['service'])],
       });
     }
     // A secret picked literally for a `secret` option is the author's choice, authorized like a schedule's.

@@ -7,14 +7,29 @@ import { z } from 'zod';
 import { secretPathProblem } from '../../contract/secret-path.js';
 import { parseDuration } from '../../contract/time.js';
 import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
+import { boundedGlob, globMatches, type GlobSyntax } from '../../contract/glob.js';
 import { parseJobReference } from '../jobs/model.js';
 import { ExpressionError, parseExpression, parseTemplate } from './expression.js';
 
 // The enums the API sends live in the contract, so the CLI and the web read the same lists.
 import { HOOK_FORMATS, type HookFormat, type RuleOutcome } from '../../contract/events.js';
 import type { ExecutionState } from '../../contract/execution-states.js';
+import { ALERT_SEVERITIES } from '../../contract/slos.js';
 export { HOOK_FORMATS, RULE_OUTCOMES, type HookFormat, type RuleOutcome } from '../../contract/events.js';
-export type EventFormat = HookFormat | 'execution';
+/**
+ * `execution`: made from a finished execution for the chain. `slo`: raised by a capability above
+ * automation through `EventService.raise` (an SLO burn-rate alert); automation only stores and
+ * matches it.
+ */
+export type EventFormat = HookFormat | 'execution' | RaisedEventSource;
+
+/** Sources of events that capabilities above automation raise themselves (not hooks, not executions). */
+export const RAISED_EVENT_SOURCES = ['slo'] as const;
+export type RaisedEventSource = (typeof RAISED_EVENT_SOURCES)[number];
+
+/** The severities and statuses an SLO alert event carries (`fields.severity`, `fields.status`). */
+export const SLO_EVENT_SEVERITIES = ALERT_SEVERITIES;
+export const SLO_EVENT_STATUSES = ['firing', 'resolved'] as const;
 
 /** A hook's default body limit: Alertmanager groups of a few hundred alerts fit. */
 export const DEFAULT_HOOK_MAX_BYTES = 256 * 1024;
@@ -74,6 +89,21 @@ export interface Hook {
   updatedBy: string;
 }
 
+/**
+ * `on: {slo: …}`: SLO alert events of any project (an OpenSLO or Sloth SLO has none), narrowed by
+ * the service (a glob: `*` matches any run of characters), the severity, and the status
+ * (`firing` unless said otherwise, so a diagnosis does not also run when the alert resolves).
+ */
+/** Service names hold no `/`: `*` matches any run of characters, `?` is itself. */
+const SERVICE_GLOB: GlobSyntax = {};
+
+export const sloTrigger = z.strictObject({
+  service: boundedGlob(z.string().min(1), SERVICE_GLOB).optional(),
+  severity: z.enum(SLO_EVENT_SEVERITIES).optional(),
+  status: z.enum([...SLO_EVENT_STATUSES, 'any']).default('firing'),
+});
+export type SloTrigger = z.output<typeof sloTrigger>;
+
 const jobReference = z.string().refine((text) => /^[a-z0-9][a-z0-9-]*(\/[a-z0-9][a-z0-9-]*)?$/.test(text), {
   message: 'must be a job name, or PROJECT/NAME',
 });
@@ -103,10 +133,14 @@ function checkTemplates(value: unknown, path: (string | number)[], ctx: z.Refine
 
 export const ruleSpec = z
   .strictObject({
-    /** What the rule listens to: events of a hook of its project, or finished executions of a job. */
+    /**
+     * What the rule listens to: events of a hook of its project, finished executions of a job, or
+     * SLO burn-rate alerts (from any project).
+     */
     on: z.union([
       z.strictObject({ hook: resourceName }),
       z.strictObject({ execution: z.strictObject({ job: jobReference }) }),
+      z.strictObject({ slo: sloTrigger }),
     ]),
     /** A condition over the event's fields; absent: every event matches. */
     when: z.string().optional(),
@@ -157,6 +191,8 @@ export function ruleJob(project: string, reference: string): { project: string; 
 /** The `trigger` column: what a rule listens to, as one indexable string. */
 export function ruleTrigger(project: string, spec: Pick<RuleSpec, 'on'>): string {
   if ('hook' in spec.on) return `hook:${spec.on.hook}`;
+  // Raised events are matched across projects; the rule's own filters narrow them (sloMatches).
+  if ('slo' in spec.on) return 'slo';
   const job = ruleJob(project, spec.on.execution.job);
   return `execution:${job.project}/${job.name}`;
 }
@@ -175,6 +211,18 @@ export interface Rule {
   digest: string;
   updatedAt: Date;
   updatedBy: string;
+}
+
+/** Whether an SLO alert event's fields pass a rule's `on.slo` filters. */
+export function sloMatches(trigger: SloTrigger, fields: Readonly<Record<string, unknown>>): boolean {
+  if (trigger.status !== 'any' && fields.status !== trigger.status) return false;
+  if (trigger.severity !== undefined && fields.severity !== trigger.severity) return false;
+  if (trigger.service !== undefined) {
+    if (typeof fields.service !== 'string' || !globMatches(trigger.service, fields.service, SERVICE_GLOB)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 export function windowMs(text: string): number {

@@ -28,11 +28,13 @@ import { evaluate, parseExpression, parseTemplate, renderTemplate, type Expr } f
 import {
   ruleJob,
   SIGNATURE_MAX_AGE_MS,
+  sloMatches,
   windowMs,
   type ChainNode,
   type Event,
   type EventFormat,
   type Hook,
+  type RaisedEventSource,
   type Rule,
   type RuleMatch,
   type RuleOutcome,
@@ -67,6 +69,27 @@ export interface HookReceipt {
     fingerprint: string;
     rules: { rule: string; outcome: RuleOutcome; executionId: number | null; reason: string | null }[];
   }[];
+}
+
+/**
+ * An event a capability above automation raises itself (an SLO burn-rate alert), for the rules
+ * listening to its source. Automation stores and matches it and knows nothing else of it.
+ */
+export interface RaisedEvent {
+  /** Whose event it is: who may view it in the events list (`view` on the project). */
+  project: string;
+  source: RaisedEventSource;
+  /** Stable for the one happening (e.g. one alert's opening): rules dedup on it by default. */
+  fingerprint: string;
+  fields: Record<string, unknown>;
+}
+
+/** What raising an event did: the stored event and what each matching rule did. */
+export interface RaisedReceipt<T> {
+  /** What the claim returned. */
+  claimed: T;
+  eventId: number;
+  rules: { rule: string; outcome: RuleOutcome; executionId: number | null; reason: string | null }[];
 }
 
 /** One rule's decision about one event, made before the transaction. */
@@ -271,6 +294,50 @@ export class EventService {
     if (fired === undefined) return false;
     this.announce(fired);
     return true;
+  }
+
+  /**
+   * Stores a raised event and fires the rules listening to its source, in one transaction that
+   * first runs `claim` (e.g. the insert that opens an alert): when the claim returns undefined
+   * (another server got there first) nothing is stored and nothing fires, so of two servers
+   * raising the same happening exactly one event and one set of executions exist. Rules of every
+   * project listen (an OpenSLO SLO belongs to no project); each rule's own filters narrow them.
+   */
+  async raise<T>(
+    event: RaisedEvent,
+    claim: (trx: Db) => Promise<T | undefined>,
+    now = Date.now(),
+  ): Promise<RaisedReceipt<T> | undefined> {
+    const { db } = this.options;
+    const rules = (await listRulesFor(db, event.source)).filter(
+      (rule) => 'slo' in rule.spec.on && sloMatches(rule.spec.on.slo, event.fields),
+    );
+    const firings = await this.decide(rules, event.fields, event.fingerprint);
+    const stored = await db.transaction().execute(async (trx) => {
+      const claimed = await claim(trx);
+      if (claimed === undefined) return undefined;
+      const eventId = await insertEvent(trx, {
+        project: event.project,
+        hook: null,
+        format: event.source,
+        fingerprint: event.fingerprint,
+        fields: event.fields,
+        now,
+      });
+      return { claimed, eventId, fired: await this.fire(trx, eventId, null, firings, now) };
+    });
+    if (stored === undefined) return undefined;
+    this.announce(stored.fired);
+    return {
+      claimed: stored.claimed,
+      eventId: stored.eventId,
+      rules: stored.fired.map((fired) => ({
+        rule: `${fired.rule.project}/${fired.rule.name}`,
+        outcome: fired.outcome,
+        executionId: fired.executionId,
+        reason: fired.reason,
+      })),
+    };
   }
 
   /** Which rules match and what each would run, checked as its owner; nothing stored. */
