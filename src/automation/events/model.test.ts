@@ -15,7 +15,9 @@ describe('rules on SLO alerts', () => {
     expect(sloMatches(sloTrigger.parse({ severity: 'ticket' }), page)).toBe(false);
     expect(sloMatches(sloTrigger.parse({ severity: 'page', service: 'web-*' }), page)).toBe(true);
     expect(sloMatches(sloTrigger.parse({ service: 'web-*' }), { ...page, service: 'api' })).toBe(false);
-    expect(sloMatches(sloTrigger.parse({ service: 'web-shop' }), { ...page, service: 'web-shop-2' })).toBe(false);
+    expect(sloMatches(sloTrigger.parse({ service: 'web-shop' }), { ...page, service: 'web-shop-2' })).toBe(
+      false,
+    );
     // A malformed event (no service) matches no service filter.
     expect(sloMatches(sloTrigger.parse({ service: '*' }), { status: 'firing' })).toBe(false);
   });

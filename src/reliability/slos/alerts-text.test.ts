@@ -102,7 +102,9 @@ describe('wantedAlerts', () => {
   it('opens the slow page at 6× over 6h and 30m, and tickets at 3× (1d, 2h) and 1× (3d, 6h)', () => {
     const slowPage = wantedAlerts(states({ ...quiet, '6h': 7, '30m': 8 }), status, noPolicy);
     expect([...slowPage.open.keys()]).toEqual(['page']);
-    expect(slowPage.open.get('page')!.summary).toBe('burn rate 7.0× over 6h and 8.0× over 30m (threshold 6.0×)');
+    expect(slowPage.open.get('page')!.summary).toBe(
+      'burn rate 7.0× over 6h and 8.0× over 30m (threshold 6.0×)',
+    );
     const ticket = wantedAlerts(states({ ...quiet, '3d': 1.5, '6h': 1.2 }), status, noPolicy);
     expect([...ticket.open.keys()]).toEqual(['ticket']);
     expect(ticket.open.get('ticket')!.threshold).toBe(1);
@@ -139,9 +141,9 @@ describe('wantedAlerts', () => {
 describe('alertWishes', () => {
   it('raises burns and resolutions without a policy, and follows OpenSLO flags with one', () => {
     expect(alertWishes([])).toEqual({ breaching: true, resolved: true, noData: false });
-    expect(
-      alertWishes([policy({ alertWhenBreaching: false }), policy({ alertWhenResolved: true })]),
-    ).toEqual({ breaching: true, resolved: true, noData: false });
+    expect(alertWishes([policy({ alertWhenBreaching: false }), policy({ alertWhenResolved: true })])).toEqual(
+      { breaching: true, resolved: true, noData: false },
+    );
     expect(alertWishes([policy({ alertWhenBreaching: false })])).toEqual({
       breaching: false,
       resolved: false,
@@ -168,7 +170,9 @@ describe('alertEventFields', () => {
   } as unknown as SloModel;
 
   it('carries what rules need: who, how bad, since when, and where to look', () => {
-    const detail = wantedAlerts(states({ ...quiet, '1h': 15.24, '5m': 16 }), status, noPolicy).open.get('page')!;
+    const detail = wantedAlerts(states({ ...quiet, '1h': 15.24, '5m': 16 }), status, noPolicy).open.get(
+      'page',
+    )!;
     const fields = alertEventFields({
       slo,
       status: 'firing',

@@ -121,7 +121,8 @@ export function wantedAlerts(
   const noData = status.noDataSince !== null || (states.length > 0 && states.every((state) => state.noData));
   if (wishes.noData && noData) {
     open.set('no-data', {
-      summary: status.noDataSince === null ? 'no data in the alert windows' : `no data since ${status.noDataSince}`,
+      summary:
+        status.noDataSince === null ? 'no data in the alert windows' : `no data since ${status.noDataSince}`,
       longWindow: null,
       shortWindow: null,
       longBurnRate: null,

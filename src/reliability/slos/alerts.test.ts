@@ -167,7 +167,10 @@ async function sloEvents(baton: Baton, slo: string) {
     .map((row) => ({
       id: row.id,
       project: row.project,
-      fields: (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<string, unknown>,
+      fields: (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<
+        string,
+        unknown
+      >,
     }))
     .filter((event) => event.fields.slo === slo);
 }

@@ -33,17 +33,17 @@ import {
   type AlertSeverityName,
   type SloAlertDetail,
 } from './alerts-text.js';
-import {
-  listOpenSloAlerts,
-  openSloAlert,
-  resolveSloAlert,
-  type SloAlertRecord,
-} from './alerts-store.js';
+import { listOpenSloAlerts, openSloAlert, resolveSloAlert, type SloAlertRecord } from './alerts-store.js';
 import type { SloModel } from './model.js';
 
 /** Where the evaluation sends each SLO's alert states; returns the SLO's open alerts for its status. */
 export interface SloAlertSink {
-  update(slo: SloModel, status: SloStatus, states: readonly AlertState[], now: number): Promise<SloAlertView[]>;
+  update(
+    slo: SloModel,
+    status: SloStatus,
+    states: readonly AlertState[],
+    now: number,
+  ): Promise<SloAlertView[]>;
 }
 
 /** The one call of the events service alerts need (EventService.raise). */
