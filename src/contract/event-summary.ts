@@ -8,9 +8,15 @@ const TELLING_LABELS = ['alertname', 'severity', 'instance', 'job', 'service', '
 
 /**
  * One line that says what an event is about. An Alertmanager alert: its status, alert name and a
- * few labels (the telling ones first); a generic JSON event: its first keys with short values.
+ * few labels (the telling ones first); an SLO alert: its status, severity, SLO and burn; a
+ * generic JSON event: its first keys with short values.
  */
 export function eventSummary(format: string, payload: Record<string, unknown>, maxParts = 4): string {
+  // An SLO alert Baton raised: `firing page web-shop/availability: burn rate 15.2× over 1h …`.
+  if (format === 'slo') {
+    const text = (key: string) => (typeof payload[key] === 'string' ? (payload[key] as string) : '?');
+    return `${text('status')} ${text('severity')} ${text('slo')}: ${text('summary')}`;
+  }
   const labels = payload.labels;
   if (format === 'alertmanager' || (typeof payload.status === 'string' && isStringRecord(labels))) {
     const status = typeof payload.status === 'string' ? payload.status : 'alert';

@@ -103,7 +103,11 @@ export const ruleView = z.object({
   project: z.string(),
   name: z.string(),
   description: z.string().nullable(),
-  on: z.string().describe('hook:NAME or execution:PROJECT/JOB'),
+  on: z
+    .string()
+    .describe(
+      'hook:NAME, execution:PROJECT/JOB, or slo:FILTERS (e.g. slo:service=web-*,severity=page,status=firing)',
+    ),
   when: z.string().nullable(),
   job: z.string(),
   options: z.record(z.string(), z.unknown()),

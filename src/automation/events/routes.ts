@@ -21,7 +21,14 @@ import {
   type EventView,
   type RuleMatchView,
 } from '../../contract/events.js';
-import { MAX_HOOK_MAX_BYTES, type ChainNode, type Event, type Hook, type RuleMatch } from './model.js';
+import {
+  MAX_HOOK_MAX_BYTES,
+  type ChainNode,
+  type Event,
+  type Hook,
+  type Rule,
+  type RuleMatch,
+} from './model.js';
 import { HOOK_REFUSAL, type EventService } from './service.js';
 import { eventSummary } from '../../contract/event-summary.js';
 import { idParams } from '../../platform/http/params.js';
@@ -63,6 +70,17 @@ function viewEvent(event: Event & { matches: RuleMatch[] }): EventView {
     payloadBytes: event.payloadBytes,
     matches: event.matches.map(viewMatch),
   };
+}
+
+/** A rule's `on` for people: its trigger, with the filters of a rule on SLO alerts. */
+export function ruleOn(rule: Pick<Rule, 'trigger' | 'spec'>): string {
+  if (!('slo' in rule.spec.on)) return rule.trigger;
+  const trigger = rule.spec.on.slo;
+  // In a fixed order: PostgreSQL's jsonb does not keep the order the keys were written in.
+  const filters = (['service', 'severity', 'status'] as const)
+    .filter((name) => trigger[name] !== undefined)
+    .map((name) => `${name}=${trigger[name]}`);
+  return `slo:${filters.join(',')}`;
 }
 
 function viewChain(node: ChainNode): ChainNodeView {
@@ -229,7 +247,7 @@ export function registerEventRoutes(app: HttpApp, baton: EventRoutesDeps): void 
         project: rule.project,
         name: rule.name,
         description: rule.description,
-        on: rule.trigger,
+        on: ruleOn(rule),
         when: rule.spec.when ?? null,
         job: rule.spec.job,
         options: rule.spec.options,

@@ -238,6 +238,19 @@ describe.each(DIALECTS)('SLO alerts on %s', (dialect) => {
     });
     expect((await baton.waitFor(execution!.id)).state).toBe('succeeded');
 
+    // The API shows the event as the alert it is, and the rule with its filters.
+    const listed = (await baton.request('GET', '/api/v1/events?project=ops')).json();
+    expect(listed.events.find((event: { id: number }) => event.id === opened!.id)).toMatchObject({
+      format: 'slo',
+      hook: null,
+      summary: `firing page ${key}: burn rate 15.2× over 1h and 16.0× over 5m (threshold 14.4×)`,
+      matches: [{ rule: 'ops/diagnose-page', outcome: 'triggered', executionId: execution!.id }],
+    });
+    const rules = (await baton.request('GET', '/api/v1/rules?project=ops')).json();
+    expect(rules.rules.find((rule: { name: string }) => rule.name === 'diagnose-page').on).toBe(
+      'slo:service=web-*,severity=page,status=firing',
+    );
+
     // The same burn at the next evaluation: the alert stays open, nothing new is raised.
     now += MINUTE;
     expect(await alerts.update(slo, statusOf(slo, BURNING, now), alertStates(BURNING), now)).toEqual(open);

@@ -38,6 +38,16 @@ describe('the events pages', () => {
       'firing: alertname=DiskFull severity=critical instance=db-1:9100 team=dba +1 more',
     );
     expect(eventSummary('alertmanager', { status: 'resolved', labels: {} })).toBe('resolved:');
+    // An SLO alert's fields hold labels too, but it reads as the alert it is.
+    expect(
+      eventSummary('slo', {
+        status: 'firing',
+        severity: 'page',
+        slo: 'web-shop/availability',
+        summary: 'burn rate 15.2× over 1h and 16.0× over 5m (threshold 14.4×)',
+        labels: { tier: 'gold' },
+      }),
+    ).toBe('firing page web-shop/availability: burn rate 15.2× over 1h and 16.0× over 5m (threshold 14.4×)');
   });
 
   it('sums a generic JSON event up by its first keys, with long and nested values shortened', () => {
@@ -115,6 +125,10 @@ describe('the events pages', () => {
     expect(eventSource({ project: 'ops', hook: null })).toBe('an execution in ops');
     expect(describeTrigger('hook:alerts')).toBe('events of hook alerts');
     expect(describeTrigger('execution:ops/diagnose')).toBe('finished executions of ops/diagnose');
+    expect(describeTrigger('slo:service=web-*,severity=page,status=firing')).toBe(
+      'SLO alerts (service web-*, severity page, status firing)',
+    );
+    expect(eventSource({ project: 'ops', hook: null, format: 'slo' })).toBe('an SLO alert in ops');
   });
 
   it('links a rule to its job, a bare name being in the rule project', () => {

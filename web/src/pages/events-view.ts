@@ -58,15 +58,23 @@ function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** Where an event came from, in words: `ops/alerts` for a hook, `an execution of ops` otherwise. */
-export function eventSource(event: Pick<EventSummary, 'project' | 'hook'>): string {
-  return event.hook === null ? `an execution in ${event.project}` : `${event.project}/${event.hook}`;
+/**
+ * Where an event came from, in words: `ops/alerts` for a hook, `an SLO alert in ops` for one
+ * Baton raised, `an execution in ops` otherwise.
+ */
+export function eventSource(event: Pick<EventSummary, 'project' | 'hook'> & { format?: string }): string {
+  if (event.hook !== null) return `${event.project}/${event.hook}`;
+  return event.format === 'slo' ? `an SLO alert in ${event.project}` : `an execution in ${event.project}`;
 }
 
 /** A rule's `on` in words: `hook alerts`, `executions of ops/diagnose`. */
 export function describeTrigger(on: string): string {
   if (on.startsWith('hook:')) return `events of hook ${on.slice('hook:'.length)}`;
   if (on.startsWith('execution:')) return `finished executions of ${on.slice('execution:'.length)}`;
+  if (on.startsWith('slo:')) {
+    const filters = on.slice('slo:'.length).split(',').filter(Boolean).join(', ');
+    return filters ? `SLO alerts (${filters.replaceAll('=', ' ')})` : 'SLO alerts';
+  }
   return on;
 }
 
