@@ -2,9 +2,11 @@
  * SLO burn-rate alerts on both databases: a burn that crosses the page thresholds opens one
  * alert and raises one `slo` event that a Rule matches (its job runs, caused by the event), the
  * same burn seen again opens nothing new, the end of the burn resolves it with a resolved event,
- * and two servers on one PostgreSQL database racing the same evaluation open one alert and raise
+ * a rule's job notifies a webhook of the alert, and two servers on one PostgreSQL database racing the same evaluation open one alert and raise
  * one event.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { createBaton, type Baton } from '../../app.js';
@@ -13,6 +15,7 @@ import type { SloStatus } from '../../contract/slos.js';
 import { getExecution } from '../../automation/executions/store.js';
 import { startTestBaton, type TestBaton } from '../../../test/baton.js';
 import { DIALECTS } from '../../../test/databases.js';
+import { eventually } from '../../../test/eventually.js';
 import { alertWindows, evaluateAlerts, type AlertState } from './alert-windows.js';
 import { SloAlerts } from './alerts.js';
 import { listSloAlerts } from './alerts-store.js';
@@ -73,6 +76,20 @@ spec:
   timeWindow: [{duration: 30d, isRolling: true}]
   budgetingMethod: Occurrences
   objectives: [{targetPercent: 99}]
+---
+apiVersion: baton/v1
+kind: SLO
+metadata: {name: payments, project: ops}
+spec:
+  service: checkout
+  indicator:
+    spec:
+      ratioMetric:
+        good: {metricSource: {type: Baton, spec: {job: ops/note, states: [succeeded]}}}
+        total: {metricSource: {type: Baton, spec: {job: ops/note}}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{targetPercent: 99.9}]
 ${[1, 2, 3, 4, 5, 6]
   .map(
     (round) => `---
@@ -95,7 +112,12 @@ spec:
   .join('')}`;
   const reading = readSloDocuments(
     parseAllDocuments(text).map((document) => document.toJS()),
-    { batonServices: new Map([['web-shop', { owner: 'shop' }]]) },
+    {
+      batonServices: new Map([
+        ['web-shop', { owner: 'shop' }],
+        ['checkout', { owner: 'shop' }],
+      ]),
+    },
   );
   expect(reading.problems).toEqual([]);
   return [...reading.slos];
@@ -183,6 +205,7 @@ describe.each(DIALECTS)('SLO alerts on %s', (dialect) => {
   let baton: TestBaton;
   let slos: SloModel[];
   let alerts: SloAlerts;
+  const named = (name: string) => slos.find((slo) => slo.name === name)!;
 
   beforeAll(async () => {
     baton = await startTestBaton(dialect);
@@ -193,7 +216,7 @@ describe.each(DIALECTS)('SLO alerts on %s', (dialect) => {
   afterAll(() => baton.stop());
 
   it('opens one page alert on a burn over 14.4× (1h, 5m), raises one event a rule runs a job on, and resolves it', async () => {
-    const slo = slos[0]!;
+    const slo = named('restarts');
     const key = 'web-shop/restarts';
     let now = Date.parse('2026-12-08T02:00:00Z');
 
@@ -291,7 +314,7 @@ describe.each(DIALECTS)('SLO alerts on %s', (dialect) => {
   });
 
   it('puts events of an SLO without a project (OpenSLO) in the configured project', async () => {
-    const slo = slos[1]!;
+    const slo = named('race-1');
     const now = Date.parse('2026-12-08T03:00:00Z');
     const ticketBurn = { ...QUIET, '1d': 4, '2h': 5 };
     const open = await alerts.update(slo, statusOf(slo, ticketBurn, now), alertStates(ticketBurn), now);
@@ -318,6 +341,68 @@ spec:
     ).rejects.toMatchObject({
       problems: [expect.objectContaining({ file: 'bad.yaml', path: expect.stringContaining('spec.on') })],
     });
+  });
+
+  it('notifies through a rule: the job it runs sends the alert to its webhook', async () => {
+    const received: { body: string; signature: string | undefined }[] = [];
+    const server = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push({
+          body: Buffer.concat(chunks).toString('utf8'),
+          signature: request.headers['x-baton-signature'] as string | undefined,
+        });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const put = await baton.request('PUT', '/api/v1/secrets/notify/key', {
+        value: 'notify-key-0123456789',
+      });
+      expect(put.statusCode).toBeLessThan(300);
+      await baton.applyYaml(`apiVersion: baton/v1
+kind: Job
+metadata: {name: page-oncall, project: ops}
+spec:
+  options:
+    - {name: summary, type: string, required: true}
+    - {name: link, type: string, required: true}
+  notifications: [{on: [started], webhook: {url: "http://127.0.0.1:${port}/pager", secret: notify/key}}]
+  steps: [{name: a, script: 'true'}]
+---
+apiVersion: baton/v1
+kind: Rule
+metadata: {name: page-checkout, project: ops}
+spec:
+  on: {slo: {service: checkout, severity: page}}
+  job: page-oncall
+  options: {summary: '{{ slo }}: {{ summary }}', link: '{{ link }}'}
+`);
+      const slo = named('payments');
+      const now = Date.parse('2026-12-08T05:00:00Z');
+      await alerts.update(slo, statusOf(slo, BURNING, now), alertStates(BURNING), now);
+      const delivery = await eventually('the webhook delivery', async () => received[0]);
+      const body = JSON.parse(delivery.body) as {
+        event: string;
+        execution: { job: string; options: unknown };
+      };
+      expect(body).toMatchObject({
+        event: 'started',
+        execution: {
+          job: 'page-oncall',
+          options: {
+            summary: 'checkout/payments: burn rate 15.2× over 1h and 16.0× over 5m (threshold 14.4×)',
+            link: '/services/checkout',
+          },
+        },
+      });
+      expect(delivery.signature).toMatch(/^sha256=[0-9a-f]{64}$/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('lets only those who may view the service apply a rule on its alerts', async () => {
@@ -376,7 +461,7 @@ spec:
       const second: Baton = await createBaton(config);
       try {
         const other = new SloAlerts({ db: second.db, events: second.eventService, project: 'ops' });
-        for (const slo of slos.slice(2)) {
+        for (const slo of slos.filter((slo) => /^race-[2-6]$/.test(slo.name))) {
           const key = `web-shop/${slo.name}`;
           const now = Date.parse('2026-12-08T04:00:00Z');
           const status = statusOf(slo, BURNING, now);
