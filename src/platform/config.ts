@@ -7,6 +7,7 @@ import os from 'node:os';
 import { parseBytes } from './bytes.js';
 import { parseDuration } from '../contract/time.js';
 import { InputError } from './errors.js';
+import { NAME_PATTERN } from './documents/fields.js';
 
 export interface Config {
   /** Where SQLite and other local state live (`./.baton` by default). */
@@ -59,6 +60,12 @@ export interface Config {
    * addresses/CIDRs separated by commas; absent: none.
    */
   trustProxy: boolean | string | undefined;
+  /**
+   * BATON_SLO_ALERT_PROJECT: the project of the alert events of SLOs that belong to none (OpenSLO
+   * and Sloth documents have no project; a baton/v1 SLO's events are in its own). Who may view
+   * the project sees them in the events list; rules of every project match them. Default `slos`.
+   */
+  sloAlertProject: string;
   /** Notification deliveries: waits before each retry (its length + 1 is the number of attempts), and the per-attempt timeout. */
   notifications: { backoffMs: number[]; timeoutMs: number; pollMs: number };
 }
@@ -142,12 +149,30 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     publicUrl: overrides.publicUrl ?? (env.BATON_PUBLIC_URL || undefined),
     oidc: overrides.oidc ?? oidcFromEnv(env),
     trustProxy: overrides.trustProxy ?? trustProxyFromEnv(env.BATON_TRUST_PROXY),
+    sloAlertProject: overrides.sloAlertProject ?? projectFromEnv(env, 'BATON_SLO_ALERT_PROJECT', 'slos'),
     notifications: overrides.notifications ?? {
       backoffMs: [10_000, 60_000, 300_000, 1_800_000],
       timeoutMs: 10_000,
       pollMs: 1_000,
     },
   };
+}
+
+/** A project name from the environment, or the fallback when the variable is unset or empty. */
+function projectFromEnv(env: Env, name: string, fallback: string): string {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!NAME_PATTERN.test(text) || text.length > 63) {
+    throw new InputError(`environment variable ${name} is invalid`, [
+      {
+        path: name,
+        message:
+          'expected a project name: lowercase letters, digits and dashes, starting with a letter or digit',
+        found: JSON.stringify(text),
+      },
+    ]);
+  }
+  return text;
 }
 
 function trustProxyFromEnv(text: string | undefined): Config['trustProxy'] {
