@@ -107,3 +107,14 @@ export async function listSloAlerts(db: Db, slo: string, limit = 50): Promise<Sl
     .execute();
   return rows.map(toRecord);
 }
+
+/**
+ * Resolves the open alerts of SLOs not in `keep` (their documents were deleted or renamed), in one
+ * statement; returns how many. No event: the SLO they were about is gone, not healthy again.
+ */
+export async function resolveSloAlertsExcept(db: Db, keep: readonly string[], now: number): Promise<number> {
+  let query = db.updateTable('slo_alerts').set({ resolved_at: now }).where('resolved_at', 'is', null);
+  if (keep.length > 0) query = query.where('slo', 'not in', [...keep]);
+  const rows = await query.returning('id').execute();
+  return rows.length;
+}

@@ -323,6 +323,16 @@ describe.each(DIALECTS)('SLO alerts on %s', (dialect) => {
     expect(event).toMatchObject({ project: 'ops', fields: { project: null, severity: 'ticket' } });
     // The page rule does not match a ticket.
     expect(await matchesOf(baton, event!.id)).toEqual([]);
+
+    // Its document is deleted: the evaluation retires its alert, without an event (it did not recover).
+    const keep = slos
+      .filter((other) => other.name !== 'race-1')
+      .map((other) => `${other.service}/${other.name}`);
+    expect(await alerts.retire(keep, now + MINUTE)).toBe(1);
+    expect(await alerts.openAlerts('web-shop/race-1')).toEqual([]);
+    expect(await sloEvents(baton, 'web-shop/race-1')).toHaveLength(1);
+    // Open alerts of SLOs that still exist are left alone.
+    expect(await alerts.openAlerts('web-shop/restarts')).toHaveLength(1);
   });
 
   it('refuses an SLO rule with an unknown severity, naming the field', async () => {

@@ -33,7 +33,13 @@ import {
   type AlertSeverityName,
   type SloAlertDetail,
 } from './alerts-text.js';
-import { listOpenSloAlerts, openSloAlert, resolveSloAlert, type SloAlertRecord } from './alerts-store.js';
+import {
+  listOpenSloAlerts,
+  openSloAlert,
+  resolveSloAlert,
+  resolveSloAlertsExcept,
+  type SloAlertRecord,
+} from './alerts-store.js';
 import type { SloModel } from './model.js';
 
 /** Where the evaluation sends each SLO's alert states; returns the SLO's open alerts for its status. */
@@ -83,21 +89,37 @@ export class SloAlerts implements SloAlertSink {
     states: readonly AlertState[],
     now: number,
   ): Promise<SloAlertView[]> {
-    const { db } = this.options;
     const key = sloKey(slo);
     const wishes = alertWishes(slo.alertPolicies);
     const wanted = wantedAlerts(states, status, wishes);
-    const open = await listOpenSloAlerts(db, key);
+    const open = await listOpenSloAlerts(this.options.db, key);
     const openSeverities = new Set(open.map((alert) => alert.severity));
+    let changed = false;
     for (const [severity, detail] of wanted.open) {
       if (openSeverities.has(severity)) continue;
       await this.open(slo, status, severity, detail, now, severity === 'no-data' || wishes.breaching);
+      changed = true;
     }
     for (const alert of open) {
       if (wanted.open.has(alert.severity) || wanted.unjudged.has(alert.severity)) continue;
       await this.resolve(slo, status, alert, now, wishes.resolved);
+      changed = true;
     }
-    return (await listOpenSloAlerts(db, key)).map(alertView);
+    // Most rounds change nothing: the rows read above are the answer, without a second query.
+    return changed ? this.openAlerts(key) : open.map(alertView);
+  }
+
+  /**
+   * Resolves the open alerts of SLOs that no longer exist (`keep`: the keys of those that do),
+   * for the evaluation to call after a round; returns how many. No event is raised.
+   */
+  retire(keep: readonly string[], now: number): Promise<number> {
+    return resolveSloAlertsExcept(this.options.db, keep, now);
+  }
+
+  /** The open alerts of an SLO (`service/name`), oldest first. */
+  async openAlerts(slo: string): Promise<SloAlertView[]> {
+    return (await listOpenSloAlerts(this.options.db, slo)).map(alertView);
   }
 
   private async open(
