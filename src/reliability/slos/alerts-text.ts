@@ -183,7 +183,7 @@ export function alertEventFields(input: {
     link: servicePath(slo.service, input.publicUrl),
     openedAt: new Date(input.openedAt).toISOString(),
     resolvedAt: input.resolvedAt === null ? null : new Date(input.resolvedAt).toISOString(),
-    // OpenSLO AlertNotificationTargets, for rules to route on: `when: '"oncall-slack" in notificationTargets'`.
+    // OpenSLO AlertNotificationTargets, for rules to route on: `when: 'notificationTargets contains "oncall-slack"'`.
     notificationTargets: [...new Set(targets.map((target) => target.target))],
     notificationTargetNames: [...new Set(targets.map((target) => target.name))],
   };

@@ -19,7 +19,7 @@
  * Notifications go through rules: a rule on SLO alerts runs a job whose `spec.notifications`
  * (webhook, Slack, email) deliver on `started`, with the alert's summary and link passed as
  * options; the event carries the OpenSLO AlertPolicy's notification targets so a rule can route
- * on them (`when: '"oncall" in notificationTargets'`).
+ * on them (`when: 'notificationTargets contains "oncall"'`).
  */
 import type { SloAlertView, SloStatus } from '../../contract/slos.js';
 import type { Db } from '../../platform/db/database.js';
