@@ -99,7 +99,7 @@ export function registerEventsCommands(program: Command): void {
           answer.events.map((event) => [
             String(event.id),
             formatTime(event.receivedAt),
-            event.hook ? `${event.project}/${event.hook}` : `${event.project} (execution)`,
+            event.hook ? `${event.project}/${event.hook}` : `${event.project} (${event.format})`,
             truncate(event.summary, 60),
             matchesText(event),
           ]),
