@@ -89,14 +89,14 @@ export interface Hook {
   updatedBy: string;
 }
 
+/** Service names hold no `/`: `*` matches any run of characters, `?` is itself. */
+const SERVICE_GLOB: GlobSyntax = {};
+
 /**
  * `on: {slo: …}`: SLO alert events of any project (an OpenSLO or Sloth SLO has none), narrowed by
  * the service (a glob: `*` matches any run of characters), the severity, and the status
  * (`firing` unless said otherwise, so a diagnosis does not also run when the alert resolves).
  */
-/** Service names hold no `/`: `*` matches any run of characters, `?` is itself. */
-const SERVICE_GLOB: GlobSyntax = {};
-
 export const sloTrigger = z.strictObject({
   service: boundedGlob(z.string().min(1), SERVICE_GLOB).optional(),
   severity: z.enum(SLO_EVENT_SEVERITIES).optional(),
