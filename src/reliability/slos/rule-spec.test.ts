@@ -113,7 +113,8 @@ describe('sloRuleSpec', () => {
     const subquery = sloRuleSpec(aggregated!);
     expect(subquery.kind === 'rules' && subquery.spec.sli).toEqual({
       events: {
-        errorQuery: '(sum(rate((sum(all_total))[{{.window}}:]))) - (sum(rate((sum(ok_total))[{{.window}}:])))',
+        errorQuery:
+          '(sum(rate((sum(all_total))[{{.window}}:]))) - (sum(rate((sum(ok_total))[{{.window}}:])))',
         totalQuery: 'sum(rate((sum(all_total))[{{.window}}:]))',
       },
     });
@@ -139,7 +140,10 @@ describe('sloRuleSpec', () => {
       reason: 'a calendar window (the rules need a rolling period)',
     });
     const [slices] = slos(openslo(indicator, undefined, 'Timeslices'));
-    expect(sloRuleSpec(slices!)).toMatchObject({ kind: 'skipped', reason: expect.stringMatching(/Timeslices/) });
+    expect(sloRuleSpec(slices!)).toMatchObject({
+      kind: 'skipped',
+      reason: expect.stringMatching(/Timeslices/),
+    });
 
     const [executions] = slos(`
 apiVersion: baton/v1

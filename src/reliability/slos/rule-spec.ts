@@ -115,7 +115,11 @@ function alerting(model: SloModel): { alerting?: PrometheusAlertingSpec } {
       name: sloth?.name ?? DEFAULT_BURN_ALERT,
       labels: sloth?.labels ?? {},
       annotations: sloth?.annotations ?? {},
-      page: { enabled: enabled('page'), labels: sloth?.page.labels ?? {}, annotations: sloth?.page.annotations ?? {} },
+      page: {
+        enabled: enabled('page'),
+        labels: sloth?.page.labels ?? {},
+        annotations: sloth?.page.annotations ?? {},
+      },
       ticket: {
         enabled: enabled('ticket'),
         labels: sloth?.ticket.labels ?? {},
