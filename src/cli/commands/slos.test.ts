@@ -97,8 +97,9 @@ let server: CliServer;
 
 beforeAll(async () => {
   server = await startCliServer({ config: { embeddedWorker: false } });
+  expect((await server.cli(['users', 'create', 'alice'])).code).toBe(0);
   await fs.writeFile(path.join(server.work, 'catalog.yaml'), CATALOG);
-  expect((await server.cli(['apply', '-f', 'catalog.yaml'])).code).toBe(0);
+  expect(await server.cli(['apply', '-f', 'catalog.yaml'])).toMatchObject({ code: 0, stderr: '' });
   const documents: [string, string, string, string][] = [
     ['baton/v1', 'SLO', 'deploys', DEPLOYS],
     ['prometheus/v1', 'Sloth', 'legacy', SLOTH],
@@ -118,13 +119,13 @@ afterAll(async () => {
 });
 
 describe('baton slos and slo', () => {
-  it('lists SLOs with target, SLI, budget left, health and alerts; not evaluated ones say so', async () => {
+  it('lists SLOs by service with target, SLI, budget left, health and alerts; not evaluated ones say so', async () => {
     const result = await server.cli(['slos']);
     expect(result.stderr).toBe('');
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^SLO\s+SERVICE\s+TARGET\s+SLI\s+BUDGET LEFT\s+HEALTH\s+ALERTS$/);
-    expect(lines[1]).toMatch(/^availability\s+legacy\s+99\.5%\s+-\s+-\s+not evaluated\s+0$/);
-    expect(lines[2]).toMatch(/^deploys\s+checkout\s+99%\s+98\.500%\s+-50\.0%\s+exhausted\s+1$/);
+    expect(lines[1]).toMatch(/^deploys\s+checkout\s+99%\s+98\.500%\s+-50\.0%\s+exhausted\s+1$/);
+    expect(lines[2]).toMatch(/^availability\s+legacy\s+99\.5%\s+-\s+-\s+not evaluated\s+0$/);
 
     const json = await server.cli(['slos', '--service', 'checkout', '--output', 'json']);
     expect(JSON.parse(json.stdout).slos.map((slo: { slo: string }) => slo.slo)).toEqual(['checkout/deploys']);
