@@ -141,6 +141,7 @@ describe('baton slos and slo', () => {
     const result = await server.cli(['slo', 'checkout/deploys']);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('Window:    28d rolling, Occurrences, SLI from executions');
+    expect(result.stdout).toContain('Exhausted: already: no budget left');
     expect(result.stdout).toMatch(/1\s+99%\s+98\.500%\s+-50\.0%\s+-1 of 2 events left/);
     expect(result.stdout).toMatch(/BURN 5m\s+BURN 1h\n-\s+14\.4×/);
     expect(result.stdout).toMatch(/7\s+page\s+.*open\s+burn rate 14\.4× over 1h/);

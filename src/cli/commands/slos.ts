@@ -84,7 +84,7 @@ export function describeSlo(slo: SloDetailView): string {
     `Window:    ${status.window}, ${status.budgetingMethod}, SLI from ${status.source}`,
     `Period:    ${formatTime(status.periodStart)} to ${formatTime(status.periodEnd)}`,
     `Health:    ${status.health}${status.noDataSince ? ` (no data since ${formatTime(status.noDataSince)})` : ''}`,
-    `Exhausted: ${status.timeToExhaustionMs === null ? 'not at the current rate' : `in ${formatDurationForCli(status.timeToExhaustionMs)} at the 1h burn rate`}`,
+    `Exhausted: ${exhaustion(status)}`,
   );
   if (status.lastError) lines.push(`Error:     ${status.lastError}`);
   const sections = [`${lines.join('\n')}\n`];
@@ -169,6 +169,14 @@ export function describeSlo(slo: SloDetailView): string {
     );
   }
   return sections.join('\n');
+}
+
+/** When the budget runs out: already, at the 1h burn rate, or not at the current rate. */
+function exhaustion(status: NonNullable<SloDetailView['status']>): string {
+  if (status.budgetRemainingRatio !== null && status.budgetRemainingRatio <= 0)
+    return 'already: no budget left';
+  if (status.timeToExhaustionMs === null) return 'not at the current rate';
+  return `in ${formatDurationForCli(status.timeToExhaustionMs)} at the 1h burn rate`;
 }
 
 /** `service/name` into its parts, or a usage error saying what is expected. */

@@ -163,9 +163,11 @@ function SloCard({ summary }: { summary: SloSummary }) {
             </dd>
             <dt>Exhausted</dt>
             <dd>
-              {status.timeToExhaustionMs === null
-                ? 'not at the current rate'
-                : `in ${formatDurationForUi(status.timeToExhaustionMs)} at the 1 h burn rate`}
+              {status.budgetRemainingRatio !== null && status.budgetRemainingRatio <= 0
+                ? 'already: no budget left'
+                : status.timeToExhaustionMs === null
+                  ? 'not at the current rate'
+                  : `in ${formatDurationForUi(status.timeToExhaustionMs)} at the 1 h burn rate`}
             </dd>
           </dl>
           {status.lastError && (
@@ -217,6 +219,7 @@ function SloHistoryView({ detail }: { detail: SloDetail }) {
           value={(point) => point.budgetRemainingRatio}
           domain={budgetDomain(detail.series)}
           reference={{ value: 0, className: 'zero', label: 'budget spent' }}
+          current={detail.status?.budgetRemainingRatio ?? null}
           period={period}
           changes={detail.changes}
           corrections={detail.corrections}
@@ -297,6 +300,7 @@ function SloChart({
   value,
   domain,
   reference,
+  current,
   period,
   changes,
   corrections,
@@ -306,13 +310,17 @@ function SloChart({
   value: (point: SloPoint) => number | null;
   domain: [number, number];
   reference: { value: number; className: string; label: string };
+  /** The latest evaluation, drawn as a point at the end while there is no series yet. */
+  current: number | null;
   period: { start: string; end: string } | undefined;
   changes: readonly ChangeCost[];
   corrections: readonly Correction[];
 }) {
   const [start, end] = timeDomain(points, period);
+  // Widened to hold the latest value, so an overspent budget is not drawn at the floor.
+  const low = current === null ? domain[0] : Math.min(domain[0], current);
   const x = scale(start, end, BOX.left, BOX.width - BOX.right);
-  const y = scale(domain[0], domain[1], BOX.height - BOX.bottom, BOX.top);
+  const y = scale(low, domain[1], BOX.height - BOX.bottom, BOX.top);
   const line = linePath(
     points.map((point) => ({ at: point.at, value: value(point) })),
     x,
@@ -369,6 +377,11 @@ function SloChart({
           </Fragment>
         ))}
         {line && <path className="line" d={line} />}
+        {!line && current !== null && (
+          <circle className="current" cx={x(end)} cy={y(current)} r={3}>
+            <title>now</title>
+          </circle>
+        )}
       </svg>
     </figure>
   );
