@@ -209,6 +209,7 @@ function SloHistoryView({ detail }: { detail: SloDetail }) {
             className: 'target',
             label: `target ${formatTarget(detail.target)}`,
           }}
+          current={detail.status?.sli ?? null}
           period={period}
           changes={detail.changes}
           corrections={detail.corrections}
