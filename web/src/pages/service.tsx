@@ -195,7 +195,8 @@ function SloHistoryView({ detail }: { detail: SloDetail }) {
   const period = detail.status
     ? { start: detail.status.periodStart, end: detail.status.periodEnd }
     : undefined;
-  const openAlerts = detail.alerts.filter((alert) => alert.resolvedAt === null);
+  // The evaluation's own list is what is open now; the history's is the fallback before the first.
+  const openAlerts = detail.status?.openAlerts ?? detail.alerts.filter((alert) => alert.resolvedAt === null);
   return (
     <>
       <div className="slo-charts">
