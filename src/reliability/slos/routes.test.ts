@@ -72,6 +72,12 @@ spec:
   objectives: [{target: 0.995}]
 `;
 
+/** Prometheus-backed, but over calendar months: Sloth's rules cannot express it. */
+const LEGACY_MONTHLY = LEGACY_SLO.replace('name: availability', 'name: monthly').replace(
+  '{duration: 28d, isRolling: true}',
+  '{duration: 1M, calendar: {startTime: "2026-01-01 00:00:00", timeZone: UTC}}',
+);
+
 function burningStatus(): SloStatus {
   return {
     slo: 'checkout/deploys',
@@ -113,6 +119,7 @@ describe.each(DIALECTS)('SLO reads on %s', (dialect) => {
       ['baton/v1', 'SLO', 'deploys', DEPLOYS],
       ['openslo/v1', 'Service', 'legacy', LEGACY_SERVICE],
       ['openslo/v1', 'SLO', 'availability', LEGACY_SLO],
+      ['openslo/v1', 'SLO', 'monthly', LEGACY_MONTHLY],
     ];
     for (const [apiVersion, kind, name, source] of documents) {
       await saveSloDocument(
@@ -135,6 +142,7 @@ describe.each(DIALECTS)('SLO reads on %s', (dialect) => {
     expect(all.slos.map((slo: { slo: string }) => slo.slo)).toEqual([
       'checkout/deploys',
       'legacy/availability',
+      'legacy/monthly',
     ]);
     expect(all.slos[0]).toMatchObject({
       owner: { kind: 'team', team: 'payments', from: 'baton-service' },
@@ -150,7 +158,10 @@ describe.each(DIALECTS)('SLO reads on %s', (dialect) => {
 
   it('filters by service and health, counting an SLO not evaluated yet as no-data', async () => {
     const noData = (await get('/api/v1/slos?health=no-data')).json();
-    expect(noData.slos.map((slo: { slo: string }) => slo.slo)).toEqual(['legacy/availability']);
+    expect(noData.slos.map((slo: { slo: string }) => slo.slo)).toEqual([
+      'legacy/availability',
+      'legacy/monthly',
+    ]);
     const burning = (await get('/api/v1/slos?health=burning&service=checkout')).json();
     expect(burning.slos.map((slo: { slo: string }) => slo.slo)).toEqual(['checkout/deploys']);
     const bad = await get('/api/v1/slos?health=on-fire');
@@ -198,7 +209,7 @@ describe.each(DIALECTS)('SLO reads on %s', (dialect) => {
       attainment: null,
       budgetRemainingRatio: null,
     });
-    expect(legacy.slos).toHaveLength(1);
+    expect(legacy.slos).toHaveLength(2);
     expect(search).toMatchObject({ slos: [], attainment: null, owner: { kind: 'team', team: 'sre' } });
 
     const bobs = (await get('/api/v1/services/health', bob)).json();
@@ -212,6 +223,10 @@ describe.each(DIALECTS)('SLO reads on %s', (dialect) => {
     const file = parse(rules.body) as { groups: { name: string }[] };
     expect(file.groups.map((group) => group.name)).toContain('baton-slo-sli-recordings-legacy-availability');
     expect(rules.body).not.toContain('checkout');
+    expect(file.groups.map((group) => group.name)).not.toContain('baton-slo-sli-recordings-legacy-monthly');
+    expect(rules.body).toMatch(
+      /^# Skipped legacy\/monthly: a calendar window \(the rules need a rolling period\)\.$/m,
+    );
 
     const alices = parse((await get('/api/v1/slos/rules', alice)).body) as { groups: unknown[] };
     expect(alices.groups).toEqual([]);
