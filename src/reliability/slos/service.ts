@@ -45,7 +45,11 @@ function lowest(values: readonly (number | null | undefined)[]): number | null {
 /** A service's attainment: its worst SLI ÷ target (1 = on target), over the SLOs with data. */
 export function attainmentOf(slos: readonly SloSummaryView[]): number | null {
   return lowest(
-    slos.map((slo) => (slo.status?.sli === null || slo.status === null ? null : slo.status.sli / slo.target)),
+    slos.map((slo) => {
+      const sli = slo.status?.sli ?? null;
+      // A target of 0 promises nothing, so nothing can fall short of it.
+      return sli === null || slo.target === 0 ? null : sli / slo.target;
+    }),
   );
 }
 
