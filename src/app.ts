@@ -32,6 +32,7 @@ import { policyKind } from './access/policies/kind.js';
 import { registerPolicyRoutes } from './access/policies/routes.js';
 import { registerTeamRoutes } from './access/teams/routes.js';
 import { registerServiceRoutes } from './reliability/services/routes.js';
+import { registerSloRoutes } from './reliability/slos/routes.js';
 import { registerUsageRoutes } from './insights/usage/routes.js';
 import { NotificationDispatcher } from './automation/notifications/dispatcher.js';
 import { registerNotificationRoutes } from './automation/notifications/routes.js';
@@ -192,6 +193,7 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   registerPolicyRoutes(http, baton);
   registerTeamRoutes(http, baton);
   registerServiceRoutes(http, baton);
+  registerSloRoutes(http, baton);
   registerUserRoutes(http, baton);
   registerSignInRoutes(http, baton);
   registerTokenRoutes(http, baton);

@@ -21,6 +21,7 @@ import { registerWorkerCommand } from './commands/worker.js';
 import { registerUsersCommand } from './commands/users.js';
 import { registerWorkersCommand } from './commands/workers.js';
 import { registerSecretsCommand } from './commands/secrets.js';
+import { registerSloCommands } from './commands/slos.js';
 import { DEFAULT_URL } from './config.js';
 import { CliError, EXIT_CODES } from './errors.js';
 
@@ -73,6 +74,7 @@ export function createProgram(): Command {
   registerUsersCommand(program);
   registerSecretsCommand(program);
   registerAccessCommands(program);
+  registerSloCommands(program);
   registerTokensCommand(program);
   registerAuditCommand(program);
   return program;

@@ -122,6 +122,7 @@ export const runRequest = z
       .describe(
         "run on these nodes instead of the job's spec.nodes: 'tags=web name=web-* attr.env=prod' or the structured form",
       ),
+    overrideBudget: z.strictObject({ reason: z.string().min(1).max(2000) }).optional(),
   })
   .default({ options: {} });
 export type RunRequest = z.input<typeof runRequest>;

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
 import { startCliServer, type CliServer } from '../cli-harness.js';
+import type { Db } from '../../src/platform/db/database.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -77,6 +78,8 @@ export interface UiTestBed {
   readonly adminToken: string;
   /** The server's data directory (removed at the end), for files steps and tests share. */
   readonly dir: string;
+  /** The server's database, to set a scene the API has no verb for (an SLO's stored status). */
+  readonly db: Db;
   /** Calls the API as the admin, or with the given token; never throws on a status. */
   api<T = unknown>(method: string, apiPath: string, body?: unknown, token?: string): Promise<ApiAnswer<T>>;
   /** Applies YAML documents as the admin; a refusal fails the test with the server's message. */
@@ -174,6 +177,9 @@ export function useBrowserTests(): UiTestBed {
     },
     get dir() {
       return started().dir;
+    },
+    get db() {
+      return started().baton.db;
     },
     api,
     async apply(yaml) {

@@ -20,6 +20,8 @@ const PAGE_LOADERS = {
   events: () => import('./pages/events'),
   event: () => import('./pages/event'),
   nodes: () => import('./pages/nodes'),
+  services: () => import('./pages/services'),
+  service: () => import('./pages/service'),
   workers: () => import('./pages/workers'),
   audit: () => import('./pages/audit'),
   usage: () => import('./pages/usage'),
@@ -32,6 +34,8 @@ const SchedulesPage = lazy(PAGE_LOADERS.schedules);
 const EventsPage = lazy(PAGE_LOADERS.events);
 const EventPage = lazy(PAGE_LOADERS.event);
 const NodesPage = lazy(PAGE_LOADERS.nodes);
+const ServicesPage = lazy(PAGE_LOADERS.services);
+const ServicePage = lazy(PAGE_LOADERS.service);
 const WorkersPage = lazy(PAGE_LOADERS.workers);
 const AuditPage = lazy(PAGE_LOADERS.audit);
 const UsagePage = lazy(PAGE_LOADERS.usage);
@@ -50,7 +54,9 @@ function preloadPages(pathname: string): void {
       ? 'history'
       : first === 'events' && second !== undefined
         ? 'event'
-        : first;
+        : first === 'services' && second !== undefined
+          ? 'service'
+          : first;
   if (key && key in PAGE_LOADERS) void PAGE_LOADERS[key as keyof typeof PAGE_LOADERS]();
   const idle = window.requestIdleCallback ?? ((callback: () => void) => setTimeout(callback, 1000));
   idle(() => void PAGE_LOADERS.executions());
@@ -64,6 +70,7 @@ const NAVIGATION = [
   { path: '/schedules', label: 'Schedules', key: 's' },
   { path: '/events', label: 'Events', key: 'e' },
   { path: '/nodes', label: 'Nodes', key: 'n' },
+  { path: '/services', label: 'Services', key: 'v' },
   { path: '/usage', label: 'Usage', key: 'u' },
   { path: '/workers', label: 'Workers', key: 'w' },
 ] as const;
@@ -100,6 +107,8 @@ export function App() {
           <Route path="/events" component={EventsPage} />
           <Route path="/events/:id">{(params) => <EventPage id={Number(params.id)} />}</Route>
           <Route path="/nodes" component={NodesPage} />
+          <Route path="/services" component={ServicesPage} />
+          <Route path="/services/:name">{(params) => <ServicePage name={params.name} />}</Route>
           <Route path="/workers" component={WorkersPage} />
           <Route path="/audit" component={AuditPage} />
           <Route path="/usage" component={UsagePage} />

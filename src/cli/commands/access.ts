@@ -6,8 +6,10 @@ import type { Command } from 'commander';
 import { ACTIONS, type PolicyTestResponse } from '../../contract/policies.js';
 import type { TeamsResponse } from '../../contract/teams.js';
 import type { ServicesResponse } from '../../contract/services.js';
+import type { ServicesHealthResponse } from '../../contract/slos.js';
 import { CliError, usageError } from '../errors.js';
 import { OUTPUT_HELP, parseOutputFormat, printJson, printTable, type OutputFormat } from '../output.js';
+import { describeServices } from './slos.js';
 import { connect } from '../session.js';
 
 /** Exit code of a denied `policy test`, so scripts can branch on the answer. */
@@ -80,22 +82,18 @@ export function registerAccessCommands(program: Command): void {
 
   program
     .command('services')
-    .description('list catalog services: owner team, lifecycle, links')
+    .description('list services: owner team, lifecycle, SLOs, attainment, budget left and the budget gate')
     .option('--owner <team>', 'only the services of this team')
     .option('--output <format>', OUTPUT_HELP, parseOutputFormat, 'text')
     .action(async (options: { owner?: string; output: OutputFormat }, command: Command) => {
       const client = await connect(command);
-      const answer = await client.get<ServicesResponse>('/api/v1/services', { owner: options.owner });
+      const [answer, health] = await Promise.all([
+        client.get<ServicesResponse>('/api/v1/services', { owner: options.owner }),
+        client.get<ServicesHealthResponse>('/api/v1/services/health'),
+      ]);
       if (options.output === 'json') return printJson(answer);
-      if (answer.services.length === 0) return void process.stderr.write('no services found\n');
-      printTable(
-        ['SERVICE', 'OWNER', 'LIFECYCLE', 'DESCRIPTION'],
-        answer.services.map((service) => [
-          service.name,
-          service.owner,
-          service.lifecycle,
-          service.description ?? '',
-        ]),
-      );
+      const text = describeServices(answer.services, health.services, options.owner);
+      if (text === undefined) return void process.stderr.write('no services found\n');
+      process.stdout.write(text);
     });
 }

@@ -56,6 +56,7 @@ const NOT_JSON: Record<string, string> = {
   'GET /api/v1/audit/export': 'JSON lines (application/x-ndjson), streamed',
   'GET /api/v1/executions/:id/log/download': 'the log as plain text, streamed',
   'GET /api/v1/executions/:id/log/stream': 'Server-Sent Events (text/event-stream)',
+  'GET /api/v1/slos/rules': 'Prometheus rules as YAML (application/yaml)',
 };
 
 interface Route {

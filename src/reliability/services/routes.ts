@@ -2,9 +2,11 @@
 import type { AccessControl } from '../../access/authorize.js';
 import { resources } from '../../access/model.js';
 import { servicesQuery, servicesResponse } from '../../contract/services.js';
+import { servicesHealthResponse } from '../../contract/slos.js';
 import type { Db } from '../../platform/db/database.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
+import { SloReadService } from '../slos/service.js';
 import { listServices } from './store.js';
 
 /** What the service catalog routes use of the server. */
@@ -44,5 +46,20 @@ export function registerServiceRoutes(app: HttpApp, baton: ServiceRoutesDeps): v
           })),
       };
     },
+  );
+
+  const slos = new SloReadService(baton.db, baton.access);
+  app.get(
+    '/api/v1/services/health',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description:
+          'Every service the caller may view, from the catalog and from SLO documents alone, with its SLOs, ' +
+          'attainment (lowest SLI ÷ target), lowest remaining budget and what the budget gate does now.',
+        response: { 200: servicesHealthResponse },
+      },
+    },
+    async (request) => ({ services: await slos.health(principalOf(request), Date.now()) }),
   );
 }

@@ -3,10 +3,19 @@
  * with the same function the server uses (src/contract/options.ts), so a message appears
  * before submitting and says exactly what the server would have said.
  */
+import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 import { checkOptionValue } from '../../../src/contract/options.js';
-import { ApiError } from '../api/client';
+import { ApiError, post } from '../api/client';
+import type { BudgetCheck } from '../api/slos';
 import type { JobOption } from '../api/types';
+import { gateNotice, overrideRequest } from './budget-gate';
+import './budget-gate.css';
+
+/** What the run request carries besides the option values. */
+export interface RunExtras {
+  overrideBudget?: { reason: string };
+}
 
 /** What a field holds while it is edited: text for most types, a flag for booleans, picks for enum lists. */
 export type FieldValue = string | boolean | string[];
@@ -42,10 +51,13 @@ export function RunForm({
   options,
   onRun,
   submitLabel = 'Run',
+  budgetJob,
 }: {
   options: JobOption[];
-  onRun: (values: Record<string, unknown>) => Promise<void>;
+  onRun: (values: Record<string, unknown>, extras: RunExtras) => Promise<void>;
   submitLabel?: string;
+  /** `project/name` of a job on a service: the budget gate's answer is asked for and shown before Run. */
+  budgetJob?: string;
 }) {
   const [fields, setFields] = useState<Record<string, FieldValue>>(() =>
     Object.fromEntries(options.map((option) => [option.name, initialFieldValue(option)])),
@@ -64,11 +76,17 @@ export function RunForm({
     [options, fields],
   );
   const invalid = options.some((option) => checks[option.name]?.problem);
+  const gate = useBudgetGate(budgetJob);
+  const [overriding, setOverriding] = useState(false);
+  const [overrideReason, setOverrideReason] = useState('');
+  const override = overrideRequest(overriding, overrideReason);
+  const overrideProblem = 'problem' in override ? override.problem : undefined;
+  const blocked = gate.notice?.blocks === true && !overriding;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setSubmitted(true);
-    if (invalid) return;
+    if (invalid || blocked || 'problem' in override) return;
     const values: Record<string, unknown> = {};
     for (const option of options) {
       const value = checks[option.name]?.value;
@@ -78,7 +96,7 @@ export function RunForm({
     setError(null);
     setServerProblems({});
     try {
-      await onRun(values);
+      await onRun(values, override);
     } catch (caught) {
       if (caught instanceof ApiError && caught.problems.length > 0) {
         setServerProblems(
@@ -132,16 +150,73 @@ export function RunForm({
           </div>
         );
       })}
+      {gate.notice && (
+        <div className={`budget-gate gate-${gate.notice.tone}`} role="status" aria-label="Error budget">
+          <p>{gate.notice.text}</p>
+          {gate.notice.overridable && (
+            <>
+              <label className="choice">
+                <input
+                  type="checkbox"
+                  checked={overriding}
+                  onChange={(event) => setOverriding(event.target.checked)}
+                />
+                Override the error budget
+              </label>
+              {overriding && (
+                <div className="field">
+                  <label htmlFor="override-reason">Why (kept in the audit trail)</label>
+                  <textarea
+                    id="override-reason"
+                    rows={2}
+                    maxLength={2000}
+                    value={overrideReason}
+                    aria-invalid={submitted && overrideProblem !== undefined}
+                    onChange={(event) => setOverrideReason(event.target.value)}
+                  />
+                  {submitted && overrideProblem && (
+                    <p className="field-error" role="alert">
+                      {overrideProblem}
+                    </p>
+                  )}
+                </div>
+              )}
+            </>
+          )}
+        </div>
+      )}
+      {gate.failure && <p className="muted budget-gate-failure">{gate.failure}</p>}
       {error && Object.keys(serverProblems).length === 0 && (
         <p className="error" role="alert">
           {error}
         </p>
       )}
-      <button type="submit" className="primary" disabled={busy || (submitted && invalid)}>
+      <button type="submit" className="primary" disabled={busy || blocked || (submitted && invalid)}>
         {busy ? 'Starting…' : submitLabel}
       </button>
     </form>
   );
+}
+
+/**
+ * The gate's answer for the job, asked once when the form opens. A 404 means this server has no
+ * budget gate (or the job is gone, which Run will say): nothing to show. Any other failure is said
+ * in a line, without blocking Run: the server's own check at Run still applies.
+ */
+function useBudgetGate(job: string | undefined) {
+  const check = useQuery({
+    queryKey: ['budget-check', job],
+    queryFn: () => post<BudgetCheck>('/api/v1/budget/check', { job }),
+    enabled: job !== undefined,
+    retry: false,
+    staleTime: 30_000,
+  });
+  const notice = check.data ? gateNotice(check.data) : null;
+  const failure =
+    check.error && !(check.error instanceof ApiError && check.error.status === 404)
+      ? `The error budget could not be checked: ${check.error.message}`
+      : null;
+  return { notice, failure };
 }
 
 function describeType(option: JobOption): string {

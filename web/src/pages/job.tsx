@@ -5,6 +5,7 @@ import { Link, useLocation } from 'wouter';
 import { get, post } from '../api/client';
 import { FINISHED_STATES, type Execution, type ExecutionPage, type JobDetail } from '../api/types';
 import { ErrorMessage, Loading, PageHeader, Stat, StateBadge } from '../components/common';
+import type { RunExtras } from '../components/run-form';
 import { ScheduleTable } from '../components/schedule-table';
 import { useNow } from '../components/use-now';
 import type { ScheduleList } from '../api/schedules';
@@ -42,8 +43,8 @@ export function JobPage({ project, name }: { project: string; name: string }) {
   if (job.error) return <ErrorMessage error={job.error} />;
   const detail = job.data.job;
 
-  const run = async (options: Record<string, unknown>) => {
-    const { execution } = await post<{ execution: Execution }>(`${path}/executions`, { options });
+  const run = async (options: Record<string, unknown>, extras: RunExtras) => {
+    const { execution } = await post<{ execution: Execution }>(`${path}/executions`, { options, ...extras });
     await queryClient.invalidateQueries({ queryKey: ['executions'] });
     navigate(`/executions/${execution.id}`);
   };
@@ -99,7 +100,11 @@ export function JobPage({ project, name }: { project: string; name: string }) {
           <h2 id="run-heading">Run</h2>
           {detail.allowed.run ? (
             <Suspense fallback={<Loading what="Loading the run form" />}>
-              <RunForm options={detail.options} onRun={run} />
+              <RunForm
+                options={detail.options}
+                onRun={run}
+                {...(typeof detail.spec.service === 'string' ? { budgetJob: `${project}/${name}` } : {})}
+              />
             </Suspense>
           ) : (
             <p className="muted">
