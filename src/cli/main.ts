@@ -32,6 +32,7 @@ Exit codes:
   3  not authenticated, or not allowed
   4  not found
   5  the server cannot be reached
+  6  refused by the error-budget gate (baton budget check explains; --override-budget "reason")
   124, 130  with --follow: the execution timed out, or was cancelled (or Ctrl-C)`;
 
 /** Builds the command tree (exported for tests). */
