@@ -22,6 +22,7 @@ import { registerUsersCommand } from './commands/users.js';
 import { registerWorkersCommand } from './commands/workers.js';
 import { registerSecretsCommand } from './commands/secrets.js';
 import { DEFAULT_URL } from './config.js';
+import { registerBudgetCommand } from './commands/budget.js';
 import { CliError, EXIT_CODES } from './errors.js';
 
 const EXIT_HELP = `
@@ -61,6 +62,7 @@ export function createProgram(): Command {
   registerApplyCommand(program);
   registerRunCommand(program);
   registerRerunCommand(program);
+  registerBudgetCommand(program);
   registerJobsCommand(program);
   registerJobCommand(program);
   registerUsageCommand(program);
