@@ -47,6 +47,7 @@ export const INTEGRATION_TESTS = [
   'src/platform/db/*.test.ts',
   'src/platform/documents/*.test.ts',
   'src/platform/http/{api,openapi,refused-input}.test.ts',
+  'src/reliability/budgets/gate.test.ts',
   'src/reliability/slos/prometheus-rules.test.ts',
   'test/alerts.test.ts',
 ];
