@@ -52,7 +52,9 @@ export const executionView = z.object({
   nodes: z.array(z.string()).nullable().describe('the nodes a fan-out parent matched when it was requested'),
   admission: z
     .array(admissionNoteView)
-    .describe('what the admission gates (the error budget) said when it was created: approval asked, override used'),
+    .describe(
+      'what the admission gates (the error budget) said when it was created: approval asked, override used',
+    ),
 });
 export type ExecutionView = z.infer<typeof executionView>;
 
@@ -141,7 +143,9 @@ export const runRequest = z
     overrideBudget: z
       .strictObject({ reason: z.string().trim().min(1).max(2000) })
       .optional()
-      .describe('let a change through the error-budget gate; needs override-budget on the service, and is audited'),
+      .describe(
+        'let a change through the error-budget gate; needs override-budget on the service, and is audited',
+      ),
     rerunOf: z
       .number()
       .int()

@@ -31,8 +31,8 @@ import type { Logger } from '../../platform/logging.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { insertExecutions, type NewExecution } from '../executions/store.js';
 import { concurrencyOf } from '../executions/service.js';
+import type { AdmissionGates } from '../executions/admission.js';
 import {
-  AdmissionGates,
   AdmissionRefusedError,
   NO_ADMISSION,
   purposeOf,

@@ -64,7 +64,10 @@ export class BudgetGate implements AdmissionGate {
   readonly name = ERROR_BUDGET_GATE;
 
   constructor(
-    private readonly options: { mayOverride?: OverridePermission | undefined; metrics?: Metrics | undefined } = {},
+    private readonly options: {
+      mayOverride?: OverridePermission | undefined;
+      metrics?: Metrics | undefined;
+    } = {},
   ) {}
 
   async admit(request: AdmissionRequest, db: Db): Promise<AdmissionVerdict> {
@@ -150,9 +153,14 @@ export class BudgetGate implements AdmissionGate {
 
 /** The permission check the gate asks, from the server's access control. */
 export function overridePermission(access: {
-  authorize(principal: Principal, action: typeof OVERRIDE_ACTION, resource: ReturnType<typeof resources.service>): {
+  authorize(
+    principal: Principal,
+    action: typeof OVERRIDE_ACTION,
+    resource: ReturnType<typeof resources.service>,
+  ): {
     allowed: boolean;
   };
 }): OverridePermission {
-  return (principal, service) => access.authorize(principal, OVERRIDE_ACTION, resources.service(service)).allowed;
+  return (principal, service) =>
+    access.authorize(principal, OVERRIDE_ACTION, resources.service(service)).allowed;
 }

@@ -36,12 +36,19 @@ export const errorBudgetPolicyKind: DocumentKind<ErrorBudgetPolicyDocument> = {
       document.spec.services.map((service, index) =>
         service === '*'
           ? { action: 'admin' as const, resource: resources.system, path: ['spec', 'services', index] }
-          : { action: 'edit' as const, resource: resources.service(service), path: ['spec', 'services', index] },
+          : {
+              action: 'edit' as const,
+              resource: resources.service(service),
+              path: ['spec', 'services', index],
+            },
       ),
     ),
   check: async (db, plan) => {
     const problems: PlanProblem[] = [];
-    const known = new Set([...(await listServiceNames(db)), ...plan.planned('Service').map((service) => service.name)]);
+    const known = new Set([
+      ...(await listServiceNames(db)),
+      ...plan.planned('Service').map((service) => service.name),
+    ]);
     for (const { source, value } of plan.documents) {
       value.spec.services.forEach((service, index) => {
         if (service !== '*' && !known.has(service)) {
@@ -55,7 +62,10 @@ export const errorBudgetPolicyKind: DocumentKind<ErrorBudgetPolicyDocument> = {
       });
     }
     // Who covers what once the apply is done: stored policies not replaced or pruned, then the new ones.
-    const replaced = new Set([...plan.documents.map((document) => document.name), ...plan.deletions.map((gone) => gone.name)]);
+    const replaced = new Set([
+      ...plan.documents.map((document) => document.name),
+      ...plan.deletions.map((gone) => gone.name),
+    ]);
     const coveredBy = new Map<string, string>();
     for (const stored of await listBudgetPolicies(db)) {
       if (replaced.has(stored.name)) continue;

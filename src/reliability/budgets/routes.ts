@@ -28,7 +28,9 @@ export interface BudgetRoutesDeps {
 /** The SLOs of a service as lists show them, with their latest status. */
 async function sloSummaries(db: Db, service: string): Promise<SloSummaryView[]> {
   const [reading, statuses] = await Promise.all([loadSloReading(db), listSloStatuses(db, service)]);
-  const owner = reading.services.find((candidate) => candidate.name === service)?.owner ?? { kind: 'none' as const };
+  const owner = reading.services.find((candidate) => candidate.name === service)?.owner ?? {
+    kind: 'none' as const,
+  };
   return reading.slos
     .filter((slo) => slo.service === service)
     .map((slo) => {
@@ -56,7 +58,9 @@ export async function checkBudget(
 ): Promise<BudgetCheckView> {
   const parsed = parseJobReference(reference);
   if (!parsed) {
-    throw new InputError('invalid job', [{ path: 'body.job', message: 'must be PROJECT/NAME', found: reference }]);
+    throw new InputError('invalid job', [
+      { path: 'body.job', message: 'must be PROJECT/NAME', found: reference },
+    ]);
   }
   const job = await getJob(db, parsed.project, parsed.name);
   if (!job || !access.authorize(who, 'view', resources.job(parsed.project, parsed.name)).allowed) {
@@ -95,7 +99,7 @@ export function registerBudgetRoutes(app: HttpApp, baton: BudgetRoutesDeps): voi
       config: { access: 'authenticated' },
       schema: {
         description:
-          "What starting the job would meet at the error-budget gate now (like baton policy test): admit, approve or refuse, why, and whether the caller (or `as`, for admins) may override. Changes nothing.",
+          'What starting the job would meet at the error-budget gate now (like baton policy test): admit, approve or refuse, why, and whether the caller (or `as`, for admins) may override. Changes nothing.',
         body: budgetCheckRequest,
         response: { 200: budgetCheckView },
       },
@@ -104,7 +108,8 @@ export function registerBudgetRoutes(app: HttpApp, baton: BudgetRoutesDeps): voi
       const caller = principalOf(request);
       let who = caller;
       if (request.body.as !== undefined && request.body.as !== caller.name) {
-        if (!caller.isAdmin) throw new ForbiddenError('only administrators may check the budget as someone else (as)');
+        if (!caller.isAdmin)
+          throw new ForbiddenError('only administrators may check the budget as someone else (as)');
         const found = await findInternalPrincipal(baton.db, request.body.as);
         if (!found) throw new NotFoundError(`user ${request.body.as} not found`);
         who = found;

@@ -29,7 +29,14 @@ export async function getBudgetPolicy(db: Db, name: string): Promise<StoredBudge
 
 export async function saveBudgetPolicy(
   db: Db,
-  policy: { name: string; spec: ErrorBudgetPolicySpec; source: string; digest: string; actor: string; now: number },
+  policy: {
+    name: string;
+    spec: ErrorBudgetPolicySpec;
+    source: string;
+    digest: string;
+    actor: string;
+    now: number;
+  },
 ): Promise<void> {
   const values = {
     spec: JSON.stringify(policy.spec),
