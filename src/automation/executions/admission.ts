@@ -1,14 +1,18 @@
 /**
  * Admission gates: checks that capabilities above automation make on an execution before it is
  * stored (the error-budget policy of reliability/ is the first). Automation declares the
- * interface and asks every registered gate on every way an execution is created; the
- * composition roots (app.ts for servers, runtime.ts for workers) register the gates, so
- * automation never imports what sits above it.
+ * interface and asks every registered gate on every way an execution is created; the Runtime
+ * holds one `AdmissionGates` and the composition roots (app.ts for servers, worker-process.ts
+ * for standalone workers) register the gates in it, so automation never imports what sits above it.
  *
  * Which creations are admitted, and why:
  * - `run` (CLI, API, UI), `rerun`, `schedule`, `rule` and `job-step` (a nested `job:` step starts
  *   a child execution of another job): each is a new decision to change something now, so each
  *   meets the gates as it is at that moment.
+ * - A nested `job:` step's child runs at once inside its parent's worker slot, so it cannot wait
+ *   for an approval: a gate that asks for one fails the step with its reason, like a refusal.
+ * - An `approve` verdict adds the gate's approvers to the stored spec's approval
+ *   (`withGateApprovers`), so the execution waits in `awaiting_approval` like any job's.
  * - Retries and fan-out children are not: they are attempts and parts of an execution that was
  *   admitted already, and refusing the second half of a change that is under way helps nobody.
  */

@@ -13,6 +13,7 @@ import { eventually } from '../../../test/eventually.js';
 import type { SloStatus } from '../../contract/slos.js';
 import { InputError } from '../../platform/errors.js';
 import { putSloStatus } from '../slos/store.js';
+import { gateStates } from './state.js';
 
 const DOCUMENTS = `apiVersion: baton/v1
 kind: Team
@@ -366,6 +367,23 @@ spec: {job: deploy, cron: '@daily', enabled: false}
     const hidden = await baton.request('POST', '/api/v1/budget/check', { job: 'shop/deploy' }, stranger);
     expect(hidden.statusCode).toBe(404);
     expect(hidden.json().error.message).toBe('job shop/deploy not found');
+  });
+
+  it('shows each service open, approval or frozen as a change would meet it now', async () => {
+    const stateNow = async () =>
+      (await gateStates(baton.db, ['checkout', 'search'], Date.now())).get('checkout');
+    await setRemaining(0.8);
+    expect(await stateNow()).toEqual({ state: 'open', reason: null, policy: 'checkout-budget', rule: null });
+    await setRemaining(0.1);
+    expect(await stateNow()).toMatchObject({ state: 'approval', rule: 'checkout-budget#2' });
+    await setRemaining(-0.05);
+    const frozen = await stateNow();
+    expect(frozen).toMatchObject({ state: 'frozen', policy: 'checkout-budget', rule: 'checkout-budget#1' });
+    expect(frozen?.reason).toContain('budget exhausted');
+    expect((await gateStates(baton.db, ['search'], Date.now())).get('search')).toMatchObject({
+      state: 'open',
+      policy: null,
+    });
   });
 
   it('refuses policies naming an unknown service or a service another policy covers, at file:line:column', async () => {

@@ -83,6 +83,8 @@ export class BudgetGate implements AdmissionGate {
         ? (this.options.mayOverride?.(actor, job.service) ?? false)
         : false;
     const decision = await decideFor(db, budgetJob, actor, { override: request.override, mayOverride, now });
+    // Only change jobs meet the budget; counting every routine run as "admit" would hide the signal.
+    if (job.purpose !== 'change') return { verdict: 'admit' };
     if (decision.forbidden) {
       this.count('forbidden');
       throw new ForbiddenError(decision.forbidden);
