@@ -42,6 +42,9 @@ import { registerEventRoutes } from './automation/events/routes.js';
 import { EventService } from './automation/events/service.js';
 import { teamKind } from './access/teams/kind.js';
 import { serviceKind } from './reliability/services/kind.js';
+import { errorBudgetPolicyKind } from './reliability/budgets/kind.js';
+import { BudgetGate, overridePermission } from './reliability/budgets/gate.js';
+import { registerBudgetRoutes } from './reliability/budgets/routes.js';
 import { listServiceNames } from './reliability/services/store.js';
 import { nodeKind, nodeSourceKind } from './automation/nodes/kind.js';
 import { registerNodeRoutes } from './automation/nodes/routes.js';
@@ -120,7 +123,10 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   apply.register(ruleKind);
   apply.register(nodeKind);
   apply.register(nodeSourceKind);
-  const executions = new ExecutionService(db, events, access, runtime.keyring);
+  apply.register(errorBudgetPolicyKind);
+  // Every way an execution is created meets the error-budget gate (see executions/admission.ts).
+  runtime.admission.register(new BudgetGate({ mayOverride: overridePermission(access), metrics }));
+  const executions = new ExecutionService(db, events, access, runtime.keyring, runtime.admission);
   const approvals = new ApprovalService(db, events, access);
   const eventService = new EventService({
     db,
@@ -132,7 +138,15 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   });
   const chain = new ChainLoop({ db, events, service: eventService, logger });
   const secrets = new SecretService(db, access, runtime.keyring);
-  const scheduler = new Scheduler({ db, caps: runtime.caps, events, access, metrics, logger });
+  const scheduler = new Scheduler({
+    db,
+    caps: runtime.caps,
+    events,
+    access,
+    metrics,
+    logger,
+    gates: runtime.admission,
+  });
   const nodeSources = new NodeSourceRefresher({ db, keyring: runtime.keyring, logger });
   const notifications = new NotificationDispatcher({
     db,
@@ -210,6 +224,7 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   registerNotificationRoutes(http, baton);
   registerNodeRoutes(http, baton);
   registerEventRoutes(http, baton);
+  registerBudgetRoutes(http, baton);
   await registerWebUi(http, path.join(PACKAGE_ROOT, 'dist', 'web'));
   await http.ready();
   scheduler.start();

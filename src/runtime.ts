@@ -14,6 +14,7 @@ import { leaseRecoveryDuty, workerCleanupDuty } from './automation/worker/recove
 import { remoteOrphanDuty } from './automation/nodes/remote-orphans.js';
 import { signInCleanupDuty } from './access/sign-in/cleanup.js';
 import { Worker } from './automation/worker/worker.js';
+import { AdmissionGates } from './automation/executions/admission.js';
 import { loadKeyring, type Keyring } from './access/secrets/keyring.js';
 import type { Config } from './platform/config.js';
 import type { DialectCapabilities } from './platform/db/capabilities.js';
@@ -35,6 +36,11 @@ export interface Runtime {
   duties: Duties;
   /** The master keys that seal secrets; workers decrypt with them when a step starts. */
   keyring: Keyring;
+  /**
+   * The gates every new execution meets (see automation/executions/admission.ts). Empty here:
+   * the composition roots (app.ts, worker-process.ts) register the gates of the floors above.
+   */
+  admission: AdmissionGates;
 }
 
 /** A name for this process in leases and the worker registry: host, pid and a random tag. */
@@ -73,6 +79,7 @@ export async function openRuntime(config: Config, logger: Logger, owner: string)
     logger,
     duties,
     keyring,
+    admission: new AdmissionGates(),
   };
 }
 
@@ -81,9 +88,10 @@ export function createWorker(
   runtime: Runtime,
   options: { name: string; concurrency: number; groups?: string[]; embedded: boolean },
 ): Worker {
-  const { db, caps, events, logs, metrics, logger, config, keyring } = runtime;
+  const { db, caps, events, logs, metrics, logger, config, keyring, admission } = runtime;
   return new Worker({
     db,
+    gates: admission,
     keyring,
     caps,
     events,

@@ -7,6 +7,7 @@ import type { Config } from './platform/config.js';
 import { InputError } from './platform/errors.js';
 import type { Logger } from './platform/logging.js';
 import { createWorker, openRuntime, processName, type Runtime } from './runtime.js';
+import { BudgetGate } from './reliability/budgets/gate.js';
 
 export interface StartedWorker {
   runtime: Runtime;
@@ -34,6 +35,8 @@ export async function startWorkerProcess(
   }
   const name = options.name ?? processName('worker');
   const runtime = await openRuntime(config, logger, name);
+  // Nested job: steps meet the gate here too; nobody overrides from inside a job, so no permission check.
+  runtime.admission.register(new BudgetGate({ metrics: runtime.metrics }));
   const worker = createWorker(runtime, {
     name,
     concurrency: options.concurrency,

@@ -123,6 +123,8 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/jobs/:project/:name': { status: 404, scoped: { status: 200 } },
   // Viewing is granted, running is not: a refusal, not a pretence that the job does not exist.
   'POST /api/v1/jobs/:project/:name/executions': { body: {}, status: 404, scoped: REFUSED },
+  // What the error-budget gate would do: a job the caller may not view is not found.
+  'POST /api/v1/budget/check': { body: { job: 'api/greet' }, status: 404, scoped: { status: 200 } },
   'GET /api/v1/executions': {
     status: 200,
     check: empty('executions'),

@@ -34,7 +34,8 @@ export function subjectOf(principal: Pick<Principal, 'kind' | 'name'>): string {
 /**
  * Resources are named as paths: `project/ops`, `job/ops/disk-report`, `secret/db/prod/password`,
  * `team/payments`, `policy/NAME`, `workergroup/NAME`, `schedule/ops/nightly`, `node/web-1`,
- * `nodesource/NAME`, `system`. A job also carries its labels, for label selectors.
+ * `nodesource/NAME`, `errorbudgetpolicy/NAME`, `system`. `override-budget` on `service/NAME` lets a
+ * person let a change through the service's error-budget gate. A job also carries its labels, for label selectors.
  */
 export type Resource = string | { path: string; labels?: Readonly<Record<string, string>> };
 
@@ -51,6 +52,8 @@ export const resources = {
   team: (name: string): Resource => `team/${name}`,
   policy: (name: string): Resource => `policy/${name}`,
   service: (name: string): Resource => `service/${name}`,
+  /** An ErrorBudgetPolicy document (editing it needs edit here and on each service it names). */
+  errorBudgetPolicy: (name: string): Resource => `errorbudgetpolicy/${name}`,
   workerGroup: (name: string): Resource => `workergroup/${name}`,
   /** A schedule; its project contains it, like a job. */
   schedule: (project: string, name: string): Resource => `schedule/${project}/${name}`,

@@ -198,6 +198,13 @@ async function httpError(response: Response): Promise<CliError> {
       );
     case 404:
       return new CliError(message, EXIT_CODES.notFound);
+    case 409:
+      // A gate's refusal has its own code, so a pipeline can tell "the budget said no" from a conflict.
+      return new CliError(
+        message,
+        body.error?.code === 'admission_refused' ? EXIT_CODES.refused : EXIT_CODES.failure,
+        problems,
+      );
     default:
       return new CliError(
         response.status >= 500 ? `server error: ${message}` : message,

@@ -15,6 +15,8 @@ export const EXIT_CODES = {
   notFound: 4,
   /** The server could not be reached. */
   unreachable: 5,
+  /** The error-budget gate refused to start the change (HTTP 409 `admission_refused`). */
+  refused: 6,
 } as const;
 
 /** A failure the CLI reports itself: `message` after `baton: `, then `details` lines as they are. */

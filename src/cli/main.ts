@@ -23,6 +23,7 @@ import { registerWorkersCommand } from './commands/workers.js';
 import { registerSecretsCommand } from './commands/secrets.js';
 import { registerSloCommands } from './commands/slos.js';
 import { DEFAULT_URL } from './config.js';
+import { registerBudgetCommand } from './commands/budget.js';
 import { CliError, EXIT_CODES } from './errors.js';
 
 const EXIT_HELP = `
@@ -33,6 +34,7 @@ Exit codes:
   3  not authenticated, or not allowed
   4  not found
   5  the server cannot be reached
+  6  refused by the error-budget gate (baton budget check explains; --override-budget "reason")
   124, 130  with --follow: the execution timed out, or was cancelled (or Ctrl-C)`;
 
 /** Builds the command tree (exported for tests). */
@@ -61,6 +63,7 @@ export function createProgram(): Command {
   registerApplyCommand(program);
   registerRunCommand(program);
   registerRerunCommand(program);
+  registerBudgetCommand(program);
   registerJobsCommand(program);
   registerJobCommand(program);
   registerUsageCommand(program);

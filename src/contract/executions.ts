@@ -7,6 +7,19 @@ import { approvalDecisionView, approvalRequirementView } from './approvals.js';
 import { EXECUTION_STATES, STEP_STATES } from './execution-states.js';
 import { nodeFilter } from './nodes.js';
 
+/** What one admission gate said about an execution when it was created. */
+export const admissionNoteView = z.object({
+  gate: z.string().describe('e.g. `error-budget`'),
+  decision: z.enum(['admitted', 'approval', 'refused', 'overridden']),
+  reason: z.string(),
+  override: z
+    .object({ by: z.string(), reason: z.string(), until: z.string().optional() })
+    .optional()
+    .describe('who overrode the gate, why, and until when the override holds'),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type AdmissionNoteView = z.infer<typeof admissionNoteView>;
+
 export const executionView = z.object({
   id: z.number(),
   project: z.string(),
@@ -37,6 +50,11 @@ export const executionView = z.object({
     .describe('the event and rule that fired it; null when a person, schedule or parent job did'),
   node: z.string().nullable().describe('the node a fan-out child runs its steps on'),
   nodes: z.array(z.string()).nullable().describe('the nodes a fan-out parent matched when it was requested'),
+  admission: z
+    .array(admissionNoteView)
+    .describe(
+      'what the admission gates (the error budget) said when it was created: approval asked, override used',
+    ),
 });
 export type ExecutionView = z.infer<typeof executionView>;
 
@@ -122,7 +140,18 @@ export const runRequest = z
       .describe(
         "run on these nodes instead of the job's spec.nodes: 'tags=web name=web-* attr.env=prod' or the structured form",
       ),
-    overrideBudget: z.strictObject({ reason: z.string().min(1).max(2000) }).optional(),
+    overrideBudget: z
+      .strictObject({ reason: z.string().trim().min(1).max(2000) })
+      .optional()
+      .describe(
+        'let a change through the error-budget gate; needs override-budget on the service, and is audited',
+      ),
+    rerunOf: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('the execution this run repeats (baton rerun): the gates see it as a rerun'),
   })
   .default({ options: {} });
 export type RunRequest = z.input<typeof runRequest>;

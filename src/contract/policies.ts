@@ -5,7 +5,8 @@ import { z } from 'zod';
  * Everything a caller can do to a resource; policies grant these. `admin` includes every other
  * action, and every action includes `view` (nobody runs what they cannot see).
  */
-export const ACTIONS = ['view', 'run', 'read-logs', 'edit', 'approve', 'admin'] as const;
+/** `override-budget` (on `service/NAME`): let a change job through the service's error-budget gate. */
+export const ACTIONS = ['view', 'run', 'read-logs', 'edit', 'approve', 'admin', 'override-budget'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** A policy as listed, with its rules as written. */

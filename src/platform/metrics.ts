@@ -152,6 +152,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly budgetGateDecisions = new Counter({
+    name: 'baton_budget_gate_decisions_total',
+    help: 'Change jobs the error-budget gate decided on, by decision: admit, approve, refuse, overridden or forbidden.',
+    labelNames: ['decision'] as const,
+    registers: [this.registry],
+  });
+
   readonly notificationAttempts = new Counter({
     name: 'baton_notification_attempts_total',
     help: 'Notification delivery attempts by this server, by channel and outcome: delivered, retry or gave_up.',

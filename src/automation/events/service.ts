@@ -390,7 +390,9 @@ export class EventService {
       );
       const job = ruleJob(rule.project, rule.spec.job);
       try {
-        const prepared = await this.options.executions.prepare(principal, job.project, job.name, options);
+        const prepared = await this.options.executions.prepare(principal, job.project, job.name, options, {
+          trigger: 'rule',
+        });
         firings.push({ rule, dedupKey, prepared, owner: principal });
       } catch (error) {
         if (!(error instanceof BatonError)) throw error;

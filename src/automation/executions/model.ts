@@ -1,4 +1,5 @@
 /** Executions: one run of a job, a row in the queue from the moment it is requested. */
+import type { AdmissionNote } from './admission.js';
 import type { JobSpec } from '../jobs/model.js';
 import type { OptionValues } from '../jobs/options.js';
 
@@ -85,4 +86,6 @@ export interface Execution {
   node: string | null;
   /** The nodes a fan-out parent matched when it was requested; null when it runs on the worker. */
   nodes: string[] | null;
+  /** What the admission gates said when it was created (approval asked, override used); null when none spoke. */
+  admission: AdmissionNote[] | null;
 }

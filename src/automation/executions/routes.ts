@@ -44,6 +44,7 @@ export function viewExecution(execution: Execution): ExecutionView {
     cause: execution.cause,
     node: execution.node,
     nodes: execution.nodes,
+    admission: execution.admission ?? [],
   };
 }
 
@@ -89,7 +90,7 @@ export function registerExecutionRoutes(app: HttpApp, baton: ExecutionRoutesDeps
       config: { access: 'authenticated' },
       schema: {
         description:
-          'Queues an execution. Options are checked first; every violation is reported, per option.',
+          'Queues an execution. Options are checked first; every violation is reported, per option. A change job the error-budget policy refuses answers 409 (code admission_refused) saying why and how to override; one it sends for approval is created awaiting_approval.',
         params: z.object({ project: z.string(), name: z.string() }),
         body: runRequest,
         response: { 201: executionResponse },
@@ -97,15 +98,12 @@ export function registerExecutionRoutes(app: HttpApp, baton: ExecutionRoutesDeps
     },
     async (request, reply) => {
       const { project, name } = request.params;
-      const execution = await baton.executions.run(
-        principalOf(request),
-        project,
-        name,
-        request.body.options,
-        {
-          nodes: request.body.nodes,
-        },
-      );
+      const { options, nodes, overrideBudget, rerunOf } = request.body;
+      const execution = await baton.executions.run(principalOf(request), project, name, options, {
+        nodes,
+        overrideBudget,
+        trigger: rerunOf === undefined ? 'run' : 'rerun',
+      });
       return reply.status(201).send({ execution: viewExecution(execution) });
     },
   );

@@ -29,6 +29,15 @@ import { enqueueForExecution } from '../notifications/store.js';
 import { resolveNodes, type NodeOverride } from '../nodes/resolve.js';
 import { listNodeRuns, type NodeRun } from '../nodes/store.js';
 import {
+  AdmissionGates,
+  NO_ADMISSION,
+  purposeOf,
+  withGateApprovers,
+  type Admission,
+  type AdmissionNote,
+  type AdmissionTrigger,
+} from './admission.js';
+import {
   countAhead,
   getExecution,
   insertExecution,
@@ -63,6 +72,31 @@ export interface PreparedExecution {
   execution: Omit<NewExecution, 'now' | 'approvalExpiresAt'>;
   /** How long it may wait for approval; null when the job needs none. */
   approvalExpiresMs: number | null;
+  /** What the admission gates said, and what they write once the execution is stored. */
+  admission: Admission;
+}
+
+/** How a run is asked for, besides its options. */
+export interface RunRequestExtras {
+  /** Nodes instead of the job's own `spec.nodes`. */
+  nodes?: NodeOverride | undefined;
+  /** An override of the error-budget gate, with the requester's reason. */
+  overrideBudget?: { reason: string } | undefined;
+  /** How the execution is created, for the admission gates (default `run`). */
+  trigger?: AdmissionTrigger | undefined;
+}
+
+/** The admission notes as the `execution.run` audit record shows them. */
+export function auditedAdmission(notes: readonly AdmissionNote[]): { admission?: unknown } {
+  if (notes.length === 0) return {};
+  return {
+    admission: notes.map((note) => ({
+      gate: note.gate,
+      decision: note.decision,
+      reason: note.reason,
+      ...(note.override && { override: note.override }),
+    })),
+  };
 }
 
 /** The concurrency key of a run: the value of the job's key option, or '' for a job-wide limit. */
@@ -88,6 +122,8 @@ export class ExecutionService {
     private readonly events: EventBus,
     private readonly access: AccessControl,
     private readonly keyring: Keyring,
+    /** Asked before any execution is stored (see admission.ts); none registered: all admitted. */
+    private readonly gates: AdmissionGates = new AdmissionGates(),
   ) {}
 
   /**
@@ -114,9 +150,9 @@ export class ExecutionService {
     project: string,
     name: string,
     options: Record<string, unknown>,
-    placement: { nodes?: NodeOverride | undefined } = {},
+    extras: RunRequestExtras = {},
   ): Promise<Execution> {
-    const prepared = await this.prepare(caller, project, name, options, placement);
+    const prepared = await this.prepare(caller, project, name, options, extras);
     const id = await this.db.transaction().execute((trx) => this.insertPrepared(trx, caller, prepared));
     this.announce(id, prepared);
     return (await getExecution(this.db, id))!;
@@ -125,23 +161,27 @@ export class ExecutionService {
   /**
    * Every check `run` makes for a caller, storing nothing: the job exists and the caller may run
    * it, the options fit, secrets and nodes are allowed. Rules fire through this too, as their
-   * owner, so their executions pass exactly the checks a person's would.
+   * owner, so their executions pass exactly the checks a person's would. The admission gates
+   * come last, once the run is known to be allowed: a refusal (AdmissionRefusedError, 409)
+   * explains the budget only to someone who may run the job.
    */
   async prepare(
     caller: Principal,
     project: string,
     name: string,
     options: Record<string, unknown>,
-    placement: { nodes?: NodeOverride | undefined } = {},
+    extras: RunRequestExtras = {},
   ): Promise<PreparedExecution> {
     const job = await this.findJob(caller, project, name);
     this.access.require(caller, 'run', resources.job(project, name));
     const values = resolveOptions(job.spec.options ?? [], options);
     await authorizeSecretOptions(this.db, this.access, caller, job.spec, options);
     // Matched and authorized now, and the names kept: the run goes where its requester was allowed.
-    const onNodes = await resolveNodes(this.db, this.access, caller, job.spec, placement.nodes);
-    const approval = approvalRequirement(job.spec);
-    const spec = onNodes?.spec ?? job.spec;
+    const onNodes = await resolveNodes(this.db, this.access, caller, job.spec, extras.nodes);
+    const admission = await this.admit(caller, job, extras);
+    // The gates' approvers join the stored spec's approval: approvals read the execution's spec.
+    const spec = withGateApprovers(onNodes?.spec ?? job.spec, admission.approvers);
+    const approval = approvalRequirement(spec);
     // Known here, once, for every place the execution is shown (the audit record below too).
     const maskedOptions = await optionsShowingSecrets(this.db, this.keyring, { spec, options: values });
     return {
@@ -156,9 +196,32 @@ export class ExecutionService {
         requestedBy: caller.name,
         ...concurrencyOf(job, values),
         ...(onNodes && { nodes: onNodes.names }),
+        ...(admission.notes.length > 0 && { admission: admission.notes }),
       },
       approvalExpiresMs: approval ? approval.expiresMs : null,
+      admission,
     };
+  }
+
+  /** Asks the admission gates about a run of `job` by `caller`. */
+  private async admit(caller: Principal, job: Job, extras: RunRequestExtras): Promise<Admission> {
+    if (this.gates.isEmpty) return NO_ADMISSION;
+    return this.gates.admit(
+      {
+        job: {
+          project: job.project,
+          name: job.name,
+          labels: job.labels,
+          service: job.spec.service,
+          purpose: purposeOf(job.spec),
+        },
+        actor: caller,
+        trigger: extras.trigger ?? 'run',
+        override: extras.overrideBudget,
+        now: Date.now(),
+      },
+      this.db,
+    );
   }
 
   /**
@@ -190,10 +253,13 @@ export class ExecutionService {
           options: shownOptions(execution.options, execution.maskedOptions ?? []),
           ...(execution.nodes && { nodes: execution.nodes }),
           ...(cause && { cause: { event: cause.eventId, rule: cause.rule } }),
+          ...auditedAdmission(prepared.admission.notes),
         },
       },
       now,
     );
+    // An override is written with the execution it let through, or not at all.
+    for (const record of prepared.admission.records) await record(trx, inserted);
     // In the same transaction: an execution awaiting approval is never without its notice.
     if (prepared.approvalExpiresMs !== null) {
       await enqueueForExecution(trx, inserted, 'approval_needed', { now });

@@ -9,6 +9,7 @@ import type { ExecutionStepsTable, ExecutionsTable } from '../../platform/db/sch
 import type { JobSpec } from '../jobs/model.js';
 import { MASK } from '../logs/masking.js';
 import type { OptionValues } from '../jobs/options.js';
+import type { AdmissionNote } from './admission.js';
 import type { Execution, ExecutionCause, ExecutionState, ExecutionStep, StepState } from './model.js';
 
 type ExecutionRow = Selectable<ExecutionsTable>;
@@ -63,6 +64,7 @@ export function toExecution(row: ExecutionRow): Execution {
     outputError: row.output_error,
     node: row.node,
     nodes: row.nodes === null ? null : readJson<string[]>(row.nodes),
+    admission: row.admission === null ? null : readJson<AdmissionNote[]>(row.admission),
   };
 }
 
@@ -115,6 +117,8 @@ export interface NewExecution {
   node?: string;
   /** A fan-out parent: the node names matched at request time. */
   nodes?: string[];
+  /** What the admission gates said (kept on the execution, shown with it). */
+  admission?: readonly AdmissionNote[];
 }
 
 function initialState(execution: NewExecution): ExecutionState {
@@ -153,6 +157,7 @@ function executionRow(execution: NewExecution) {
     cause_rule: execution.cause?.rule ?? null,
     node: execution.node ?? null,
     nodes: execution.nodes === undefined ? null : JSON.stringify(execution.nodes),
+    admission: execution.admission?.length ? JSON.stringify(execution.admission) : null,
   };
 }
 

@@ -11,6 +11,7 @@ import { secretDeliveries } from '../../access/secrets/model.js';
 import { jobScheduleSpec } from '../schedules/model.js';
 import { notificationsSpec } from '../notifications/model.js';
 import { nodeFilter } from '../nodes/model.js';
+import { JOB_PURPOSES } from '../executions/admission.js';
 
 /**
  * Timeouts of jobs, steps and error handlers: 1000d leaves room for the year-long runs some
@@ -185,6 +186,10 @@ export const jobSpec = z
     secrets: secretDeliveries.optional(),
     /** The catalog service (`kind: Service`) the job acts on. */
     service: resourceName.optional(),
+    /** What the job is, for the admission gates: only `change` is gated by the error budget (default routine). */
+    purpose: z.enum(JOB_PURPOSES).optional(),
+    /** A maintenance job whose executions correct the service's SLI (their time span is excluded). */
+    correctsSlo: z.boolean().optional(),
     /** Only workers started with this group (`baton worker --group`) run the job. */
     workerGroup: resourceName.optional(),
     /** When the worker running it is lost, run it again instead of failing it. */

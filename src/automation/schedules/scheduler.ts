@@ -31,6 +31,13 @@ import type { Logger } from '../../platform/logging.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { insertExecutions, type NewExecution } from '../executions/store.js';
 import { concurrencyOf } from '../executions/service.js';
+import type { AdmissionGates } from '../executions/admission.js';
+import {
+  AdmissionRefusedError,
+  NO_ADMISSION,
+  purposeOf,
+  withGateApprovers,
+} from '../executions/admission.js';
 import type { Job } from '../jobs/model.js';
 import { resolveOptions } from '../jobs/options.js';
 import { listJobsByName } from '../jobs/store.js';
@@ -72,6 +79,8 @@ export interface SchedulerOptions {
   metrics: Metrics;
   logger: Logger;
   batchSize?: number;
+  /** Asked about every fire, as the schedule's owner (see admission.ts); a refusal is a refused fire. */
+  gates?: AdmissionGates;
 }
 
 /** One due schedule's fire, decided before the claim. */
@@ -304,7 +313,34 @@ export class Scheduler {
       const details = error instanceof InputError ? error.problems.map(formatProblem).join('; ') : '';
       return { refused: `${error.message}${details ? ` (${details})` : ''}` };
     }
-    const approval = approvalRequirement(job.spec);
+    const gates = this.options.gates;
+    let admission = NO_ADMISSION;
+    if (gates && !gates.isEmpty) {
+      try {
+        // In the batch's transaction: on SQLite's one connection a read beside it would wait forever.
+        // A schedule asks for no override, so no gate has anything to write for its fire.
+        admission = await gates.admit(
+          {
+            job: {
+              project: job.project,
+              name: job.name,
+              labels: job.labels,
+              service: job.spec.service,
+              purpose: purposeOf(job.spec),
+            },
+            actor: principal,
+            trigger: 'schedule',
+            now: Date.now(),
+          },
+          db,
+        );
+      } catch (error) {
+        if (!(error instanceof AdmissionRefusedError)) throw error;
+        return { refused: error.note.reason };
+      }
+    }
+    const spec = withGateApprovers(onNodes?.spec ?? job.spec, admission.approvers);
+    const approval = approvalRequirement(spec);
     const now = Date.now();
     return {
       execution: {
@@ -312,12 +348,13 @@ export class Scheduler {
         project: job.project,
         job: job.name,
         jobRevision: job.revision,
-        spec: onNodes?.spec ?? job.spec,
+        spec,
         options: values,
         requestedBy: schedule.owner,
         ...concurrencyOf(job, values),
         ...(approval && { approvalExpiresAt: now + approval.expiresMs }),
         ...(onNodes && { nodes: onNodes.names }),
+        ...(admission.notes.length > 0 && { admission: admission.notes }),
       },
     };
   }

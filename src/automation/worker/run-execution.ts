@@ -26,7 +26,15 @@ import type { Logger } from '../../platform/logging.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { parseDuration, formatDurationAsWritten } from '../../contract/time.js';
 import { setLongTimeout } from '../../platform/long-timer.js';
-import { parseJobReference, type StepSpec } from '../jobs/model.js';
+import { parseJobReference, type Job, type StepSpec } from '../jobs/model.js';
+import {
+  AdmissionRefusedError,
+  purposeOf,
+  type AdmissionGates,
+  type AdmissionNote,
+} from '../executions/admission.js';
+import { findInternalPrincipal } from '../../access/store.js';
+import type { Principal } from '../../access/model.js';
 import { optionEnvironment, resolveOptions } from '../jobs/options.js';
 import { getJob } from '../jobs/store.js';
 import type { Execution, ExecutionState } from '../executions/model.js';
@@ -61,6 +69,8 @@ import {
 
 export interface RunContext {
   db: Db;
+  /** Asked before a nested `job:` step starts its child (see admission.ts); absent: none. */
+  gates?: AdmissionGates | undefined;
   caps: DialectCapabilities;
   events: EventBus;
   logs: LogRegistry;
@@ -540,6 +550,8 @@ async function runNestedJob(
   } catch (error) {
     return fail(`cannot start ${step.job}: ${coerceError(error).message}`);
   }
+  const admitted = await admitNestedJob(ctx, parent, job);
+  if ('refused' in admitted) return fail(admitted.refused);
   const now = Date.now();
   const childId = await insertExecution(ctx.db, {
     jobId: job.id,
@@ -555,6 +567,7 @@ async function runNestedJob(
     ...concurrencyOf(job, options),
     now,
     claimedBy: { owner: ctx.owner, leaseExpiresAt: now + ctx.config.leaseMs },
+    ...(admitted.notes.length > 0 && { admission: admitted.notes }),
   });
   await recordStep(ctx, parent, index, { childExecutionId: childId });
   writer.system(`[baton] started execution ${childId} of ${step.job}`);
@@ -569,6 +582,59 @@ async function runNestedJob(
         ? null
         : `execution ${childId} ${outcome.state.replace('_', ' ')}${outcome.reason ? `: ${outcome.reason}` : ''}`,
   };
+}
+
+/**
+ * The admission gates on a nested job, as the parent's requester. The child runs at once in the
+ * parent's slot, so it cannot wait for an approval: a gate that asks for one fails the step with
+ * its reason, like a refusal (run the job on its own to ask for the approval).
+ */
+async function admitNestedJob(
+  ctx: RunContext,
+  parent: Execution,
+  job: Job,
+): Promise<{ refused: string } | { notes: AdmissionNote[] }> {
+  const gates = ctx.gates;
+  if (!gates || gates.isEmpty) return { notes: [] };
+  const actor: Principal = (await withReconnect(() => findInternalPrincipal(ctx.db, parent.requestedBy))) ?? {
+    kind: 'user',
+    id: 0,
+    name: parent.requestedBy,
+    isAdmin: false,
+    via: 'internal',
+  };
+  let admission;
+  try {
+    admission = await withReconnect(() =>
+      gates.admit(
+        {
+          job: {
+            project: job.project,
+            name: job.name,
+            labels: job.labels,
+            service: job.spec.service,
+            purpose: purposeOf(job.spec),
+          },
+          actor,
+          trigger: 'job-step',
+          now: Date.now(),
+        },
+        ctx.db,
+      ),
+    );
+  } catch (error) {
+    if (error instanceof AdmissionRefusedError) {
+      return { refused: `not starting ${job.project}/${job.name}: ${error.note.reason}` };
+    }
+    return { refused: `cannot start ${job.project}/${job.name}: ${coerceError(error).message}` };
+  }
+  if (admission.approvers.length > 0) {
+    const why = admission.notes.find((note) => note.decision === 'approval')?.reason ?? '';
+    return {
+      refused: `not starting ${job.project}/${job.name}: it needs approval from ${admission.approvers.join(' or ')}, which a job: step cannot wait for${why ? ` (${why})` : ''}`,
+    };
+  }
+  return { notes: admission.notes };
 }
 
 /**

@@ -27,10 +27,19 @@ export function registerRunCommand(program: Command): void {
       "run on these nodes instead of the job's spec.nodes: space-separated key=value terms, keys name, tags, hostname, attr.KEY, parallelism, keepGoing (e.g. 'tags=web,db name=web-* attr.env=prod')",
       checkNodeFilter,
     )
+    .option(
+      '--override-budget <reason>',
+      "let a change job through its service's error-budget gate, with the reason (needs override-budget on the service; audited)",
+      parseOverrideReason,
+    )
     .option('--output <format>', OUTPUT_HELP, parseOutputFormat, 'text')
     .addHelpText(
       'after',
       `
+A change job (spec.purpose: change) on a service whose error budget is spent may be refused
+(exit code 6, one line saying why) or wait for the owning team's approval; baton budget check
+PROJECT/JOB says which before you run it.
+
 Option values are data: they reach the job as environment variables (BATON_OPTION_NAME),
 never as code, so quoting for the shell that runs the step is not needed.
 ${OUTCOME_HELP}`,
@@ -38,7 +47,13 @@ ${OUTCOME_HELP}`,
     .action(
       async (
         job: { project: string; name: string },
-        options: { option: string[]; follow?: boolean; nodes?: string; output: OutputFormat },
+        options: {
+          option: string[];
+          follow?: boolean;
+          nodes?: string;
+          overrideBudget?: string;
+          output: OutputFormat;
+        },
         command: Command,
       ) => {
         if (options.follow && options.output === 'json') {
@@ -50,6 +65,9 @@ ${OUTCOME_HELP}`,
           {
             options: optionValues(options.option),
             ...(options.nodes && { nodes: options.nodes }),
+            ...(options.overrideBudget !== undefined && {
+              overrideBudget: { reason: options.overrideBudget },
+            }),
           } satisfies RunRequest,
         );
         if (options.output === 'json') return printJson(answer);
@@ -57,6 +75,7 @@ ${OUTCOME_HELP}`,
         const line = `execution ${execution.id} ${execution.state}\n`;
         // While following, stdout carries only the job's own output, so it can be piped.
         (options.follow ? process.stderr : process.stdout).write(line);
+        printAdmission(execution, options.follow === true);
         const awaiting = execution.state === 'awaiting_approval';
         if (awaiting) await explainApproval(client, execution.id);
         if (!options.follow) return;
@@ -81,6 +100,11 @@ export function registerRerunCommand(program: Command): void {
     .description('run the job of an execution again, with the same options')
     .argument('<id>', 'the execution to repeat', parseExecutionId)
     .option('-f, --follow', 'print the log as it is written, and exit with the outcome')
+    .option(
+      '--override-budget <reason>',
+      "let a change job through its service's error-budget gate, with the reason (needs override-budget on the service)",
+      parseOverrideReason,
+    )
     .option('--output <format>', OUTPUT_HELP, parseOutputFormat, 'text')
     .addHelpText(
       'after',
@@ -90,32 +114,61 @@ The new execution runs the job's current revision with the options the earlier o
 requires it, is asked again.
 ${OUTCOME_HELP}`,
     )
-    .action(async (id: number, options: { follow?: boolean; output: OutputFormat }, command: Command) => {
-      if (options.follow && options.output === 'json') {
-        throw usageError('--output json prints the execution; it cannot be combined with --follow');
-      }
-      const client = await connect(command);
-      const { execution: earlier } = await client.get<ExecutionResponse>(`/api/v1/executions/${id}`);
-      // The API shows an option that held a secret as MASK, never its value: running with the
-      // stars would be a different run, so say which option to give again instead.
-      const masked = Object.keys(earlier.options).find((name) => earlier.options[name] === MASK);
-      if (masked !== undefined) {
-        throw usageError(
-          `option ${masked} of execution ${id} held a secret and is shown as ${MASK}: run the job with baton run ${earlier.project}/${earlier.job} -o ${masked}=VALUE`,
+    .action(
+      async (
+        id: number,
+        options: { follow?: boolean; overrideBudget?: string; output: OutputFormat },
+        command: Command,
+      ) => {
+        if (options.follow && options.output === 'json') {
+          throw usageError('--output json prints the execution; it cannot be combined with --follow');
+        }
+        const client = await connect(command);
+        const { execution: earlier } = await client.get<ExecutionResponse>(`/api/v1/executions/${id}`);
+        // The API shows an option that held a secret as MASK, never its value: running with the
+        // stars would be a different run, so say which option to give again instead.
+        const masked = Object.keys(earlier.options).find((name) => earlier.options[name] === MASK);
+        if (masked !== undefined) {
+          throw usageError(
+            `option ${masked} of execution ${id} held a secret and is shown as ${MASK}: run the job with baton run ${earlier.project}/${earlier.job} -o ${masked}=VALUE`,
+          );
+        }
+        const answer = await client.post<ExecutionResponse>(
+          `/api/v1/jobs/${encodeURIComponent(earlier.project)}/${encodeURIComponent(earlier.job)}/executions`,
+          {
+            options: earlier.options,
+            rerunOf: id,
+            ...(options.overrideBudget !== undefined && {
+              overrideBudget: { reason: options.overrideBudget },
+            }),
+          },
         );
-      }
-      const answer = await client.post<ExecutionResponse>(
-        `/api/v1/jobs/${encodeURIComponent(earlier.project)}/${encodeURIComponent(earlier.job)}/executions`,
-        { options: earlier.options },
-      );
-      if (options.output === 'json') return printJson(answer);
-      const { execution } = answer;
-      (options.follow ? process.stderr : process.stdout).write(
-        `execution ${execution.id} ${execution.state} (a rerun of ${id})\n`,
-      );
-      if (execution.state === 'awaiting_approval') await explainApproval(client, execution.id);
-      if (options.follow) await followToExitCode(client, execution.id, 0);
-    });
+        if (options.output === 'json') return printJson(answer);
+        const { execution } = answer;
+        (options.follow ? process.stderr : process.stdout).write(
+          `execution ${execution.id} ${execution.state} (a rerun of ${id})\n`,
+        );
+        printAdmission(execution, options.follow === true);
+        if (execution.state === 'awaiting_approval') await explainApproval(client, execution.id);
+        if (options.follow) await followToExitCode(client, execution.id, 0);
+      },
+    );
+}
+
+/** `--override-budget ""` would be an override without a reason: refused here, before the server. */
+function parseOverrideReason(reason: string): string {
+  if (reason.trim() === '')
+    throw usageError('--override-budget needs a reason, e.g. --override-budget "hotfix for INC-42"');
+  return reason;
+}
+
+/** Says what the admission gates did (an override used, an approval asked): one line each. */
+function printAdmission(execution: ExecutionResponse['execution'], follow: boolean): void {
+  // A server older than the gates sends no admission.
+  for (const note of execution.admission ?? []) {
+    if (note.decision === 'admitted') continue;
+    (follow ? process.stderr : process.stdout).write(`${note.gate}: ${note.reason}\n`);
+  }
 }
 
 /** After a followed fan-out: each node's outcome and its execution, to read its own log. */

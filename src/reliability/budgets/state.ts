@@ -1,16 +1,48 @@
 /**
- * What the budget gate does now for each service (open, approval, frozen), for the Services pages.
- * STUB (owned by the gate work): every service is open until the gate exists.
+ * What the budget gate does now for each service (open, approval, frozen), for the Services
+ * pages: the decision a change job without exception labels would meet, asked of the same pure
+ * function the gate asks (policy.ts), so the page never says "open" where a run is refused.
  */
 import type { Db } from '../../platform/db/database.js';
 import type { GateStateView } from '../../contract/slos.js';
+import { listServices } from '../services/store.js';
+import { listSloStatuses } from '../slos/store.js';
+import { decideBudget, policyFor } from './policy.js';
+import { listBudgetPolicies } from './store.js';
+
+const STATE_OF = { admit: 'open', approve: 'approval', refuse: 'frozen' } as const;
 
 export async function gateStates(
-  _db: Db,
+  db: Db,
   services: readonly string[],
-  _now: number,
+  now: number,
 ): Promise<Map<string, GateStateView>> {
+  const [policies, statuses, catalog] = await Promise.all([
+    listBudgetPolicies(db),
+    listSloStatuses(db),
+    listServices(db),
+  ]);
+  const owners = new Map(catalog.map((service) => [service.name, service.owner]));
   return new Map(
-    services.map((service) => [service, { state: 'open', reason: null, policy: null, rule: null }]),
+    services.map((service) => {
+      const policy = policyFor(policies, service);
+      const decision = decideBudget({
+        policy,
+        statuses: statuses.filter((status) => status.service === service),
+        job: { name: `a change to ${service}`, service, purpose: 'change', labels: {} },
+        owner: owners.get(service),
+        now,
+      });
+      const state = STATE_OF[decision.decision];
+      return [
+        service,
+        {
+          state,
+          reason: state === 'open' ? null : decision.reason,
+          policy: policy?.name ?? null,
+          rule: decision.rule,
+        },
+      ];
+    }),
   );
 }

@@ -1,0 +1,120 @@
+/** `POST /api/v1/budget/check`: what starting a job would meet at the error-budget gate now. */
+import type { AccessControl } from '../../access/authorize.js';
+import { findInternalPrincipal } from '../../access/store.js';
+import { resources, type Principal } from '../../access/model.js';
+import { purposeOf } from '../../automation/executions/admission.js';
+import { getJob } from '../../automation/jobs/store.js';
+import { parseJobReference } from '../../automation/jobs/model.js';
+import {
+  budgetCheckRequest,
+  budgetCheckView,
+  type BudgetCheckView,
+  type SloSummaryView,
+} from '../../contract/slos.js';
+import type { Db } from '../../platform/db/database.js';
+import { ForbiddenError, InputError, NotFoundError } from '../../platform/errors.js';
+import type { HttpApp } from '../../platform/http/app.js';
+import { principalOf } from '../../platform/http/access.js';
+import { listSloStatuses, loadSloReading } from '../slos/store.js';
+import { decideFor } from './gate.js';
+import { OVERRIDE_ACTION, policyFor } from './policy.js';
+import { listBudgetPolicies } from './store.js';
+
+export interface BudgetRoutesDeps {
+  db: Db;
+  access: AccessControl;
+}
+
+/** The SLOs of a service as lists show them, with their latest status. */
+async function sloSummaries(db: Db, service: string): Promise<SloSummaryView[]> {
+  const [reading, statuses] = await Promise.all([loadSloReading(db), listSloStatuses(db, service)]);
+  const owner = reading.services.find((candidate) => candidate.name === service)?.owner ?? {
+    kind: 'none' as const,
+  };
+  return reading.slos
+    .filter((slo) => slo.service === service)
+    .map((slo) => {
+      const key = `${slo.service}/${slo.name}`;
+      return {
+        slo: key,
+        service: slo.service,
+        name: slo.name,
+        displayName: slo.displayName ?? null,
+        format: slo.format,
+        owner: { ...owner },
+        target: slo.math.objectives[0]?.target ?? 0,
+        status: statuses.find((status) => status.slo === key) ?? null,
+      };
+    });
+}
+
+/** What a run of `job` by `who` would meet now; a job `who` may not view is not found. */
+export async function checkBudget(
+  db: Db,
+  access: AccessControl,
+  who: Principal,
+  reference: string,
+  now: number,
+): Promise<BudgetCheckView> {
+  const parsed = parseJobReference(reference);
+  if (!parsed) {
+    throw new InputError('invalid job', [
+      { path: 'body.job', message: 'must be PROJECT/NAME', found: reference },
+    ]);
+  }
+  const job = await getJob(db, parsed.project, parsed.name);
+  if (!job || !access.authorize(who, 'view', resources.job(parsed.project, parsed.name)).allowed) {
+    throw new NotFoundError(`job ${reference} not found`);
+  }
+  const service = job.spec.service;
+  const mayOverride =
+    service !== undefined && access.authorize(who, OVERRIDE_ACTION, resources.service(service)).allowed;
+  const budgetJob = { name: reference, service, purpose: purposeOf(job.spec), labels: job.labels };
+  const decision = await decideFor(db, budgetJob, who, { mayOverride, now });
+  const policy = service === undefined ? undefined : policyFor(await listBudgetPolicies(db), service);
+  return {
+    job: reference,
+    service: service ?? null,
+    purpose: budgetJob.purpose,
+    gated: decision.gated,
+    decision: decision.decision,
+    reason: decision.reason,
+    approvers: decision.approvers,
+    policy: decision.policy,
+    rule: decision.rule,
+    slos: service === undefined ? [] : await sloSummaries(db, service),
+    override: {
+      allowed: mayOverride,
+      permission: `${OVERRIDE_ACTION} on service/${service ?? '…'}`,
+      holdsFor: policy?.spec.override?.holdsFor ?? null,
+    },
+  };
+}
+
+export function registerBudgetRoutes(app: HttpApp, baton: BudgetRoutesDeps): void {
+  app.post(
+    '/api/v1/budget/check',
+    {
+      // A job the caller may not view answers 404 below; `as` is for admins.
+      config: { access: 'authenticated' },
+      schema: {
+        description:
+          'What starting the job would meet at the error-budget gate now (like baton policy test): admit, approve or refuse, why, and whether the caller (or `as`, for admins) may override. Changes nothing.',
+        body: budgetCheckRequest,
+        response: { 200: budgetCheckView },
+      },
+    },
+    async (request) => {
+      const caller = principalOf(request);
+      let who = caller;
+      if (request.body.as !== undefined && request.body.as !== caller.name) {
+        if (!caller.isAdmin)
+          throw new ForbiddenError('only administrators may check the budget as someone else (as)');
+        const found = await findInternalPrincipal(baton.db, request.body.as);
+        if (!found) throw new NotFoundError(`user ${request.body.as} not found`);
+        who = found;
+      }
+      return checkBudget(baton.db, baton.access, who, request.body.job, Date.now());
+    },
+  );
+}
