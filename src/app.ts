@@ -41,6 +41,8 @@ import { registerEventRoutes } from './automation/events/routes.js';
 import { EventService } from './automation/events/service.js';
 import { teamKind } from './access/teams/kind.js';
 import { serviceKind } from './reliability/services/kind.js';
+import { registerSloDocuments } from './reliability/slos/kind.js';
+import { openSecret } from './automation/secrets/delivery.js';
 import { listServiceNames } from './reliability/services/store.js';
 import { nodeKind, nodeSourceKind } from './automation/nodes/kind.js';
 import { registerNodeRoutes } from './automation/nodes/routes.js';
@@ -119,6 +121,8 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   apply.register(ruleKind);
   apply.register(nodeKind);
   apply.register(nodeSourceKind);
+  // SLO documents (baton/v1, OpenSLO, Sloth); a DataSource's bearer token checks its queries at apply.
+  registerSloDocuments(apply, { openSecret: (db, path) => openSecret(db, runtime.keyring, path) });
   const executions = new ExecutionService(db, events, access, runtime.keyring);
   const approvals = new ApprovalService(db, events, access);
   const eventService = new EventService({
@@ -226,8 +230,8 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   return baton;
 }
 
-/** `team/payments`, `job/ops/restart-web`: an applied document as an audit target. */
+/** `team/payments`, `job/ops/restart-web`, `openslo/v1 sli/latency`: an applied document as an audit target. */
 function changeTarget(change: ApplyResult): string {
   const name = change.scope && change.scope !== change.name ? `${change.scope}/${change.name}` : change.name;
-  return `${change.kind.toLowerCase()}/${name}`;
+  return `${change.apiVersion ? `${change.apiVersion} ` : ''}${change.kind.toLowerCase()}/${name}`;
 }

@@ -83,6 +83,8 @@ export interface ApplyPlan {
   /** The plan of one kind, when the apply holds (or prunes) documents of it. */
   of<T>(kind: DocumentKind<T>): KindPlan<T> | undefined;
   planned(kind: string, apiVersion?: string): { scope: string; name: string; value: unknown }[];
+  /** What prune deletes of a kind (a check may need to know that a Service goes away). */
+  deleted(kind: string, apiVersion?: string): { scope: string; name: string }[];
 }
 
 /**
@@ -112,6 +114,8 @@ export interface PlanProblem {
   message: string;
   expected?: string;
   found?: unknown;
+  /** What was found, already written for a person (shown as is, where `found` is quoted as JSON). */
+  foundText?: string;
 }
 
 /** What each kind of document (Job now; Policy, Node, Schedule… later) tells the apply service. */
@@ -242,7 +246,7 @@ export class ApplyService {
       const detail = {
         message: problem.message,
         expected: problem.expected,
-        found: describeValue(problem.found),
+        found: problem.foundText ?? describeValue(problem.found),
       };
       return problem.document ? problemAt(problem.document, problem.path ?? [], detail) : detail;
     };
@@ -276,6 +280,12 @@ export class ApplyService {
     const applyPlan: ApplyPlan = {
       of: <T>(kind: DocumentKind<T>) => plans.get(kind as DocumentKind<unknown>) as KindPlan<T> | undefined,
       planned: plannedOf,
+      deleted: (other, apiVersion = BATON_API_VERSION) =>
+        [...plans].flatMap(([candidate, plan]) =>
+          candidate.kind === other && (candidate.apiVersion ?? BATON_API_VERSION) === apiVersion
+            ? plan.deletions
+            : [],
+        ),
     };
     for (const check of this.planChecks) {
       if (!check.kinds.some((kind) => plans.has(kind as DocumentKind<unknown>))) continue;
