@@ -109,7 +109,11 @@ function sloDocumentKind<T>(options: SloKindOptions<T>): DocumentKind<T> & SloKi
     ...options,
     load: async (db, scope, name) => {
       const stored = await getSloDocument(db, keyOf(options, scope, name));
-      return stored && { digest: stored.digest, document: stored.document };
+      if (!stored) return undefined;
+      // PostgreSQL's jsonb keeps keys in its own order; parsed again, the stored form has the
+      // schema's order, as the applied one has, so a diff shows only what changed.
+      const parsed = options.schema.safeParse(stored.document);
+      return { digest: stored.digest, document: parsed.success ? parsed.data : stored.document };
     },
     names: async (db, scope) =>
       (await listSloDocuments(db, { apiVersion: options.apiVersion, kind: options.kind }))
