@@ -5,7 +5,9 @@ import { jobSpec } from './model.js';
 const steps = [{ name: 'say', script: 'echo hi' }];
 const issuesOf = (spec: unknown) => {
   const parsed = jobSpec.safeParse(spec);
-  return parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  return parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
 };
 
 describe('job purpose', () => {

@@ -253,7 +253,7 @@ export const jobSpec = z
       ctx.addIssue({
         code: 'custom',
         path: ['correctsSlo'],
-        message: 'only a job with purpose: maintenance may correct its service\'s SLOs',
+        message: "only a job with purpose: maintenance may correct its service's SLOs",
       });
     }
     if (spec.correctsSlo === true && spec.service === undefined) {

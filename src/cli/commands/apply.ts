@@ -66,7 +66,9 @@ export function describeWarning(warning: ApplyWarningView): string {
 export function registerApplyCommand(program: Command): void {
   program
     .command('apply')
-    .description('create, update (or with --prune delete) documents (jobs, services, SLOs …) from YAML or JSON, all or nothing')
+    .description(
+      'create, update (or with --prune delete) documents (jobs, services, SLOs …) from YAML or JSON, all or nothing',
+    )
     .requiredOption(
       '-f, --filename <path>',
       'a file, a directory (its *.yaml, *.yml, *.json, recursively) or - for stdin; repeatable',

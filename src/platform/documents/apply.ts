@@ -445,7 +445,9 @@ function byPlace(
   b: { file?: string; line?: number; column?: number },
 ): number {
   return (
-    (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)
+    (a.file ?? '').localeCompare(b.file ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    (a.column ?? 0) - (b.column ?? 0)
   );
 }
 

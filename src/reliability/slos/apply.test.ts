@@ -205,8 +205,8 @@ describe.each(DIALECTS)('SLO documents applied on %s', (dialect) => {
       [
         'a metric source type Baton cannot read',
         batonSlo.replace(
-          'type: Baton\n            spec: {job: ops/restart-web, states',
-          'type: Datadog\n            spec: {job: ops/restart-web, states',
+          'type: Baton\n            spec: { job: ops/restart-web, states',
+          'type: Datadog\n            spec: { job: ops/restart-web, states',
         ),
         'Datadog',
         'spec.indicator.spec.ratioMetric.good.metricSource.type',

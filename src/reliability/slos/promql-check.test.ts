@@ -34,7 +34,7 @@ describe('PromQL checked against Prometheus', () => {
     expect(verdict).toEqual({ kind: 'invalid', message: expect.stringMatching(/^1:\d+: parse error: /) });
   });
 
-  it("checks a Sloth query with {{.window}} as the 5m window, and sees a broken one through it", async () => {
+  it('checks a Sloth query with {{.window}} as the 5m window, and sees a broken one through it', async () => {
     expect(
       await checkPromql({
         url: prometheus.url,
@@ -86,7 +86,9 @@ describe('what is sent, and answers that are not Prometheus', () => {
     answer = { status: 200, body: '{"status":"success","data":{"resultType":"vector","result":[]}}' };
     seen.length = 0;
     await checkPromql({ url, query: 'up == 1', template: 'none', bearerToken: 'tok-123' });
-    expect(seen).toEqual([{ url: '/prometheus/api/v1/query?query=up+%3D%3D+1', authorization: 'Bearer tok-123' }]);
+    expect(seen).toEqual([
+      { url: '/prometheus/api/v1/query?query=up+%3D%3D+1', authorization: 'Bearer tok-123' },
+    ]);
   });
 
   it('does not call a refused token or an HTML page a syntax error', async () => {

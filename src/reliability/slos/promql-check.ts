@@ -52,7 +52,10 @@ export function queryEndpoint(url: string, query: string): string {
 }
 
 /** Asks one Prometheus to parse (and run) one query. Never throws. */
-export async function checkPromql(check: PromqlCheck, options: PromqlCheckOptions = {}): Promise<PromqlVerdict> {
+export async function checkPromql(
+  check: PromqlCheck,
+  options: PromqlCheckOptions = {},
+): Promise<PromqlVerdict> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const query = checkableQuery(check.query, check.template);
   let response: Response;
