@@ -95,7 +95,7 @@ export interface ApplyPlan {
  */
 export interface PlanCheck {
   /** The kinds whose documents, applied or pruned, make the check run. */
-  readonly kinds: readonly DocumentKind<never>[];
+  readonly kinds: readonly DocumentKind<unknown>[];
   check(db: Db, plan: ApplyPlan): Promise<{ problems: PlanProblem[]; warnings: PlanProblem[] }>;
 }
 
@@ -288,7 +288,7 @@ export class ApplyService {
         ),
     };
     for (const check of this.planChecks) {
-      if (!check.kinds.some((kind) => plans.has(kind as DocumentKind<unknown>))) continue;
+      if (!check.kinds.some((kind) => plans.has(kind))) continue;
       const found = await check.check(this.db, applyPlan);
       problems.push(...found.problems.map(located));
       for (const warning of found.warnings) {

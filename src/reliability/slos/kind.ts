@@ -30,14 +30,19 @@ import type {
   DocumentKind,
   PlanCheck,
   PlanProblem,
-  RequiredPermission,
 } from '../../platform/documents/apply.js';
 import { formatPath, type SourceDocument } from '../../platform/documents/source.js';
 import type { ServiceDocument } from '../services/model.js';
 import { listServices } from '../services/store.js';
 import {
   batonSloDocument,
-  OPENSLO_KINDS,
+  openSloAlertConditionDocument,
+  openSloAlertNotificationTargetDocument,
+  openSloAlertPolicyDocument,
+  openSloDataSourceDocument,
+  openSloServiceDocument,
+  openSloSliDocument,
+  openSloSloDocument,
   type OpenSloDataSourceDocument,
   type OpenSloKind,
 } from './documents.js';
@@ -73,18 +78,14 @@ export interface SloDocumentsDeps {
   promql?: PromqlCheckOptions;
 }
 
-interface SloKindOptions<T> {
-  apiVersion: string;
-  kind: string;
-  schema: z.ZodType<T>;
-  identify(document: T): { scope: string; name: string };
-  resource(scope: string, name: string): ReturnType<DocumentKind<T>['resource']>;
-  /** The name the document is stored under, unique per apiVersion and kind. */
+type SloKindOptions<T> = Pick<
+  DocumentKind<T>,
+  'kind' | 'schema' | 'identify' | 'resource' | 'recognize' | 'requires' | 'check'
+> & {
+  readonly apiVersion: string;
+  /** The name the document is stored under, unique per apiVersion and kind (default: its name). */
   storedName?(scope: string, name: string): string;
-  recognize?(value: unknown): boolean;
-  requires?: DocumentKind<T>['requires'];
-  check?: DocumentKind<T>['check'];
-}
+};
 
 /** The slo_documents key of a document of a kind. */
 function keyOf(
@@ -103,8 +104,11 @@ function keyText(key: SloDocumentKey): string {
   return `${key.apiVersion} ${key.kind} ${key.name}`;
 }
 
+/** A kind of SLO document, with what the cross-document check needs to find it in slo_documents. */
+type SloDocumentKind<T = unknown> = DocumentKind<T> & SloKindOptions<T>;
+
 /** One DocumentKind over slo_documents; scopes of stored documents come from `identify`. */
-function sloDocumentKind<T>(options: SloKindOptions<T>): DocumentKind<T> & SloKindOptions<T> {
+function sloDocumentKind<T>(options: SloKindOptions<T>): SloDocumentKind<T> {
   return {
     ...options,
     load: async (db, scope, name) => {
@@ -143,77 +147,94 @@ export const batonSloKind = sloDocumentKind({
   resource: (scope) => resources.service(scope),
 });
 
-/** `edit` on the service an OpenSLO SLO leaves, when it moves to another. */
-const openSloSloRequires: DocumentKind<z.output<typeof OPENSLO_KINDS.SLO>>['requires'] = async (
-  _db,
-  document,
-  stored,
-) => {
-  const before = (stored as { spec?: { service?: unknown } } | undefined)?.spec?.service;
-  return typeof before === 'string' && before !== document.spec.service
-    ? [{ action: 'edit', resource: resources.service(before), path: ['spec', 'service'] }]
-    : [];
-};
+export const openSloSloKind = sloDocumentKind({
+  apiVersion: OPENSLO_API_VERSION,
+  kind: 'SLO',
+  schema: openSloSloDocument,
+  identify: (document) => ({ scope: document.spec.service, name: document.metadata.name }),
+  resource: (scope) => resources.service(scope),
+  /** Moving an SLO to another service also needs `edit` on the service it leaves. */
+  requires: async (_db, document, stored) => {
+    const before = (stored as { spec?: { service?: unknown } } | undefined)?.spec?.service;
+    return typeof before === 'string' && before !== document.spec.service
+      ? [{ action: 'edit', resource: resources.service(before), path: ['spec', 'service'] }]
+      : [];
+  },
+});
 
-/** `run` on the secret holding a DataSource's bearer token: naming it makes Baton send it. */
-const dataSourceRequires: DocumentKind<OpenSloDataSourceDocument>['requires'] = async (_db, document) => {
-  const secret = bearerTokenSecretOf(document);
-  return secret === undefined
-    ? []
-    : [
-        {
-          action: 'run',
-          resource: resources.secret(secret),
-          path: ['spec', 'connectionDetails', 'bearerTokenSecret'],
-        } satisfies RequiredPermission,
-      ];
-};
+export const openSloServiceKind = sloDocumentKind({
+  apiVersion: OPENSLO_API_VERSION,
+  kind: 'Service',
+  schema: openSloServiceDocument,
+  identify: (document) => ({ scope: '', name: document.metadata.name }),
+  resource: (_scope, name) => resources.service(name),
+});
 
-/** Every secret a DataSource names must exist. */
-const dataSourceCheck: DocumentKind<OpenSloDataSourceDocument>['check'] = async (db, plan) => {
-  const named = plan.documents.flatMap((document) => {
-    const secret = bearerTokenSecretOf(document.value);
-    return secret === undefined ? [] : [{ secret, source: document.source }];
-  });
-  const existing = await existingSecretPaths(db, [...new Set(named.map(({ secret }) => secret))]);
-  return named
-    .filter(({ secret }) => !existing.has(secret))
-    .map(({ secret, source }) => ({
-      document: source,
-      path: ['spec', 'connectionDetails', 'bearerTokenSecret'],
-      message: `unknown secret "${secret}"`,
-      expected: 'a secret that exists (baton secrets set PATH)',
-    }));
-};
+export const openSloDataSourceKind = sloDocumentKind({
+  apiVersion: OPENSLO_API_VERSION,
+  kind: 'DataSource',
+  schema: openSloDataSourceDocument,
+  identify: (document) => ({ scope: '', name: document.metadata.name }),
+  resource: () => resources.system,
+  /** `run` on the secret holding the bearer token: naming it makes Baton send it to the URL. */
+  requires: async (_db, document) => {
+    const secret = bearerTokenSecretOf(document);
+    return secret === undefined
+      ? []
+      : [
+          {
+            action: 'run',
+            resource: resources.secret(secret),
+            path: ['spec', 'connectionDetails', 'bearerTokenSecret'],
+          },
+        ];
+  },
+  /** Every secret a DataSource names must exist. */
+  check: async (db, plan) => {
+    const named = plan.documents.flatMap((document) => {
+      const secret = bearerTokenSecretOf(document.value);
+      return secret === undefined ? [] : [{ secret, source: document.source }];
+    });
+    const existing = await existingSecretPaths(db, [...new Set(named.map(({ secret }) => secret))]);
+    return named
+      .filter(({ secret }) => !existing.has(secret))
+      .map(({ secret, source }) => ({
+        document: source,
+        path: ['spec', 'connectionDetails', 'bearerTokenSecret'],
+        message: `unknown secret "${secret}"`,
+        expected: 'a secret that exists (baton secrets set PATH)',
+      }));
+  },
+});
 
 function bearerTokenSecretOf(document: OpenSloDataSourceDocument): string | undefined {
   const secret = document.spec.connectionDetails.bearerTokenSecret;
   return typeof secret === 'string' ? secret : undefined;
 }
 
-function openSloKind<K extends OpenSloKind>(kind: K) {
-  return sloDocumentKind<z.output<(typeof OPENSLO_KINDS)[K]>>({
+/** SLIs and alerting documents: shared by the SLOs of any service, so `edit` on `system`. */
+function sharedOpenSloKind<T extends { metadata: { name: string } }>(
+  kind: OpenSloKind,
+  schema: z.ZodType<T>,
+) {
+  return sloDocumentKind({
     apiVersion: OPENSLO_API_VERSION,
     kind,
-    schema: OPENSLO_KINDS[kind] as unknown as z.ZodType<z.output<(typeof OPENSLO_KINDS)[K]>>,
-    identify: (document) => ({
-      scope: kind === 'SLO' ? (document as z.output<typeof OPENSLO_KINDS.SLO>).spec.service : '',
-      name: document.metadata.name,
-    }),
-    resource: (scope, name) =>
-      kind === 'SLO'
-        ? resources.service(scope)
-        : kind === 'Service'
-          ? resources.service(name)
-          : resources.system,
-    ...(kind === 'SLO' ? { requires: openSloSloRequires as never } : {}),
-    ...(kind === 'DataSource'
-      ? { requires: dataSourceRequires as never, check: dataSourceCheck as never }
-      : {}),
+    schema,
+    identify: (document) => ({ scope: '', name: document.metadata.name }),
+    resource: () => resources.system,
   });
 }
 
-export const openSloKinds = (Object.keys(OPENSLO_KINDS) as OpenSloKind[]).map(openSloKind);
+export const openSloKinds = [
+  openSloServiceKind,
+  openSloDataSourceKind,
+  sharedOpenSloKind('SLI', openSloSliDocument),
+  sharedOpenSloKind('AlertCondition', openSloAlertConditionDocument),
+  sharedOpenSloKind('AlertNotificationTarget', openSloAlertNotificationTargetDocument),
+  sharedOpenSloKind('AlertPolicy', openSloAlertPolicyDocument),
+  openSloSloKind,
+];
 
 export const slothKind = sloDocumentKind({
   apiVersion: SLOTH_API_VERSION,
@@ -225,11 +246,7 @@ export const slothKind = sloDocumentKind({
 });
 
 /** Every SLO kind, in the order they register. */
-export const SLO_KINDS: readonly ReturnType<typeof sloDocumentKind<never>>[] = [
-  batonSloKind,
-  ...openSloKinds,
-  slothKind,
-] as never;
+export const SLO_KINDS: readonly SloDocumentKind[] = [batonSloKind, ...openSloKinds, slothKind];
 
 /** A document of the apply, as the reading sees it. */
 interface PlannedSloDocument {
