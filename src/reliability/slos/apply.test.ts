@@ -11,6 +11,7 @@ import { DIALECTS } from '../../../test/databases.js';
 import { freePort, startPrometheus, type PrometheusServer } from '../../../test/prometheus-server.js';
 import { ApplyService } from '../../platform/documents/apply.js';
 import type { Principal } from '../../access/model.js';
+import type { ApplyResponse } from '../../contract/apply.js';
 import { ForbiddenError, InputError, type Problem } from '../../platform/errors.js';
 import { serviceKind } from '../services/kind.js';
 import { registerSloDocuments } from './kind.js';
@@ -326,6 +327,24 @@ spec:
     const reading = await loadSloReading(baton.db);
     expect(reading.problems).toEqual([]);
     expect(reading.slos.map((slo) => slo.name)).not.toContain('checkout-availability');
+  });
+
+  it('answers the warnings over HTTP, on a dry run too', async () => {
+    const response = await baton.request('POST', '/api/v1/apply', {
+      files: [{ name: 'openslo.yaml', content: openslo }],
+      dryRun: true,
+    });
+    expect(response.statusCode).toBe(200);
+    const body = response.json() as ApplyResponse;
+    expect(body.warnings).toEqual([
+      {
+        file: 'openslo.yaml',
+        ...placeOf(openslo, 'gte\n        target'),
+        path: '[6].spec.objectives[0].op',
+        message: expect.stringContaining('op and value apply to threshold metrics'),
+      },
+    ]);
+    expect(body.results.find((result) => result.kind === 'SLI')).toMatchObject({ apiVersion: 'openslo/v1' });
   });
 
   it('shows diffs and warnings on a dry run and writes nothing', async () => {
