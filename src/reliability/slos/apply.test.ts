@@ -154,7 +154,17 @@ describe.each(DIALECTS)('SLO documents applied on %s', (dialect) => {
   });
 
   it('applies a Sloth file, named by its service', async () => {
-    const { results } = await apply({ 'sloth.yaml': testdata('sloth.yaml') });
+    const sloth = testdata('sloth.yaml');
+    const { results, warnings } = await apply({ 'sloth.yaml': sloth });
+    // No Prometheus URL for a Sloth file here: its queries are not checked, and it says so.
+    expect(warnings).toEqual([
+      expect.objectContaining({ ...placeOf(sloth, 'myteam'), path: 'labels.owner' }),
+      expect.objectContaining({
+        ...placeOf(sloth, 'sum(rate(http_request_duration_seconds_count{job="myservice",code'),
+        path: 'slos[0].sli.events.error_query',
+        message: 'PromQL not checked: no Prometheus URL to send it to',
+      }),
+    ]);
     expect(results).toEqual([
       {
         kind: 'Sloth',
@@ -403,7 +413,13 @@ spec:
         { files: [{ name: 'sloth.yaml', content: sloth }], dryRun: true },
         admin,
       );
-      expect(ok.warnings).toEqual([]);
+      // The queries parsed; what is left to say is that the owner label names no team.
+      expect(ok.warnings).toEqual([
+        expect.objectContaining({
+          path: 'labels.owner',
+          message: 'service myservice is owned by team myteam, which does not exist',
+        }),
+      ]);
       const broken = sloth.replace('{job="myservice"}[{{.window}}]))\n', '{job="myservice"}[{{.window}}])\n');
       const error = await apply
         .applyWithWarnings({ files: [{ name: 'sloth.yaml', content: broken }], dryRun: true }, admin)
@@ -424,6 +440,7 @@ spec:
         admin,
       );
       expect(unchecked.warnings).toEqual([
+        expect.objectContaining({ path: 'labels.owner' }),
         expect.objectContaining({
           path: 'slos[0].sli.events.error_query',
           message: expect.stringContaining(`not checked: Prometheus at ${url} unreachable`),

@@ -24,13 +24,9 @@
 import type { z } from 'zod';
 import { resources } from '../../access/model.js';
 import { existingSecretPaths } from '../../access/secrets/store.js';
+import { listTeamNames } from '../../access/teams/store.js';
 import type { Db } from '../../platform/db/database.js';
-import type {
-  ApplyService,
-  DocumentKind,
-  PlanCheck,
-  PlanProblem,
-} from '../../platform/documents/apply.js';
+import type { ApplyService, DocumentKind, PlanCheck, PlanProblem } from '../../platform/documents/apply.js';
 import { formatPath, type SourceDocument } from '../../platform/documents/source.js';
 import type { ServiceDocument } from '../services/model.js';
 import { listServices } from '../services/store.js';
@@ -308,8 +304,10 @@ export function sloDocumentsCheck(deps: SloDocumentsDeps = {}): PlanCheck {
       }
       if (problems.length > 0) return { problems, warnings };
 
-      for (const service of reading.services)
-        warnings.push(...ownerlessWarning(service, planned, kept.length));
+      const teams = new Set([...(await listTeamNames(db)), ...plan.planned('Team').map((team) => team.name)]);
+      for (const service of reading.services) {
+        warnings.push(...ownerWarnings(service, planned, kept.length, teams));
+      }
       const checked = await checkQueries(
         db,
         planned,
@@ -373,24 +371,39 @@ function preexistingProblems(
   return new Set(reading.problems.map((finding) => findingText(stored[finding.document]!, finding)));
 }
 
-/** A service an applied OpenSLO Service or Sloth file describes, that no team owns. */
-function ownerlessWarning(
+/**
+ * A service an applied OpenSLO Service or Sloth file describes that no team owns, or whose owner
+ * (an annotation or label, which Baton cannot refuse the way it refuses a Baton Service's owner)
+ * names a team that does not exist.
+ */
+function ownerWarnings(
   service: ServiceModel,
   planned: readonly PlannedSloDocument[],
   keptCount: number,
+  teams: ReadonlySet<string>,
 ): PlanProblem[] {
-  if (service.owner.kind !== 'none' || service.document === undefined || service.document < keptCount)
-    return [];
+  if (service.document === undefined || service.document < keptCount) return [];
   const document = planned[service.document - keptCount]!;
   const sloth = isSlothDocument(document.value);
+  if (service.owner.kind === 'none') {
+    return [
+      {
+        document: document.source,
+        path: sloth ? ['service'] : ['metadata', 'name'],
+        message: `service ${service.name} has no owner: it is listed as unowned, and no team is asked about its budget`,
+        expected: sloth
+          ? `a labels.owner naming a team, or a baton/v1 Service ${service.name} with spec.owner`
+          : `an annotation ${OWNER_ANNOTATION}: TEAM, or a baton/v1 Service ${service.name} with spec.owner`,
+      },
+    ];
+  }
+  if (service.owner.from === 'baton-service' || teams.has(service.owner.team)) return [];
   return [
     {
       document: document.source,
-      path: sloth ? ['service'] : ['metadata', 'name'],
-      message: `service ${service.name} has no owner: it is listed as unowned, and no team is asked about its budget`,
-      expected: sloth
-        ? `a labels.owner naming a team, or a baton/v1 Service ${service.name} with spec.owner`
-        : `an annotation ${OWNER_ANNOTATION}: TEAM, or a baton/v1 Service ${service.name} with spec.owner`,
+      path: sloth ? ['labels', 'owner'] : ['metadata', 'annotations', OWNER_ANNOTATION],
+      message: `service ${service.name} is owned by team ${service.owner.team}, which does not exist`,
+      expected: 'a team that exists (kind: Team)',
     },
   ];
 }
