@@ -119,6 +119,20 @@ describe.each(DIALECTS)('SLO documents applied on %s', (dialect) => {
     expect(keys).toEqual(expect.arrayContaining(['web/restarts-succeed', 'api/restarts-succeed']));
   });
 
+  it('refuses to prune a Baton Service an SLO is about, naming the SLO', async () => {
+    const onlyWeb = CATALOG.split('---\n')
+      .filter((document) => !document.includes('name: api}'))
+      .join('---\n');
+    const problems = await refused({ 'catalog.yaml': onlyWeb }, { prune: true });
+    expect(problems).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(
+          /^baton\/v1 SLO api\/restarts-succeed .*spec\.service: no service named "api"/,
+        ),
+      }),
+    ]);
+  });
+
   it('applies the OpenSLO kinds from one YAML list file, with a warning for op on a ratio metric', async () => {
     const { results, warnings } = await apply({ 'openslo.yaml': openslo });
     expect(

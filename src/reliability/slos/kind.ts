@@ -28,6 +28,7 @@ import { listTeamNames } from '../../access/teams/store.js';
 import type { Db } from '../../platform/db/database.js';
 import type { ApplyService, DocumentKind, PlanCheck, PlanProblem } from '../../platform/documents/apply.js';
 import { formatPath, type SourceDocument } from '../../platform/documents/source.js';
+import { serviceKind } from '../services/kind.js';
 import type { ServiceDocument } from '../services/model.js';
 import { listServices } from '../services/store.js';
 import {
@@ -253,7 +254,8 @@ interface PlannedSloDocument {
 /** The cross-document check of every SLO document in an apply (see the file comment). */
 export function sloDocumentsCheck(deps: SloDocumentsDeps = {}): PlanCheck {
   return {
-    kinds: SLO_KINDS,
+    // Baton Services too: pruning one that an SLO is about must fail, naming the SLO.
+    kinds: [...SLO_KINDS, serviceKind],
     check: async (db, plan) => {
       const stored = await listSloDocuments(db);
       const replaced = new Set<string>();
