@@ -279,22 +279,19 @@ export function sloDocumentsCheck(deps: SloDocumentsDeps = {}): PlanCheck {
       for (const service of plan.planned('Service')) {
         batonServices.set(service.name, { owner: (service.value as ServiceDocument).spec.owner });
       }
-      const reading = readSloDocuments(
-        [...kept.map((document) => document.document), ...planned.map((p) => p.value)],
-        {
-          batonServices,
-        },
-      );
+      // One reading of what the apply leaves behind: stored documents first, then the planned.
+      const documents = [...kept.map((document) => document.document), ...planned.map((p) => p.value)];
+      const reading = readSloDocuments(documents, { batonServices });
 
       const problems: PlanProblem[] = [];
       const warnings: PlanProblem[] = [];
-      const storedFindings = reading.problems.some((finding) => finding.document < kept.length)
+      const preexisting = reading.problems.some((finding) => finding.document < kept.length)
         ? preexistingProblems(stored, storedServices)
         : new Set<string>();
       for (const finding of reading.problems) {
         if (finding.document < kept.length) {
           const document = kept[finding.document]!;
-          if (storedFindings.has(findingText(document, finding))) continue;
+          if (preexisting.has(findingText(document, finding))) continue;
           problems.push(storedDocumentProblem(document, finding));
         } else {
           problems.push(plannedFinding(planned, finding.document - kept.length, finding));
@@ -310,12 +307,7 @@ export function sloDocumentsCheck(deps: SloDocumentsDeps = {}): PlanCheck {
       for (const service of reading.services) {
         warnings.push(...ownerWarnings(service, planned, kept.length, teams));
       }
-      const checked = await checkQueries(
-        db,
-        planned,
-        [...kept.map((document) => document.document), ...planned.map((p) => p.value)],
-        deps,
-      );
+      const checked = await checkQueries(db, planned, documents, deps);
       return { problems: checked.problems, warnings: [...warnings, ...checked.warnings] };
     },
   };
