@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { admin, startTestBaton, type TestBaton } from '../../../test/baton.js';
 import { DIALECTS } from '../../../test/databases.js';
 import { freePort, startPrometheus, type PrometheusServer } from '../../../test/prometheus-server.js';
@@ -15,7 +16,7 @@ import type { ApplyResponse } from '../../contract/apply.js';
 import { ForbiddenError, InputError, type Problem } from '../../platform/errors.js';
 import { serviceKind } from '../services/kind.js';
 import { registerSloDocuments } from './kind.js';
-import { listSloDocuments, loadSloReading } from './store.js';
+import { listSloDocuments, loadSloReading, saveSloDocument } from './store.js';
 
 const testdata = (name: string) => fs.readFileSync(path.join(import.meta.dirname, 'testdata', name), 'utf8');
 
@@ -414,6 +415,24 @@ spec:
     await expect(
       baton.apply.apply({ files: [{ name: 'sli.yaml', content: sli }] }, alice),
     ).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it('does not hold an apply to account for what was wrong with the stored documents before it', async () => {
+    // Written straight to the table, as a document stored before a rule existed would be.
+    const orphan = testdata('baton-slo.yaml').replace('service: web', 'service: gone');
+    await saveSloDocument(
+      baton.db,
+      { apiVersion: 'baton/v1', kind: 'SLO', name: 'gone/restarts-succeed' },
+      { document: parse(orphan), source: orphan, digest: 'x', actor: 'test', now: 0 },
+    );
+    const onApi = testdata('baton-slo.yaml').replace('service: web', 'service: api');
+    const { results } = await baton.apply.applyWithWarnings(
+      { files: [{ name: 'api.yaml', content: onApi }] },
+      admin,
+    );
+    expect(results.map((result) => `${result.scope}/${result.name} ${result.action}`)).toEqual([
+      'api/restarts-succeed created',
+    ]);
   });
 
   it('checks Sloth queries against the default Prometheus, and warns when it is unreachable', async () => {

@@ -43,7 +43,7 @@ import {
   type OpenSloDataSourceDocument,
   type OpenSloKind,
 } from './documents.js';
-import type { DocumentFinding, ServiceModel } from './model.js';
+import type { DocumentFinding } from './model.js';
 import { checkPromqlAll, type PromqlCheck, type PromqlCheckOptions } from './promql-check.js';
 import { queriesOf } from './queries.js';
 import { OWNER_ANNOTATION, readSloDocuments } from './resolve.js';
@@ -304,9 +304,7 @@ export function sloDocumentsCheck(deps: SloDocumentsDeps = {}): PlanCheck {
       if (problems.length > 0) return { problems, warnings };
 
       const teams = new Set([...(await listTeamNames(db)), ...plan.planned('Team').map((team) => team.name)]);
-      for (const service of reading.services) {
-        warnings.push(...ownerWarnings(service, planned, kept.length, teams));
-      }
+      for (const document of planned) warnings.push(...ownerWarnings(document, batonServices, teams));
       const checked = await checkQueries(db, planned, documents, deps);
       return { problems: checked.problems, warnings: [...warnings, ...checked.warnings] };
     },
@@ -366,37 +364,50 @@ function preexistingProblems(
 }
 
 /**
- * A service an applied OpenSLO Service or Sloth file describes that no team owns, or whose owner
- * (an annotation or label, which Baton cannot refuse the way it refuses a Baton Service's owner)
- * names a team that does not exist.
+ * An applied OpenSLO Service or Sloth file whose service no team owns, or whose owner (an
+ * annotation or label, which Baton cannot refuse the way it refuses a Baton Service's owner)
+ * names a team that does not exist. Read from the document itself, as resolve.ts reads owners:
+ * a Baton Service of the same name owns the service whatever the document says.
  */
 function ownerWarnings(
-  service: ServiceModel,
-  planned: readonly PlannedSloDocument[],
-  keptCount: number,
+  document: PlannedSloDocument,
+  batonServices: ReadonlyMap<string, { owner: string }>,
   teams: ReadonlySet<string>,
 ): PlanProblem[] {
-  if (service.document === undefined || service.document < keptCount) return [];
-  const document = planned[service.document - keptCount]!;
-  const sloth = isSlothDocument(document.value);
-  if (service.owner.kind === 'none') {
+  const value = document.value as {
+    kind?: unknown;
+    service?: unknown;
+    labels?: { owner?: unknown };
+    metadata?: { name?: unknown; annotations?: Record<string, unknown> };
+  };
+  const sloth = isSlothDocument(value);
+  if (
+    !sloth &&
+    !(value.kind === 'Service' && (value as { apiVersion?: unknown }).apiVersion === OPENSLO_API_VERSION)
+  ) {
+    return [];
+  }
+  const service = String(sloth ? value.service : value.metadata?.name);
+  if (batonServices.has(service)) return [];
+  const owner = sloth ? value.labels?.owner : value.metadata?.annotations?.[OWNER_ANNOTATION];
+  if (typeof owner !== 'string') {
     return [
       {
         document: document.source,
         path: sloth ? ['service'] : ['metadata', 'name'],
-        message: `service ${service.name} has no owner: it is listed as unowned, and no team is asked about its budget`,
+        message: `service ${service} has no owner: it is listed as unowned, and no team is asked about its budget`,
         expected: sloth
-          ? `a labels.owner naming a team, or a baton/v1 Service ${service.name} with spec.owner`
-          : `an annotation ${OWNER_ANNOTATION}: TEAM, or a baton/v1 Service ${service.name} with spec.owner`,
+          ? `a labels.owner naming a team, or a baton/v1 Service ${service} with spec.owner`
+          : `an annotation ${OWNER_ANNOTATION}: TEAM, or a baton/v1 Service ${service} with spec.owner`,
       },
     ];
   }
-  if (service.owner.from === 'baton-service' || teams.has(service.owner.team)) return [];
+  if (teams.has(owner)) return [];
   return [
     {
       document: document.source,
       path: sloth ? ['labels', 'owner'] : ['metadata', 'annotations', OWNER_ANNOTATION],
-      message: `service ${service.name} is owned by team ${service.owner.team}, which does not exist`,
+      message: `service ${service} is owned by team ${owner}, which does not exist`,
       expected: 'a team that exists (kind: Team)',
     },
   ];
