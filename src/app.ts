@@ -45,6 +45,8 @@ import { serviceKind } from './reliability/services/kind.js';
 import { errorBudgetPolicyKind } from './reliability/budgets/kind.js';
 import { BudgetGate, overridePermission } from './reliability/budgets/gate.js';
 import { registerBudgetRoutes } from './reliability/budgets/routes.js';
+import { registerSloDocuments } from './reliability/slos/kind.js';
+import { openSecret } from './automation/secrets/delivery.js';
 import { listServiceNames } from './reliability/services/store.js';
 import { nodeKind, nodeSourceKind } from './automation/nodes/kind.js';
 import { registerNodeRoutes } from './automation/nodes/routes.js';
@@ -124,6 +126,8 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   apply.register(nodeKind);
   apply.register(nodeSourceKind);
   apply.register(errorBudgetPolicyKind);
+  // SLO documents (baton/v1, OpenSLO, Sloth); a DataSource's bearer token checks its queries at apply.
+  registerSloDocuments(apply, { openSecret: (db, path) => openSecret(db, runtime.keyring, path) });
   // Every way an execution is created meets the error-budget gate (see executions/admission.ts).
   runtime.admission.register(new BudgetGate({ mayOverride: overridePermission(access), metrics }));
   const executions = new ExecutionService(db, events, access, runtime.keyring, runtime.admission);
@@ -243,8 +247,8 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   return baton;
 }
 
-/** `team/payments`, `job/ops/restart-web`: an applied document as an audit target. */
+/** `team/payments`, `job/ops/restart-web`, `openslo/v1 sli/latency`: an applied document as an audit target. */
 function changeTarget(change: ApplyResult): string {
   const name = change.scope && change.scope !== change.name ? `${change.scope}/${change.name}` : change.name;
-  return `${change.kind.toLowerCase()}/${name}`;
+  return `${change.apiVersion ? `${change.apiVersion} ` : ''}${change.kind.toLowerCase()}/${name}`;
 }

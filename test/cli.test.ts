@@ -169,6 +169,41 @@ describe('baton apply', () => {
     expect(await jobRevision('bad')).toBeUndefined();
   });
 
+  it('prints what it accepted with a warning to stderr as file:line:column, and exits 0', async () => {
+    await fs.mkdir(path.join(server.work, 'slos'), { recursive: true });
+    await fs.writeFile(
+      path.join(server.work, 'slos/checkout.yaml'),
+      `- apiVersion: openslo/v1
+  kind: Service
+  metadata: {name: checkout, annotations: {baton.dev/owner: shop}}
+  spec: {}
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata: {name: orders}
+  spec:
+    service: checkout
+    indicator:
+      spec:
+        ratioMetric:
+          good: {metricSource: {type: Pushed}}
+          total: {metricSource: {type: Pushed}}
+    timeWindow: [{duration: 7d, isRolling: true}]
+    budgetingMethod: Occurrences
+    objectives:
+      - op: gte
+        target: 0.99
+`,
+    );
+    const result = await server.cli(['apply', '-f', 'slos']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      'openslo/v1 service checkout created\nopenslo/v1 slo checkout/orders created\n',
+    );
+    expect(result.stderr).toMatch(
+      /^warning: slos\/checkout\.yaml:18:13: \[1\]\.spec\.objectives\[0\]\.op: op and value apply to threshold metrics/m,
+    );
+  });
+
   it('names a file that does not exist, with exit code 2', async () => {
     const result = await server.cli(['apply', '-f', 'no/such/dir']);
     expect(result).toEqual({

@@ -51,6 +51,8 @@ export const INTEGRATION_TESTS = [
   'src/reliability/budgets/gate.test.ts',
   'src/reliability/slos/prometheus-rules.test.ts',
   'src/reliability/slos/routes.test.ts',
+  'src/reliability/slos/promql-check.test.ts',
+  'src/reliability/slos/apply.test.ts',
   'test/alerts.test.ts',
 ];
 
@@ -63,7 +65,7 @@ export function testNeeds(source: string): 'unit' | 'integration' | 'system' {
   const helper = (names: string) => new RegExp(`(test|\\.)/(${names})\\.js'`).test(code);
   if (helper('cli-harness|processes|harness') || /bin\/baton|['"/]dist\//.test(code)) return 'system';
   if (
-    helper('baton|databases|sshd') ||
+    helper('baton|databases|sshd|prometheus-server') ||
     /node:child_process|process-tree\.js|from 'pg'|better-sqlite3/.test(code)
   ) {
     return 'integration';

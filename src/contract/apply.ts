@@ -17,6 +17,8 @@ export type ApplyAction = (typeof APPLY_ACTIONS)[number];
 
 export const applyResultView = z.object({
   kind: z.string(),
+  /** Present for documents of another apiVersion than baton/v1 (openslo/v1, prometheus/v1). */
+  apiVersion: z.string().optional(),
   scope: z.string(),
   name: z.string(),
   action: z.enum(APPLY_ACTIONS),
@@ -25,5 +27,21 @@ export const applyResultView = z.object({
 });
 export type ApplyResultView = z.infer<typeof applyResultView>;
 
-export const applyResponse = z.object({ dryRun: z.boolean(), results: z.array(applyResultView) });
+/** Something accepted but worth saying (e.g. `op` on an OpenSLO ratio metric, a query not checked). */
+export const applyWarningView = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  column: z.number().int(),
+  path: z.string().optional(),
+  message: z.string(),
+  expected: z.string().optional(),
+});
+export type ApplyWarningView = z.infer<typeof applyWarningView>;
+
+export const applyResponse = z.object({
+  dryRun: z.boolean(),
+  results: z.array(applyResultView),
+  /** Said on dry runs too; an apply with warnings still applies. */
+  warnings: z.array(applyWarningView),
+});
 export type ApplyResponse = z.infer<typeof applyResponse>;

@@ -19,10 +19,12 @@
 import type { Principal } from '../../access/model.js';
 import type { Db } from '../../platform/db/database.js';
 import type { JobSpec } from '../jobs/model.js';
+import { JOB_PURPOSE_NAMES } from '../../contract/slos.js';
 import { BatonError } from '../../platform/errors.js';
 
 /** What a job says it is, for the gates: only `change` is gated by the error budget. */
-export const JOB_PURPOSES = ['change', 'remediation', 'diagnostic', 'maintenance', 'routine'] as const;
+/** The list is the contract's, so the job document, the gate and the wire agree. */
+export const JOB_PURPOSES = JOB_PURPOSE_NAMES;
 export type JobPurpose = (typeof JOB_PURPOSES)[number];
 
 /** How the execution is being created. */

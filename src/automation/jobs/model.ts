@@ -7,11 +7,11 @@ import { z } from 'zod';
 import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
 import { MAX_REGEX_LENGTH, regexProblem } from '../../contract/regex.js';
 import { checkOptionValue, MAX_OPTIONS_PER_RUN, OPTION_TYPES, SCALAR_TYPES } from '../../contract/options.js';
+import { JOB_PURPOSE_NAMES } from '../../contract/slos.js';
 import { secretDeliveries } from '../../access/secrets/model.js';
 import { jobScheduleSpec } from '../schedules/model.js';
 import { notificationsSpec } from '../notifications/model.js';
 import { nodeFilter } from '../nodes/model.js';
-import { JOB_PURPOSES } from '../executions/admission.js';
 
 /**
  * Timeouts of jobs, steps and error handlers: 1000d leaves room for the year-long runs some
@@ -186,9 +186,16 @@ export const jobSpec = z
     secrets: secretDeliveries.optional(),
     /** The catalog service (`kind: Service`) the job acts on. */
     service: resourceName.optional(),
-    /** What the job is, for the admission gates: only `change` is gated by the error budget (default routine). */
-    purpose: z.enum(JOB_PURPOSES).optional(),
-    /** A maintenance job whose executions correct the service's SLI (their time span is excluded). */
+    /**
+     * What the job is, for the error-budget gate: only `change` is gated, `remediation` never is.
+     * Absent means `routine`; not defaulted, so that jobs applied before the field existed keep
+     * their digest.
+     */
+    purpose: z.enum(JOB_PURPOSE_NAMES).optional(),
+    /**
+     * With `purpose: maintenance`: an execution of this job takes its time span out of the
+     * service's SLIs (a status correction), so planned downtime does not spend the budget.
+     */
     correctsSlo: z.boolean().optional(),
     /** Only workers started with this group (`baton worker --group`) run the job. */
     workerGroup: resourceName.optional(),
@@ -240,6 +247,20 @@ export const jobSpec = z
             message: 'a job that runs on nodes (spec.nodes) cannot have job: steps',
           });
         }
+      });
+    }
+    if (spec.correctsSlo === true && spec.purpose !== 'maintenance') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['correctsSlo'],
+        message: "only a job with purpose: maintenance may correct its service's SLOs",
+      });
+    }
+    if (spec.correctsSlo === true && spec.service === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['correctsSlo'],
+        message: 'correcting SLOs needs spec.service: the service whose SLIs the executions are taken out of',
       });
     }
     const key = spec.concurrency?.key;

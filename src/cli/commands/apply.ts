@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { readDocumentDirectory } from '../../platform/documents/files.js';
 import type { SourceFile } from '../../platform/documents/source.js';
-import type { ApplyResponse, ApplyResultView } from '../../contract/apply.js';
+import type { ApplyResponse, ApplyResultView, ApplyWarningView } from '../../contract/apply.js';
 import { CliError, usageError } from '../errors.js';
 import { colorDiff, OUTPUT_HELP, parseOutputFormat, printJson, type OutputFormat } from '../output.js';
 import { connect } from '../session.js';
@@ -49,16 +49,26 @@ export async function readSources(paths: readonly string[], cwd = process.cwd())
   return sources;
 }
 
-/** `job examples/hello created`, `team payments updated`. */
+/** `job examples/hello created`, `team payments updated`, `openslo/v1 sli latency created`. */
 export function describeResult(result: ApplyResultView): string {
   const name = result.scope && result.scope !== result.name ? `${result.scope}/${result.name}` : result.name;
-  return `${result.kind.toLowerCase()} ${name} ${result.action}`;
+  const kind = `${result.apiVersion ? `${result.apiVersion} ` : ''}${result.kind.toLowerCase()}`;
+  return `${kind} ${name} ${result.action}`;
+}
+
+/** `warning: slos.yaml:12:9: spec.objectives[0].op: … (expected …)`, as problems are printed. */
+export function describeWarning(warning: ApplyWarningView): string {
+  const path = warning.path ? `${warning.path}: ` : '';
+  const expected = warning.expected ? ` (expected ${warning.expected})` : '';
+  return `warning: ${warning.file}:${warning.line}:${warning.column}: ${path}${warning.message}${expected}`;
 }
 
 export function registerApplyCommand(program: Command): void {
   program
     .command('apply')
-    .description('create, update (or with --prune delete) jobs from YAML or JSON documents, all or nothing')
+    .description(
+      'create, update (or with --prune delete) documents (jobs, services, SLOs …) from YAML or JSON, all or nothing',
+    )
     .requiredOption(
       '-f, --filename <path>',
       'a file, a directory (its *.yaml, *.yml, *.json, recursively) or - for stdin; repeatable',
@@ -72,7 +82,10 @@ export function registerApplyCommand(program: Command): void {
       `
 An invalid document changes nothing; each problem is printed as
   file:line:column: field.path: message (expected …, found …)
-and the exit code is 2.`,
+and the exit code is 2. Warnings (accepted, but worth a look) go to stderr as
+  warning: file:line:column: field.path: message
+and do not change the exit code. A file may hold a YAML list of documents; OpenSLO v1
+(apiVersion: openslo/v1) and Sloth (version: prometheus/v1) documents apply as they are.`,
     )
     .action(
       async (
@@ -87,6 +100,8 @@ and the exit code is 2.`,
           prune: options.prune === true,
         });
         if (options.output === 'json') return printJson(answer);
+        // On stderr, so that the list of changes on stdout stays what scripts read.
+        for (const warning of answer.warnings ?? []) process.stderr.write(`${describeWarning(warning)}\n`);
         for (const result of answer.results) {
           process.stdout.write(`${answer.dryRun ? '(dry run) ' : ''}${describeResult(result)}\n`);
           if (answer.dryRun && result.diff) {

@@ -184,4 +184,70 @@ spec:
       message: expect.stringContaining('between 1 and 5'),
     });
   });
+
+  it('applies a file that is a YAML list of documents, locating errors inside the item', async () => {
+    const list = `- apiVersion: baton/v1
+  kind: Job
+  metadata: {name: listed-one, project: listed}
+  spec:
+    steps: [{name: say, script: echo one}]
+- apiVersion: baton/v1
+  kind: Job
+  metadata: {name: listed-two, project: listed}
+  spec:
+    steps:
+      - name: say
+        script: echo two
+`;
+    const results = await apply([{ name: 'list.yaml', content: list }]);
+    expect(results.map((result) => `${result.name}:${result.action}`)).toEqual([
+      'listed-one:created',
+      'listed-two:created',
+    ]);
+    // Each item is stored as its own document, as if it had been written alone.
+    const two = (await listJobs(baton.db, { project: 'listed' })).find((job) => job.name === 'listed-two')!;
+    expect(two.source).toBe(
+      'apiVersion: baton/v1\nkind: Job\nmetadata: {name: listed-two, project: listed}\nspec:\n  steps:\n    - name: say\n      script: echo two\n',
+    );
+
+    const broken = list.replace('script: echo two', 'scrpit: echo two');
+    const problems = await problemsOf(apply([{ name: 'list.yaml', content: broken }]));
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        file: 'list.yaml',
+        line: 12,
+        column: 9,
+        path: '[1].spec.steps[0].scrpit',
+        message: expect.stringContaining('did you mean "script"'),
+      }),
+    );
+  });
+
+  it('names the apiVersions a kind has when a document gives another', async () => {
+    const content = hello('versioned').replace('apiVersion: baton/v1', 'apiVersion: baton/v2');
+    const [problem] = await problemsOf(apply([{ name: 'v.yaml', content }]));
+    expect(problem).toMatchObject({
+      file: 'v.yaml',
+      line: 1,
+      column: 13,
+      path: 'apiVersion',
+      message: 'kind Job has no apiVersion "baton/v2" (did you mean "baton/v1"?)',
+      expected: 'one of baton/v1',
+    });
+  });
+
+  it('says when the same document is applied twice, naming the list item', async () => {
+    const item = `- apiVersion: baton/v1
+  kind: Job
+  metadata: {name: twice, project: apply}
+  spec: {steps: [{name: s, script: echo}]}
+`;
+    const problems = await problemsOf(apply([{ name: 'twice.yaml', content: `${item}${item}` }]));
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: '[1].metadata.name',
+        message: 'Job apply/twice is also defined in twice.yaml (document 1, item 1)',
+      }),
+    ]);
+  });
 });

@@ -12,12 +12,14 @@ import type { Db } from '../db/database.js';
 import { ForbiddenError, InputError, type Problem } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import { parseSources, type FieldPath, type SourceDocument, type SourceFile } from './source.js';
-import { describeValue, problemAt, validateDocument } from './validate.js';
+import { describeDocumentPlace, describeValue, problemAt, validateDocument } from './validate.js';
 
 export type ApplyAction = 'created' | 'updated' | 'unchanged' | 'deleted';
 
 export interface ApplyResult {
   kind: string;
+  /** Set for documents of another apiVersion than `baton/v1` (`openslo/v1`, `prometheus/v1`). */
+  apiVersion?: string;
   /** The namespace a document lives in (a job's project). */
   scope: string;
   name: string;
@@ -35,6 +37,25 @@ export interface ApplyRequest {
   prune?: boolean;
 }
 
+/** Accepted, but worth saying: where, what, and what would be better. */
+export interface ApplyWarning {
+  file: string;
+  line: number;
+  column: number;
+  path?: string;
+  message: string;
+  expected?: string;
+}
+
+/** What an apply did (or, on a dry run, would do), and what it has to say about the documents. */
+export interface ApplyOutcome {
+  results: ApplyResult[];
+  warnings: ApplyWarning[];
+}
+
+/** The apiVersion of Baton's own kinds, and of every kind that does not name another. */
+export const BATON_API_VERSION = 'baton/v1';
+
 export { digestOf };
 
 /** A validated document waiting to be applied. */
@@ -50,8 +71,32 @@ export interface KindPlan<T> {
   documents: PlannedDocument<T>[];
   /** `scope/name` of documents that prune will delete. */
   deletions: { scope: string; name: string }[];
-  /** The documents of another kind in the same apply (a Policy may name a Team applied with it). */
-  planned(kind: string): { scope: string; name: string; value: unknown }[];
+  /**
+   * The documents of another kind in the same apply (a Policy may name a Team applied with it);
+   * `apiVersion` tells `Service` (baton/v1) from OpenSLO's `Service`.
+   */
+  planned(kind: string, apiVersion?: string): { scope: string; name: string; value: unknown }[];
+}
+
+/** Every kind's part of an apply, for checks that span kinds. */
+export interface ApplyPlan {
+  /** The plan of one kind, when the apply holds (or prunes) documents of it. */
+  of<T>(kind: DocumentKind<T>): KindPlan<T> | undefined;
+  planned(kind: string, apiVersion?: string): { scope: string; name: string; value: unknown }[];
+  /** What prune deletes of a kind (a check may need to know that a Service goes away). */
+  deleted(kind: string, apiVersion?: string): { scope: string; name: string }[];
+}
+
+/**
+ * A check over the whole apply, run once, after every kind's own check and every permission:
+ * for families of kinds whose documents refer to each other (an SLO to its SLI and DataSource),
+ * checked together so that each reference is resolved once. It may reach outside Baton (a
+ * query sent to a data source), which is why it runs only once the applier is authorized.
+ */
+export interface PlanCheck {
+  /** The kinds whose documents, applied or pruned, make the check run. */
+  readonly kinds: readonly DocumentKind<unknown>[];
+  check(db: Db, plan: ApplyPlan): Promise<{ problems: PlanProblem[]; warnings: PlanProblem[] }>;
 }
 
 /** A permission an apply needs beyond `edit` on the document itself. */
@@ -69,11 +114,20 @@ export interface PlanProblem {
   message: string;
   expected?: string;
   found?: unknown;
+  /** What was found, already written for a person (shown as is, where `found` is quoted as JSON). */
+  foundText?: string;
 }
 
 /** What each kind of document (Job now; Policy, Node, Schedule… later) tells the apply service. */
 export interface DocumentKind<T> {
   readonly kind: string;
+  /** The apiVersion documents of this kind carry; `baton/v1` when absent. */
+  readonly apiVersion?: string;
+  /**
+   * For formats that carry no `apiVersion` and `kind` (a Sloth file has `version: prometheus/v1`):
+   * whether a document is of this kind. Kinds with a recognizer are asked first.
+   */
+  recognize?(value: unknown): boolean;
   readonly schema: z.ZodType<T>;
   identify(document: T): { scope: string; name: string };
   /** The resource whose `edit` permission applying this document needs. */
@@ -110,8 +164,20 @@ export interface ApplyHooks {
   committed?(results: ApplyResult[]): Promise<void>;
 }
 
+/** `Job`, `openslo/v1 SLI`: a kind as messages name it. */
+export function kindLabel(kind: Pick<DocumentKind<unknown>, 'kind' | 'apiVersion'>): string {
+  const apiVersion = kind.apiVersion ?? BATON_API_VERSION;
+  return apiVersion === BATON_API_VERSION ? kind.kind : `${apiVersion} ${kind.kind}`;
+}
+
+function kindKey(apiVersion: string, kind: string): string {
+  return `${apiVersion} ${kind}`;
+}
+
 export class ApplyService {
+  /** By `apiVersion kind`. */
   private readonly kinds = new Map<string, DocumentKind<unknown>>();
+  private readonly planChecks: PlanCheck[] = [];
 
   constructor(
     private readonly db: Db,
@@ -121,13 +187,24 @@ export class ApplyService {
 
   /** Makes a kind of document appliable. */
   register<T>(kind: DocumentKind<T>): void {
-    this.kinds.set(kind.kind, kind as DocumentKind<unknown>);
+    this.kinds.set(kindKey(kind.apiVersion ?? BATON_API_VERSION, kind.kind), kind as DocumentKind<unknown>);
+  }
+
+  /** Adds a check that spans kinds; it runs once per apply that touches any of its kinds. */
+  registerCheck(check: PlanCheck): void {
+    this.planChecks.push(check);
   }
 
   /** Applies (or, on a dry run, only plans) the documents of the given files, all or nothing. */
   async apply(request: ApplyRequest, actor: Caller, now = Date.now()): Promise<ApplyResult[]> {
+    return (await this.applyWithWarnings(request, actor, now)).results;
+  }
+
+  /** Like `apply`, with the warnings about documents it accepted (the API and the CLI show them). */
+  async applyWithWarnings(request: ApplyRequest, actor: Caller, now = Date.now()): Promise<ApplyOutcome> {
     const documents = parseSources(request.files);
     const problems: Problem[] = [];
+    const warnings: ApplyWarning[] = [];
     const byKind = new Map<DocumentKind<unknown>, PlannedDocument<unknown>[]>();
     const seen = new Map<string, SourceDocument>();
 
@@ -140,12 +217,12 @@ export class ApplyService {
         continue;
       }
       const { scope, name } = kind.identify(validated.value);
-      const key = `${kind.kind}/${scope}/${name}`;
+      const key = `${kindLabel(kind)}/${scope}/${name}`;
       const earlier = seen.get(key);
       if (earlier) {
         problems.push(
-          problemAt(source, ['metadata', 'name'], {
-            message: `${kind.kind} ${scope}/${name} is also defined in ${earlier.file} (document ${earlier.index + 1})`,
+          problemAt(source, kind.recognize ? [] : ['metadata', 'name'], {
+            message: `${kindLabel(kind)} ${scope ? `${scope}/` : ''}${name} is also defined in ${earlier.file} (${describeDocumentPlace(earlier)})`,
           }),
         );
         continue;
@@ -159,6 +236,20 @@ export class ApplyService {
     if (documents.length === 0) throw new InputError('no documents found in the given files');
 
     const plans = new Map<DocumentKind<unknown>, KindPlan<unknown>>();
+    const plannedOf = (other: string, apiVersion = BATON_API_VERSION) =>
+      [...byKind].flatMap(([candidate, documents]) =>
+        candidate.kind === other && (candidate.apiVersion ?? BATON_API_VERSION) === apiVersion
+          ? documents.map(({ scope, name, value }) => ({ scope, name, value }))
+          : [],
+      );
+    const located = (problem: PlanProblem): Problem => {
+      const detail = {
+        message: problem.message,
+        expected: problem.expected,
+        found: problem.foundText ?? describeValue(problem.found),
+      };
+      return problem.document ? problemAt(problem.document, problem.path ?? [], detail) : detail;
+    };
     for (const [kind, planned] of byKind) {
       const deletions: KindPlan<unknown>['deletions'] = [];
       if (request.prune) {
@@ -171,25 +262,9 @@ export class ApplyService {
           }
         }
       }
-      const plan: KindPlan<unknown> = {
-        documents: planned,
-        deletions,
-        planned: (other) =>
-          [...byKind].flatMap(([candidate, documents]) =>
-            candidate.kind === other
-              ? documents.map(({ scope, name, value }) => ({ scope, name, value }))
-              : [],
-          ),
-      };
+      const plan: KindPlan<unknown> = { documents: planned, deletions, planned: plannedOf };
       plans.set(kind, plan);
-      for (const problem of (await kind.check?.(this.db, plan)) ?? []) {
-        const detail = {
-          message: problem.message,
-          expected: problem.expected,
-          found: describeValue(problem.found),
-        };
-        problems.push(problem.document ? problemAt(problem.document, problem.path ?? [], detail) : detail);
-      }
+      for (const problem of (await kind.check?.(this.db, plan)) ?? []) problems.push(located(problem));
       for (const document of planned) {
         this.authorize(actor, 'edit', kind.resource(document.scope, document.name));
         if (kind.requires) {
@@ -202,7 +277,35 @@ export class ApplyService {
       for (const deletion of deletions)
         this.authorize(actor, 'edit', kind.resource(deletion.scope, deletion.name));
     }
+    const applyPlan: ApplyPlan = {
+      of: <T>(kind: DocumentKind<T>) => plans.get(kind as DocumentKind<unknown>) as KindPlan<T> | undefined,
+      planned: plannedOf,
+      deleted: (other, apiVersion = BATON_API_VERSION) =>
+        [...plans].flatMap(([candidate, plan]) =>
+          candidate.kind === other && (candidate.apiVersion ?? BATON_API_VERSION) === apiVersion
+            ? plan.deletions
+            : [],
+        ),
+    };
+    for (const check of this.planChecks) {
+      if (!check.kinds.some((kind) => plans.has(kind))) continue;
+      const found = await check.check(this.db, applyPlan);
+      problems.push(...found.problems.map(located));
+      for (const warning of found.warnings) {
+        const place = located(warning);
+        if (place.file === undefined || place.line === undefined || place.column === undefined) continue;
+        warnings.push({
+          file: place.file,
+          line: place.line,
+          column: place.column,
+          ...(place.path !== undefined ? { path: place.path } : {}),
+          message: place.message,
+          ...(place.expected !== undefined ? { expected: place.expected } : {}),
+        });
+      }
+    }
     if (problems.length > 0) throw invalid(problems);
+    warnings.sort(byPlace);
 
     const run = async (db: Db): Promise<ApplyResult[]> => {
       const results: ApplyResult[] = [];
@@ -213,7 +316,7 @@ export class ApplyService {
           const action: ApplyAction =
             stored === undefined ? 'created' : stored.digest === digest ? 'unchanged' : 'updated';
           const result: ApplyResult = {
-            kind: kind.kind,
+            ...identity(kind),
             scope: document.scope,
             name: document.name,
             action,
@@ -232,7 +335,7 @@ export class ApplyService {
           results.push(result);
         }
         for (const deletion of plan.deletions) {
-          const result: ApplyResult = { kind: kind.kind, ...deletion, action: 'deleted' };
+          const result: ApplyResult = { ...identity(kind), ...deletion, action: 'deleted' };
           if (request.dryRun) {
             result.diff = diff(
               result,
@@ -245,8 +348,8 @@ export class ApplyService {
       }
       return results;
     };
-    if (request.dryRun) return run(this.db);
-    return this.db
+    if (request.dryRun) return { results: await run(this.db), warnings };
+    const results = await this.db
       .transaction()
       .execute(async (trx) => {
         const results = await run(trx);
@@ -258,6 +361,7 @@ export class ApplyService {
         if (results.some((result) => result.action !== 'unchanged')) await this.hooks.committed?.(results);
         return results;
       });
+    return { results, warnings };
   }
 
   /** Checks a further permission, naming the place in the file that needs it when it is refused. */
@@ -271,8 +375,12 @@ export class ApplyService {
     }
   }
 
+  /**
+   * The kind of a document: one whose recognizer claims it (formats without apiVersion and
+   * kind), else the kind registered for its apiVersion and kind.
+   */
   private kindOf(source: SourceDocument, problems: Problem[]): DocumentKind<unknown> | undefined {
-    const value = source.value as { kind?: unknown } | null;
+    const value = source.value as { kind?: unknown; apiVersion?: unknown } | null;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       problems.push(
         problemAt(source, [], {
@@ -282,40 +390,76 @@ export class ApplyService {
       );
       return undefined;
     }
-    const known = [...this.kinds.keys()];
+    const registered = [...this.kinds.values()];
+    const recognized = registered.find((kind) => kind.recognize?.(value));
+    if (recognized) return recognized;
+    const known = [...new Set(registered.map((kind) => kind.kind))];
     if (typeof value.kind !== 'string') {
       problems.push(
         problemAt(source, ['kind'], { message: 'is required', expected: `one of ${known.join(', ')}` }),
       );
       return undefined;
     }
-    const kind = this.kinds.get(value.kind);
-    if (!kind) {
+    const candidates = registered.filter((kind) => kind.kind === value.kind);
+    if (candidates.length === 0) {
       problems.push(
         problemAt(source, ['kind'], {
           message: `unknown kind "${value.kind}"${didYouMean(value.kind, known)}`,
           expected: `one of ${known.join(', ')}`,
         }),
       );
+      return undefined;
     }
-    return kind;
+    const apiVersions = candidates.map((kind) => kind.apiVersion ?? BATON_API_VERSION);
+    if (typeof value.apiVersion === 'string') {
+      const kind = this.kinds.get(kindKey(value.apiVersion, value.kind));
+      if (kind) return kind;
+      problems.push(
+        problemAt(source, ['apiVersion'], {
+          message: `kind ${value.kind} has no apiVersion "${value.apiVersion}"${didYouMean(value.apiVersion, apiVersions)}`,
+          expected: `one of ${apiVersions.join(', ')}`,
+        }),
+      );
+      return undefined;
+    }
+    // Without an apiVersion, a kind that has only one lets its schema say what is missing.
+    if (candidates.length === 1) return candidates[0];
+    problems.push(
+      problemAt(source, ['apiVersion'], {
+        message: `is required: kind ${value.kind} exists in more than one apiVersion`,
+        expected: `one of ${apiVersions.join(', ')}`,
+      }),
+    );
+    return undefined;
   }
+}
+
+/** The kind and apiVersion an apply result names. */
+function identity(kind: DocumentKind<unknown>): Pick<ApplyResult, 'kind' | 'apiVersion'> {
+  const apiVersion = kind.apiVersion ?? BATON_API_VERSION;
+  return apiVersion === BATON_API_VERSION ? { kind: kind.kind } : { kind: kind.kind, apiVersion };
+}
+
+function byPlace(
+  a: { file?: string; line?: number; column?: number },
+  b: { file?: string; line?: number; column?: number },
+): number {
+  return (
+    (a.file ?? '').localeCompare(b.file ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    (a.column ?? 0) - (b.column ?? 0)
+  );
 }
 
 /** All problems, in reading order: by file, then line, then column. */
 function invalid(problems: Problem[]): InputError {
   const count = problems.length;
-  const sorted = [...problems].sort(
-    (a, b) =>
-      (a.file ?? '').localeCompare(b.file ?? '') ||
-      (a.line ?? 0) - (b.line ?? 0) ||
-      (a.column ?? 0) - (b.column ?? 0),
-  );
+  const sorted = [...problems].sort(byPlace);
   return new InputError(`nothing was applied: ${count} problem${count > 1 ? 's' : ''} found`, sorted);
 }
 
 function diff(result: ApplyResult, stored: unknown, applied: unknown): string {
-  const label = `${result.kind} ${result.scope}/${result.name}`;
+  const label = `${result.apiVersion ? `${result.apiVersion} ` : ''}${result.kind} ${result.scope}/${result.name}`;
   return createTwoFilesPatch(
     `${label} (stored)`,
     `${label} (applied)`,

@@ -6,7 +6,7 @@ import type { ApplyService } from './apply.js';
 
 /** What the apply route uses of the server. */
 export interface ApplyRoutesDeps {
-  apply: Pick<ApplyService, 'apply'>;
+  apply: Pick<ApplyService, 'applyWithWarnings'>;
 }
 
 export function registerApplyRoutes(app: HttpApp, baton: ApplyRoutesDeps): void {
@@ -17,14 +17,14 @@ export function registerApplyRoutes(app: HttpApp, baton: ApplyRoutesDeps): void 
       config: { access: 'authenticated' },
       schema: {
         description:
-          'Applies documents all or nothing; with dryRun, returns what would change and the diffs.',
+          'Applies documents all or nothing; with dryRun, returns what would change and the diffs. Warnings name what was accepted but deserves a look.',
         body: applyRequest,
         response: { 200: applyResponse },
       },
     },
     async (request) => {
-      const results = await baton.apply.apply(request.body, principalOf(request));
-      return { dryRun: request.body.dryRun, results };
+      const { results, warnings } = await baton.apply.applyWithWarnings(request.body, principalOf(request));
+      return { dryRun: request.body.dryRun, results, warnings };
     },
   );
 }

@@ -34,6 +34,12 @@ export interface SourceDocument {
   file: string;
   /** Position of the document in its file, from 0. */
   index: number;
+  /**
+   * Position in the list, from 0, when the YAML document is a list of documents (as the OpenSLO
+   * go-sdk's examples are): each item is a document of its own, and `locate` takes paths from
+   * the item, not from the list.
+   */
+  item?: number;
   value: unknown;
   /** The text of this document alone, as written. */
   text: string;
@@ -94,6 +100,21 @@ export function parseSources(files: readonly SourceFile[]): SourceDocument[] {
         });
         return;
       }
+      if (isSeq(doc.contents) && Array.isArray(value)) {
+        // A list at the top is never one document: each item is one, located inside the list.
+        doc.contents.items.forEach((node, item) => {
+          const range = (node as Node | null)?.range;
+          documents.push({
+            file: file.name,
+            index,
+            item,
+            value: value[item],
+            text: range ? itemText(file.content, range[0], range[1]) : '',
+            locate: (path, atKey) => locate([item, ...path], atKey),
+          });
+        });
+        return;
+      }
       documents.push({
         file: file.name,
         index,
@@ -110,6 +131,22 @@ export function parseSources(files: readonly SourceFile[]): SourceDocument[] {
     );
   }
   return documents;
+}
+
+/**
+ * The text of one list item as a document of its own: its first line starts after `- `, so the
+ * lines after it lose the indentation the list gave them, and the text parses alone.
+ */
+function itemText(content: string, start: number, end: number): string {
+  const indent = start - (content.lastIndexOf('\n', start - 1) + 1);
+  const lines = content.slice(start, end).trimEnd().split('\n');
+  return (
+    lines
+      .map((line, number) =>
+        number === 0 ? line : line.slice(Math.min(indent, line.length - line.trimStart().length)),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 function firstLine(message: string): string {

@@ -27,9 +27,14 @@ export function problemAt(
   return {
     file: document.file,
     ...document.locate(path, atKey),
-    path: formatPath(path) || undefined,
+    path: formatPath(document.item === undefined ? path : [document.item, ...path]) || undefined,
     ...problem,
   };
+}
+
+/** `document 2` or `document 1, item 3`: which document of a file, counting from 1. */
+export function describeDocumentPlace(document: Pick<SourceDocument, 'index' | 'item'>): string {
+  return `document ${document.index + 1}${document.item === undefined ? '' : `, item ${document.item + 1}`}`;
 }
 
 function issueProblems(schema: z.ZodType, document: SourceDocument, issue: z.core.$ZodIssue): Problem[] {

@@ -28,7 +28,10 @@ function json(value: unknown): unknown {
   return typeof value === 'string' ? JSON.parse(value) : value;
 }
 
-export async function listSloDocuments(db: Db, filter: Partial<SloDocumentKey> = {}): Promise<StoredSloDocument[]> {
+export async function listSloDocuments(
+  db: Db,
+  filter: Partial<SloDocumentKey> = {},
+): Promise<StoredSloDocument[]> {
   let query = db.selectFrom('slo_documents').selectAll();
   if (filter.apiVersion !== undefined) query = query.where('api_version', '=', filter.apiVersion);
   if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
