@@ -53,7 +53,7 @@ export function registerServerCommand(program: Command): void {
           out.write('\n');
         }
         if (started.examplesApplied > 0)
-          out.write(`Applied ${started.examplesApplied} example jobs from examples/.\n`);
+          out.write(`Applied ${started.examplesApplied} example documents from examples/.\n`);
         stopOnSignals(logger, config.drainMs, {
           drain: (drainMs) => started.baton.close(drainMs),
           hurry: () => started.baton.worker?.hurry(),
