@@ -1056,3 +1056,94 @@ export async function markRemoteStepUnreachable(
     .where('remote_unreachable_since', 'is', null)
     .execute();
 }
+
+/** An execution as the SLO evaluation counts it (read only; no spec, no options). */
+export interface FinishedExecutionFact extends JobKey {
+  id: number;
+  state: ExecutionState;
+  startedAt: number | null;
+  finishedAt: number;
+  /** The catalog service of its job as the job is now (null: none, or the job is gone). */
+  service: string | null;
+}
+
+/**
+ * Executions that finished in [from, until) of these jobs or of any job of these services, one
+ * row per run (a fan-out counts once, as its parent). Served by the executions_finished index, so
+ * a round that reads the last minutes stays cheap however long the history is.
+ */
+export async function listFinishedExecutionFacts(
+  db: Db,
+  filter: { from: number; until: number; jobs: readonly JobKey[]; services: readonly string[] },
+): Promise<FinishedExecutionFact[]> {
+  if (filter.jobs.length === 0 && filter.services.length === 0) return [];
+  const rows = await db
+    .selectFrom('executions as e')
+    .leftJoin('jobs as j', 'j.id', 'e.job_id')
+    .select(['e.id', 'e.project', 'e.job_name', 'e.state', 'e.started_at', 'e.finished_at', 'j.service'])
+    .where('e.finished_at', '>=', filter.from)
+    .where('e.finished_at', '<', filter.until)
+    .where('e.node', 'is', null)
+    .where((eb) => {
+      const any = [];
+      if (filter.jobs.length > 0) {
+        any.push(
+          sql<boolean>`(e.project, e.job_name) in (${sql.join(filter.jobs.map((job) => sql`(${job.project}, ${job.name})`))})`,
+        );
+      }
+      if (filter.services.length > 0) any.push(eb('j.service', 'in', filter.services));
+      return eb.or(any);
+    })
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    project: row.project,
+    name: row.job_name,
+    state: row.state as ExecutionState,
+    startedAt: row.started_at === null ? null : Number(row.started_at),
+    finishedAt: Number(row.finished_at),
+    service: row.service,
+  }));
+}
+
+/** A started execution with what its spec snapshot said it was, for corrections and change costs. */
+export interface ExecutionSpan extends JobKey {
+  id: number;
+  state: ExecutionState;
+  requestedBy: string;
+  startedAt: number;
+  finishedAt: number | null;
+  /** The snapshot's `spec` fields, unchecked: older snapshots lack them. */
+  spec: { service?: unknown; purpose?: unknown; correctsSlo?: unknown };
+}
+
+/** Executions of these jobs that started before `startedBefore` and were still running at or after `activeSince`. */
+export async function listExecutionSpans(
+  db: Db,
+  jobs: readonly JobKey[],
+  range: { activeSince: number; startedBefore: number },
+): Promise<ExecutionSpan[]> {
+  if (jobs.length === 0) return [];
+  const rows = await db
+    .selectFrom('executions')
+    .select(['id', 'project', 'job_name', 'state', 'requested_by', 'started_at', 'finished_at', 'spec'])
+    .where(ofJobs(jobs))
+    .where('started_at', 'is not', null)
+    .where('started_at', '<', range.startedBefore)
+    .where((eb) => eb.or([eb('finished_at', 'is', null), eb('finished_at', '>=', range.activeSince)]))
+    .orderBy('started_at')
+    .execute();
+  return rows.map((row) => {
+    const spec = readJson<unknown>(row.spec);
+    return {
+      id: row.id,
+      project: row.project,
+      name: row.job_name,
+      state: row.state as ExecutionState,
+      requestedBy: row.requested_by,
+      startedAt: Number(row.started_at),
+      finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+      spec: typeof spec === 'object' && spec !== null ? (spec as ExecutionSpan['spec']) : {},
+    };
+  });
+}

@@ -27,3 +27,26 @@ export async function acquireDutyLease(
 export async function releaseDutyLease(db: Db, name: string, owner: string): Promise<void> {
   await db.deleteFrom('duty_leases').where('name', '=', name).where('owner', '=', owner).execute();
 }
+
+/**
+ * Claims round `round` (a number that only grows, e.g. the interval index) of a duty that must
+ * run once per interval across processes; true for the one caller that gets it. A conditional
+ * update (and an insert for the first round) decides, so two holders of a lease that changed
+ * hands mid-interval still run the round once. The row sits beside the leases, named `round:NAME`.
+ */
+export async function claimDutyRound(db: Db, name: string, round: number): Promise<boolean> {
+  const row = `round:${name}`;
+  const advanced = await db
+    .updateTable('duty_leases')
+    .set({ expires_at: round })
+    .where('name', '=', row)
+    .where('expires_at', '<', round)
+    .executeTakeFirst();
+  if (Number(advanced.numUpdatedRows) === 1) return true;
+  const inserted = await db
+    .insertInto('duty_leases')
+    .values({ name: row, owner: 'rounds', expires_at: round })
+    .onConflict((conflict) => conflict.column('name').doNothing())
+    .executeTakeFirst();
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+}
