@@ -24,7 +24,8 @@ export type AuditAction =
   | 'secret.use'
   | 'secret.rotate-key'
   | 'node.forget-host-key'
-  | 'audit.prune';
+  | 'audit.prune'
+  | 'slo.correction';
 
 export interface AuditEntry {
   /** The name of who acted (`admin`, `alice`, `ci-bot`), or `baton` for the system itself. */
