@@ -42,6 +42,9 @@ import { EventService } from './automation/events/service.js';
 import { teamKind } from './access/teams/kind.js';
 import { serviceKind } from './reliability/services/kind.js';
 import { listServiceNames } from './reliability/services/store.js';
+import { createSloEvaluation, type SloEvaluationDuty } from './reliability/slos/evaluation.js';
+import { registerMeasureRoutes } from './reliability/slos/measure-routes.js';
+import { registerSloMetrics } from './reliability/slos/metrics.js';
 import { nodeKind, nodeSourceKind } from './automation/nodes/kind.js';
 import { registerNodeRoutes } from './automation/nodes/routes.js';
 import { NodeSourceRefresher } from './automation/nodes/sources.js';
@@ -75,6 +78,8 @@ export interface Baton extends Runtime {
   chain: ChainLoop;
   /** Refreshes due node sources; every server runs one (standalone workers do not). */
   nodeSources: NodeSourceRefresher;
+  /** Evaluates SLOs once per interval across servers (standalone workers do not). */
+  sloEvaluation: SloEvaluationDuty;
   /** Stops accepting requests, drains the embedded worker (up to `drainMs`), closes the database. */
   close(drainMs?: number): Promise<void>;
 }
@@ -152,6 +157,15 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
       Object.entries(await countByState(db)).map(([state, value]) => ({ labels: { state }, value })),
   );
 
+  registerSloMetrics(metrics, db);
+  const sloEvaluation = createSloEvaluation({
+    db,
+    metrics,
+    logger,
+    owner: name,
+    intervalMs: config.sloIntervalMs || undefined,
+  });
+
   const http = await createHttpApp({
     authenticate: (app) => authenticateRequests(app, db, access),
     logger,
@@ -175,8 +189,10 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
     eventService,
     chain,
     nodeSources,
+    sloEvaluation,
     close: async (drainMs = 0) => {
       await http.close();
+      await sloEvaluation.stop();
       await scheduler.stop();
       await nodeSources.stop();
       await chain.stop();
@@ -208,12 +224,14 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   registerNotificationRoutes(http, baton);
   registerNodeRoutes(http, baton);
   registerEventRoutes(http, baton);
+  registerMeasureRoutes(http, baton);
   await registerWebUi(http, path.join(PACKAGE_ROOT, 'dist', 'web'));
   await http.ready();
   scheduler.start();
   notifications.start();
   nodeSources.start();
   chain.start();
+  if (config.sloIntervalMs > 0) sloEvaluation.start();
 
   if (config.embeddedWorker) {
     baton.worker = createWorker(runtime, {
