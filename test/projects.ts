@@ -48,6 +48,7 @@ export const INTEGRATION_TESTS = [
   'src/platform/documents/*.test.ts',
   'src/platform/http/{api,openapi,refused-input}.test.ts',
   'src/reliability/slos/prometheus-rules.test.ts',
+  'src/reliability/slos/{evaluation,prometheus}.test.ts',
   'test/alerts.test.ts',
 ];
 
