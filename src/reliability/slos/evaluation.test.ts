@@ -74,7 +74,8 @@ describe.each(DIALECTS)('SLO evaluation on %s', (dialect) => {
   let baton: TestBaton;
   let sam: Record<string, string>;
   let stranger: Record<string, string>;
-  const evaluation = () => createSloEvaluation({ db: baton.db, metrics: baton.metrics, logger: silentLogger });
+  const evaluation = () =>
+    createSloEvaluation({ db: baton.db, metrics: baton.metrics, logger: silentLogger });
 
   const save = (document: { metadata: { name: string } }) =>
     saveSloDocument(
@@ -93,7 +94,11 @@ describe.each(DIALECTS)('SLO evaluation on %s', (dialect) => {
       .executeTakeFirstOrThrow();
     const spec = { ...(typeof row.spec === 'string' ? JSON.parse(row.spec) : row.spec), ...fields };
     // `purpose` and `correctsSlo` belong to the job schema of the gate work; set them as stored.
-    await baton.db.updateTable('jobs').set({ spec: JSON.stringify(spec) }).where('id', '=', row.id).execute();
+    await baton.db
+      .updateTable('jobs')
+      .set({ spec: JSON.stringify(spec) })
+      .where('id', '=', row.id)
+      .execute();
     return { id: row.id, spec };
   };
 
@@ -150,7 +155,12 @@ describe.each(DIALECTS)('SLO evaluation on %s', (dialect) => {
     // The next rounds count what finished since, and the slices already measured stay as they were.
     await insert('ops/restart', 'succeeded', NOW + MINUTE, NOW + 2 * MINUTE);
     for (let i = 0; i < 6; i++) {
-      await insert('ops/restart', 'succeeded', NOW + 10 * MINUTE + i * MINUTE, NOW + 11 * MINUTE + i * MINUTE);
+      await insert(
+        'ops/restart',
+        'succeeded',
+        NOW + 10 * MINUTE + i * MINUTE,
+        NOW + 11 * MINUTE + i * MINUTE,
+      );
     }
     await duty.evaluateNow(NOW + 5 * MINUTE);
     await duty.evaluateNow(NOW + 20 * MINUTE);
@@ -174,7 +184,9 @@ describe.each(DIALECTS)('SLO evaluation on %s', (dialect) => {
     expect(pushed.json()).toEqual({ accepted: 3 });
 
     expect((await push({ counts }, stranger)).statusCode).toBe(404);
-    expect((await baton.request('POST', '/api/v1/slos/web/nothing/counts', { counts }, sam)).statusCode).toBe(404);
+    expect((await baton.request('POST', '/api/v1/slos/web/nothing/counts', { counts }, sam)).statusCode).toBe(
+      404,
+    );
     const bad = await push({ counts: [{ at: new Date(NOW).toISOString(), good: 5, total: 4 }] }, sam);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.problems[0]).toMatchObject({ path: 'counts[0].good', expected: 'at most 4' });
@@ -196,14 +208,23 @@ describe.each(DIALECTS)('SLO evaluation on %s', (dialect) => {
     const denied = await baton.request(
       'POST',
       '/api/v1/services/web/corrections',
-      { startsAt: new Date(NOW - 31 * MINUTE).toISOString(), endsAt: new Date(NOW - 28 * MINUTE).toISOString(), reason: 'x' },
+      {
+        startsAt: new Date(NOW - 31 * MINUTE).toISOString(),
+        endsAt: new Date(NOW - 28 * MINUTE).toISOString(),
+        reason: 'x',
+      },
       stranger,
     );
     expect(denied.statusCode).toBe(404);
     const wrongSlo = await baton.request(
       'POST',
       '/api/v1/services/web/corrections',
-      { slo: 'nope', startsAt: new Date(NOW).toISOString(), endsAt: new Date(NOW + MINUTE).toISOString(), reason: 'x' },
+      {
+        slo: 'nope',
+        startsAt: new Date(NOW).toISOString(),
+        endsAt: new Date(NOW + MINUTE).toISOString(),
+        reason: 'x',
+      },
       sam,
     );
     expect(wrongSlo.statusCode).toBe(400);
@@ -229,8 +250,17 @@ describe.each(DIALECTS)('SLO evaluation on %s', (dialect) => {
       sam,
     );
     expect(made.statusCode).toBe(201);
-    expect(made.json().correction).toMatchObject({ service: 'web', slo: 'restarts', createdBy: 'sam', executionId: null });
-    const audit = await baton.db.selectFrom('audit_events').selectAll().where('action', '=', 'slo.correction').execute();
+    expect(made.json().correction).toMatchObject({
+      service: 'web',
+      slo: 'restarts',
+      createdBy: 'sam',
+      executionId: null,
+    });
+    const audit = await baton.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'slo.correction')
+      .execute();
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor).toBe('sam');
 
@@ -243,7 +273,11 @@ describe.each(DIALECTS)('SLO evaluation on %s', (dialect) => {
     await jobSpec('ops/patch-kernel', { purpose: 'maintenance', correctsSlo: true });
     const maintenance = await insert('ops/patch-kernel', 'running', NOW + 21 * MINUTE, null);
     await evaluation().evaluateNow(NOW + 22 * MINUTE);
-    let corrections = await listCorrections(baton.db, { services: ['web'], from: 0, until: Number.MAX_SAFE_INTEGER });
+    let corrections = await listCorrections(baton.db, {
+      services: ['web'],
+      from: 0,
+      until: Number.MAX_SAFE_INTEGER,
+    });
     expect(corrections.find((c) => c.executionId === maintenance)).toMatchObject({ slo: null, endsAt: null });
     await baton.db
       .updateTable('executions')
@@ -251,15 +285,26 @@ describe.each(DIALECTS)('SLO evaluation on %s', (dialect) => {
       .where('id', '=', maintenance)
       .execute();
     await evaluation().evaluateNow(NOW + 25 * MINUTE);
-    corrections = await listCorrections(baton.db, { services: ['web'], from: 0, until: Number.MAX_SAFE_INTEGER });
+    corrections = await listCorrections(baton.db, {
+      services: ['web'],
+      from: 0,
+      until: Number.MAX_SAFE_INTEGER,
+    });
     expect(corrections.filter((c) => c.executionId === maintenance)).toHaveLength(1);
     expect(corrections.find((c) => c.executionId === maintenance)!.endsAt).toBe(NOW + 24 * MINUTE);
 
     const listed = await baton.request('GET', '/api/v1/services/web/corrections', undefined, sam);
     expect(listed.statusCode).toBe(200);
-    expect(listed.json().corrections.map((c: { executionId: number | null }) => c.executionId)).toEqual([maintenance, null]);
-    expect((await baton.request('GET', '/api/v1/services/web/corrections', undefined, stranger)).statusCode).toBe(404);
-    expect((await baton.request('GET', '/api/v1/services/nope/corrections', undefined, sam)).statusCode).toBe(404);
+    expect(listed.json().corrections.map((c: { executionId: number | null }) => c.executionId)).toEqual([
+      maintenance,
+      null,
+    ]);
+    expect(
+      (await baton.request('GET', '/api/v1/services/web/corrections', undefined, stranger)).statusCode,
+    ).toBe(404);
+    expect((await baton.request('GET', '/api/v1/services/nope/corrections', undefined, sam)).statusCode).toBe(
+      404,
+    );
   });
 
   it("shows each change's cost and the burn-down in the history", async () => {
@@ -300,7 +345,9 @@ describe.each(DIALECTS)('SLO evaluation on %s', (dialect) => {
     let rounds = 0;
     for (let interval = 0; interval < 5; interval++) {
       for (const offset of [0, 20_000, 59_999]) {
-        const reports = await Promise.all(servers.map((server) => server.runRound(base + interval * MINUTE + offset)));
+        const reports = await Promise.all(
+          servers.map((server) => server.runRound(base + interval * MINUTE + offset)),
+        );
         rounds += reports.filter((report) => report !== undefined).length;
       }
     }

@@ -14,7 +14,11 @@
  * round of an SLO reads its whole period plus the 3 days the longest burn window looks back.
  */
 import { createHash } from 'node:crypto';
-import { listFinishedExecutionFacts, listExecutionSpans, type JobKey } from '../../automation/executions/store.js';
+import {
+  listFinishedExecutionFacts,
+  listExecutionSpans,
+  type JobKey,
+} from '../../automation/executions/store.js';
 import { listJobSpecs } from '../../automation/jobs/store.js';
 import type { SloAlertView, SloStatus } from '../../contract/slos.js';
 import type { Db } from '../../platform/db/database.js';
@@ -151,7 +155,18 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
         mark = undefined;
       }
       const from = Math.max(horizon, mark ? mark.measuredUntil : horizon);
-      plans.push({ slo, key, period, horizon, from, fingerprint, mark, error: null, slices: [], measuredUntil: now - SETTLE_MS });
+      plans.push({
+        slo,
+        key,
+        period,
+        horizon,
+        from,
+        fingerprint,
+        mark,
+        error: null,
+        slices: [],
+        measuredUntil: now - SETTLE_MS,
+      });
     }
 
     await measureExecutions(plans, now);
@@ -201,7 +216,9 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
 
   /** One statement for every executions SLO: the executions that finished since the earliest mark. */
   async function measureExecutions(plans: Plan[], now: number): Promise<void> {
-    const onExecutions = plans.filter((plan) => sourceOf(plan.slo.objectives[0]!.indicator.measure) === 'executions');
+    const onExecutions = plans.filter(
+      (plan) => sourceOf(plan.slo.objectives[0]!.indicator.measure) === 'executions',
+    );
     if (onExecutions.length === 0) return;
     const jobs = new Map<string, JobKey>();
     const services = new Set<string>();
@@ -209,7 +226,8 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
       for (const objective of plan.slo.objectives) {
         const measure = objective.indicator.measure;
         if (measure.kind !== 'executions') continue;
-        if (measure.selector.job) jobs.set(`${measure.selector.job.project}/${measure.selector.job.name}`, measure.selector.job);
+        if (measure.selector.job)
+          jobs.set(`${measure.selector.job.project}/${measure.selector.job.name}`, measure.selector.job);
         else services.add(plan.slo.service);
       }
     }
@@ -226,7 +244,11 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
         // Whole slices only: a re-measured slice is counted again from all its executions.
         const fromMs = sliceStartOf(plan.from, sliceMs, plan.period.sliceAnchorMs);
         plan.slices.push(
-          ...countExecutionSlices(plan.slo, index, facts, { fromMs, untilMs: now + 1, anchorMs: plan.period.sliceAnchorMs }),
+          ...countExecutionSlices(plan.slo, index, facts, {
+            fromMs,
+            untilMs: now + 1,
+            anchorMs: plan.period.sliceAnchorMs,
+          }),
         );
       });
       plan.measuredUntil = Math.min(
@@ -246,7 +268,12 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
       plan.slo.objectives.forEach((objective, index) => {
         if (objective.indicator.measure.kind !== 'pushed') return;
         for (const count of counts) {
-          plan.slices.push({ objective: index, sliceStart: count.sliceStart, good: count.good, total: count.total });
+          plan.slices.push({
+            objective: index,
+            sliceStart: count.sliceStart,
+            good: count.good,
+            total: count.total,
+          });
         }
       });
       plan.measuredUntil = now;
@@ -254,12 +281,20 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
   }
 
   async function measurePrometheus(plans: Plan[], now: number): Promise<void> {
-    const queue = plans.filter((plan) => sourceOf(plan.slo.objectives[0]!.indicator.measure) === 'prometheus');
+    const queue = plans.filter(
+      (plan) => sourceOf(plan.slo.objectives[0]!.indicator.measure) === 'prometheus',
+    );
     const clients = new Map<string, PrometheusClient>();
     const clientFor = async (plan: Plan, index: number): Promise<PrometheusClient> => {
       const measure = plan.slo.objectives[index]!.indicator.measure;
       const query =
-        measure.kind === 'prometheus-ratio' ? measure.total : measure.kind === 'prometheus-raw' ? measure.ratio : measure.kind === 'prometheus-threshold' ? measure.metric : undefined;
+        measure.kind === 'prometheus-ratio'
+          ? measure.total
+          : measure.kind === 'prometheus-raw'
+            ? measure.ratio
+            : measure.kind === 'prometheus-threshold'
+              ? measure.metric
+              : undefined;
       const source = query?.dataSource;
       if (!source?.url) throw new Error('its Prometheus DataSource has no connectionDetails.url');
       const cacheKey = `${source.url}\n${source.bearerTokenSecret ?? ''}`;
@@ -268,7 +303,8 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
         let bearerToken: string | undefined;
         if (source.bearerTokenSecret) {
           bearerToken = await options.readSecret?.(source.bearerTokenSecret);
-          if (bearerToken === undefined) throw new Error(`the bearer token secret ${source.bearerTokenSecret} cannot be read`);
+          if (bearerToken === undefined)
+            throw new Error(`the bearer token secret ${source.bearerTokenSecret} cannot be read`);
         }
         client = new PrometheusClient({
           url: source.url,
@@ -313,13 +349,19 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
    * a service with SLOs become corrections over their started→finished span, once each. The
    * snapshot of the execution decides, read defensively (older snapshots lack the fields).
    */
-  async function syncMaintenanceCorrections(services: readonly string[], plans: Plan[], now: number): Promise<void> {
+  async function syncMaintenanceCorrections(
+    services: readonly string[],
+    plans: Plan[],
+    now: number,
+  ): Promise<void> {
     if (services.length === 0) return;
     const wanted = new Set(services);
     const jobs = (await listJobSpecs(db))
       .filter(({ spec }) => {
         const fields = spec as unknown as Record<string, unknown>;
-        return typeof fields.service === 'string' && wanted.has(fields.service) && fields.purpose === 'maintenance';
+        return (
+          typeof fields.service === 'string' && wanted.has(fields.service) && fields.purpose === 'maintenance'
+        );
       })
       .map(({ project, name }) => ({ project, name }));
     if (jobs.length === 0) return;
@@ -331,7 +373,10 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
         typeof span.spec.service === 'string' &&
         wanted.has(span.spec.service),
     );
-    const existing = await listExecutionCorrections(db, spans.map((span) => span.id));
+    const existing = await listExecutionCorrections(
+      db,
+      spans.map((span) => span.id),
+    );
     for (const span of spans) {
       const known = existing.get(span.id);
       if (!known) {
@@ -360,7 +405,8 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
     const { slo } = plan;
     const slices = await listSlices(db, plan.key, plan.horizon, now + 1);
     const applicable = corrections.filter(
-      (correction) => correction.service === slo.service && (correction.slo === null || correction.slo === slo.name),
+      (correction) =>
+        correction.service === slo.service && (correction.slo === null || correction.slo === slo.name),
     );
     const samples = samplesOf(slo.objectives.length, slices, (index) => sliceMsOf(slo, index), applicable);
     const evaluation = evaluateSlo(slo.math, { nowMs: now, samples, missingSlices: 'skip' });

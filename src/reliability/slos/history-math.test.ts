@@ -89,10 +89,26 @@ describe('what a change cost', () => {
     expect(cost).toBeCloseTo(120 / 288, 12);
     // A change after the burn cost nothing; one in a stretch without data has no cost.
     expect(
-      changeCost({ method: 'Occurrences', objective: slo.objectives[0]!, sliceMs: 5 * MINUTE, samples, allowed: 288, startMs: START + 4 * HOUR, hoursAfter: 4 }),
+      changeCost({
+        method: 'Occurrences',
+        objective: slo.objectives[0]!,
+        sliceMs: 5 * MINUTE,
+        samples,
+        allowed: 288,
+        startMs: START + 4 * HOUR,
+        hoursAfter: 4,
+      }),
     ).toBe(0);
     expect(
-      changeCost({ method: 'Occurrences', objective: slo.objectives[0]!, sliceMs: 5 * MINUTE, samples, allowed: 288, startMs: START + 2 * DAY, hoursAfter: 4 }),
+      changeCost({
+        method: 'Occurrences',
+        objective: slo.objectives[0]!,
+        sliceMs: 5 * MINUTE,
+        samples,
+        allowed: 288,
+        startMs: START + 2 * DAY,
+        hoursAfter: 4,
+      }),
     ).toBeNull();
   });
 });

@@ -30,7 +30,12 @@ export interface BudgetSeriesInput {
 }
 
 /** The budget consumed by one slice, in the method's natural unit. */
-function badUnits(method: BudgetingMethod, objective: Objective, sample: { good: number; total: number }, sliceMs: number): number {
+function badUnits(
+  method: BudgetingMethod,
+  objective: Objective,
+  sample: { good: number; total: number },
+  sliceMs: number,
+): number {
   if (sample.total <= 0) return 0;
   const ratio = sample.good / sample.total;
   if (method === 'Occurrences') return sample.total - sample.good;
@@ -47,7 +52,9 @@ export function budgetSeries(input: BudgetSeriesInput): SeriesPoint[] {
   const fraction = errorBudgetFraction(objective.target);
   const fixedAllowed = (fraction * period.lengthMs) / MINUTE_MS;
   const samples = input.samples
-    .filter((s) => s.startMs >= period.startMs && s.startMs < Math.min(period.endMs, period.nowMs) && s.total > 0)
+    .filter(
+      (s) => s.startMs >= period.startMs && s.startMs < Math.min(period.endMs, period.nowMs) && s.total > 0,
+    )
     .sort((a, b) => a.startMs - b.startMs);
   let total = 0;
   let consumed = 0;

@@ -74,14 +74,27 @@ export async function sloHistory(
   const applicable = corrections.filter((c) => c.slo === null || c.slo === slo.name);
   const sliceMs = sliceMsOf(slo, 0);
   const objective = slo.math.objectives[0]!;
-  const samples = samplesOf(slo.objectives.length, slices, (index) => sliceMsOf(slo, index), applicable)[0]!.flatMap(
-    (sample) => ('good' in sample ? [sample] : []),
-  );
+  const samples = samplesOf(
+    slo.objectives.length,
+    slices,
+    (index) => sliceMsOf(slo, index),
+    applicable,
+  )[0]!.flatMap((sample) => ('good' in sample ? [sample] : []));
   const series = downsample(
     budgetSeries({ method: slo.math.method, objective, period, sliceMs, samples }),
     MAX_SERIES_POINTS,
-  ).map((point) => ({ at: iso(point.atMs), sli: point.sli, budgetRemainingRatio: point.budgetRemainingRatio }));
-  const budget = computeBudget({ method: slo.math.method, objective, period, samples, missingSlices: 'skip' });
+  ).map((point) => ({
+    at: iso(point.atMs),
+    sli: point.sli,
+    budgetRemainingRatio: point.budgetRemainingRatio,
+  }));
+  const budget = computeBudget({
+    method: slo.math.method,
+    objective,
+    period,
+    samples,
+    missingSlices: 'skip',
+  });
 
   return {
     series,
@@ -134,7 +147,12 @@ async function changeCosts(
     .map(({ project, name }) => ({ project, name }));
   const spans = await listExecutionSpans(db, jobs, { activeSince: periodStartMs, startedBefore: now + 1 });
   return spans
-    .filter((span) => span.startedAt >= periodStartMs && span.spec.purpose === 'change' && span.spec.service === slo.service)
+    .filter(
+      (span) =>
+        span.startedAt >= periodStartMs &&
+        span.spec.purpose === 'change' &&
+        span.spec.service === slo.service,
+    )
     .sort((a, b) => b.startedAt - a.startedAt)
     .slice(0, MAX_CHANGES)
     .map((span) => ({

@@ -15,7 +15,7 @@ import { appendAudit, auditActor } from '../../access/audit/trail.js';
 import { resources } from '../../access/model.js';
 import {
   correctionRequest,
-  correctionView as correctionViewSchema,
+  correctionResponse,
   correctionsResponse,
   pushCountsRequest,
   pushCountsResponse,
@@ -26,7 +26,12 @@ import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { listServiceNames } from '../services/store.js';
 import { correctionView } from './history.js';
-import { insertCorrection, listCorrections, upsertPushedCounts, type PushedCount } from './measurements-store.js';
+import {
+  insertCorrection,
+  listCorrections,
+  upsertPushedCounts,
+  type PushedCount,
+} from './measurements-store.js';
 import { horizonOf, sliceMsOf, sliceStartOf } from './sources.js';
 import { loadSloReading } from './store.js';
 import { periodAt } from './window.js';
@@ -41,7 +46,11 @@ const serviceParams = z.object({ service: z.string().min(1).max(200) });
 /** A correction longer than this is a mistake more often than a plan (and would blank an SLO). */
 const MAX_CORRECTION_MS = 31 * 86_400_000;
 
-export function registerMeasureRoutes(app: HttpApp, baton: MeasureRoutesDeps, clock: () => number = Date.now): void {
+export function registerMeasureRoutes(
+  app: HttpApp,
+  baton: MeasureRoutesDeps,
+  clock: () => number = Date.now,
+): void {
   app.post(
     '/api/v1/slos/:service/:name/counts',
     {
@@ -79,7 +88,12 @@ export function registerMeasureRoutes(app: HttpApp, baton: MeasureRoutesDeps, cl
         const path = `counts[${index}]`;
         if (count.good > count.total) {
           throw new InputError('good is more than total', [
-            { path: `${path}.good`, message: 'good counts some of total', expected: `at most ${count.total}`, found: String(count.good) },
+            {
+              path: `${path}.good`,
+              message: 'good counts some of total',
+              expected: `at most ${count.total}`,
+              found: String(count.good),
+            },
           ]);
         }
         if (at > now || at < earliest) {
@@ -114,7 +128,8 @@ export function registerMeasureRoutes(app: HttpApp, baton: MeasureRoutesDeps, cl
     {
       config: { access: 'authenticated' },
       schema: {
-        description: "Corrections of the service's SLIs (manual, and by maintenance executions), newest first.",
+        description:
+          "Corrections of the service's SLIs (manual, and by maintenance executions), newest first.",
         params: serviceParams,
         response: { 200: correctionsResponse },
       },
@@ -140,7 +155,7 @@ export function registerMeasureRoutes(app: HttpApp, baton: MeasureRoutesDeps, cl
           "Take a time span out of the service's SLIs (one SLO, or all), with a reason: a maintenance window after the fact, a false alarm of the monitoring. Needs `edit` on the service; audited.",
         params: serviceParams,
         body: correctionRequest,
-        response: { 201: z.object({ correction: correctionViewSchema }) },
+        response: { 201: correctionResponse },
       },
     },
     async (request, reply) => {
@@ -153,7 +168,10 @@ export function registerMeasureRoutes(app: HttpApp, baton: MeasureRoutesDeps, cl
           {
             path: 'slo',
             message: `no SLO named "${body.slo}" on service ${service}`,
-            expected: slos.length > 0 ? `one of ${slos.join(', ')}, or no slo for all of them` : 'no slo (the service has no SLOs yet)',
+            expected:
+              slos.length > 0
+                ? `one of ${slos.join(', ')}, or no slo for all of them`
+                : 'no slo (the service has no SLOs yet)',
           },
         ]);
       }

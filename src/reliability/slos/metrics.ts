@@ -8,7 +8,10 @@ import { listSloStatuses } from './store.js';
 
 /** Registers `baton_slo_sli_ratio`, `baton_slo_error_budget_remaining_ratio` and `baton_slo_burn_rate`. */
 export function registerSloMetrics(metrics: Metrics, db: Db): void {
-  const labelsOf = (status: { service: string; name: string }) => ({ service: status.service, slo: status.name });
+  const labelsOf = (status: { service: string; name: string }) => ({
+    service: status.service,
+    slo: status.name,
+  });
   metrics.gaugeFromCollector(
     'baton_slo_sli_ratio',
     'SLI of each SLO over its current period (good ÷ total, or good slices ÷ slices); absent without data.',

@@ -45,7 +45,12 @@ export class PrometheusClient {
   }
 
   /** `query` evaluated every `stepMs` from `startMs` to `endMs` (both included). */
-  async queryRange(query: string, startMs: number, endMs: number, stepMs: number): Promise<PrometheusSeries[]> {
+  async queryRange(
+    query: string,
+    startMs: number,
+    endMs: number,
+    stepMs: number,
+  ): Promise<PrometheusSeries[]> {
     const data = await this.call('/api/v1/query_range', {
       query,
       start: seconds(startMs),
@@ -73,7 +78,9 @@ export class PrometheusClient {
       text = await readBounded(response, limit, this.base);
     } catch (error) {
       if (error instanceof PrometheusError) throw error;
-      throw new PrometheusError(`Prometheus at ${this.base} unreachable: ${describeFetchError(error, timeoutMs)}`);
+      throw new PrometheusError(
+        `Prometheus at ${this.base} unreachable: ${describeFetchError(error, timeoutMs)}`,
+      );
     }
     let body: { status?: unknown; data?: unknown; errorType?: unknown; error?: unknown };
     try {
@@ -86,7 +93,9 @@ export class PrometheusClient {
     if (!response.ok || body.status !== 'success') {
       const type = typeof body.errorType === 'string' ? body.errorType : 'error';
       const message = typeof body.error === 'string' ? body.error : oneLine(text);
-      throw new PrometheusError(`Prometheus at ${this.base} answered ${response.status} ${type}: ${oneLine(message)}`);
+      throw new PrometheusError(
+        `Prometheus at ${this.base} answered ${response.status} ${type}: ${oneLine(message)}`,
+      );
     }
     return body.data;
   }
@@ -130,7 +139,9 @@ function seriesOf(data: unknown, base: string): PrometheusSeries[] {
   if (!Array.isArray(result)) throw new PrometheusError(`Prometheus at ${base} answered without a result`);
   if (resultType === 'scalar') return [{ metric: {}, values: [point(result)] }];
   if (resultType !== 'vector' && resultType !== 'matrix') {
-    throw new PrometheusError(`Prometheus at ${base} answered a ${String(resultType)}, not a vector or matrix`);
+    throw new PrometheusError(
+      `Prometheus at ${base} answered a ${String(resultType)}, not a vector or matrix`,
+    );
   }
   return result.map((entry: { metric?: Record<string, string>; value?: unknown; values?: unknown[] }) => ({
     metric: entry.metric ?? {},

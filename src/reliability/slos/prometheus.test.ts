@@ -164,7 +164,13 @@ describe.each(DIALECTS)('SLOs from a real Prometheus on %s', (dialect) => {
     if (!prometheus) await startPrometheus();
     database = await openTestDatabase(dialect);
     for (const { key, document } of documents(prometheusUrl)) {
-      await saveSloDocument(database.db, key, { document, source: '', digest: key.name, actor: 'admin', now: 0 });
+      await saveSloDocument(database.db, key, {
+        document,
+        source: '',
+        digest: key.name,
+        actor: 'admin',
+        now: 0,
+      });
     }
   });
   afterAll(() => database.close());
@@ -174,7 +180,9 @@ describe.each(DIALECTS)('SLOs from a real Prometheus on %s', (dialect) => {
     // Just after the slice holding the scrapes so far has ended, so that it is measured whole.
     const now = sliceStartOf(Date.now(), OCCURRENCES_SLICE_MS, 0) + OCCURRENCES_SLICE_MS + 1_000;
     const report = await evaluation.evaluateNow(now);
-    expect(report.errors).toEqual([expect.stringMatching(/^demo\/broken: Prometheus at http:\/\/127\.0\.0\.1:\d+ answered 400 bad_data: /)]);
+    expect(report.errors).toEqual([
+      expect.stringMatching(/^demo\/broken: Prometheus at http:\/\/127\.0\.0\.1:\d+ answered 400 bad_data: /),
+    ]);
 
     const status = await getSloStatus(database.db, 'demo/availability');
     expect(status).toMatchObject({ source: 'prometheus', lastError: null, noDataSince: null });
@@ -185,13 +193,17 @@ describe.each(DIALECTS)('SLOs from a real Prometheus on %s', (dialect) => {
 
     await stopPrometheus();
     const down = await evaluation.evaluateNow(now + 60_000);
-    expect(down.errors).toContainEqual(expect.stringMatching(/^demo\/availability: Prometheus at .* unreachable: /));
+    expect(down.errors).toContainEqual(
+      expect.stringMatching(/^demo\/availability: Prometheus at .* unreachable: /),
+    );
     const kept = await getSloStatus(database.db, 'demo/availability');
     expect(kept!.sli).toBeCloseTo(0.9, 6);
     expect(kept!.lastError).toMatch(/unreachable/);
     expect(kept!.noDataSince).toBe(new Date(now + 60_000).toISOString());
     // Still down a round later: since when stays.
     await evaluation.evaluateNow(now + 120_000);
-    expect((await getSloStatus(database.db, 'demo/availability'))!.noDataSince).toBe(new Date(now + 60_000).toISOString());
+    expect((await getSloStatus(database.db, 'demo/availability'))!.noDataSince).toBe(
+      new Date(now + 60_000).toISOString(),
+    );
   });
 });

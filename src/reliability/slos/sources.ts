@@ -49,7 +49,11 @@ export function meetsCriteria(execution: FinishedExecutionFact, criteria: Execut
 }
 
 /** Whether an execution is one an executions measure selects (its job, or any job of the service). */
-export function selects(slo: SloModel, measure: Extract<Measure, { kind: 'executions' }>, execution: FinishedExecutionFact): boolean {
+export function selects(
+  slo: SloModel,
+  measure: Extract<Measure, { kind: 'executions' }>,
+  execution: FinishedExecutionFact,
+): boolean {
   const job = measure.selector.job;
   if (job) return execution.project === job.project && execution.name === job.name;
   return execution.service === slo.service;
@@ -182,7 +186,13 @@ export async function measurePrometheusSlices(
   switch (measure.kind) {
     case 'prometheus-ratio': {
       const [numerator, total] = await Promise.all([
-        rangeBySlice(client, sliceAmountQuery(measure.numerator, measure.counter, sliceMs), first, last, sliceMs),
+        rangeBySlice(
+          client,
+          sliceAmountQuery(measure.numerator, measure.counter, sliceMs),
+          first,
+          last,
+          sliceMs,
+        ),
         rangeBySlice(client, sliceAmountQuery(measure.total, measure.counter, sliceMs), first, last, sliceMs),
       ]);
       for (const [sliceStart, totalValue] of total) {
@@ -195,10 +205,21 @@ export async function measurePrometheusSlices(
       break;
     }
     case 'prometheus-raw': {
-      const ratios = await rangeBySlice(client, `sum(${withWindow(measure.ratio, sliceMs)})`, first, last, sliceMs);
+      const ratios = await rangeBySlice(
+        client,
+        `sum(${withWindow(measure.ratio, sliceMs)})`,
+        first,
+        last,
+        sliceMs,
+      );
       for (const [sliceStart, value] of ratios) {
         const ratio = Math.min(1, Math.max(0, value));
-        slices.push({ objective, sliceStart, good: measure.rawType === 'success' ? ratio : 1 - ratio, total: 1 });
+        slices.push({
+          objective,
+          sliceStart,
+          good: measure.rawType === 'success' ? ratio : 1 - ratio,
+          total: 1,
+        });
       }
       break;
     }
@@ -214,7 +235,9 @@ export async function measurePrometheusSlices(
     default:
       return [];
   }
-  return slices.filter((slice) => slice.sliceStart >= first && slice.sliceStart <= last).sort((a, b) => a.sliceStart - b.sliceStart);
+  return slices
+    .filter((slice) => slice.sliceStart >= first && slice.sliceStart <= last)
+    .sort((a, b) => a.sliceStart - b.sliceStart);
 }
 
 /** The first slice the SLO math reads at `period`: the period start less the longest burn window. */

@@ -14,7 +14,14 @@ const [slo] = readSloDocuments(
       metadata: { name: 'pushes', displayName: 'Pushed checkouts' },
       spec: {
         service: 'shop',
-        indicator: { spec: { ratioMetric: { good: { metricSource: { type: 'Pushed' } }, total: { metricSource: { type: 'Pushed' } } } } },
+        indicator: {
+          spec: {
+            ratioMetric: {
+              good: { metricSource: { type: 'Pushed' } },
+              total: { metricSource: { type: 'Pushed' } },
+            },
+          },
+        },
         timeWindow: [{ duration: '7d', isRolling: true }],
         budgetingMethod: 'Occurrences',
         objectives: [{ target: 0.9 }],
@@ -39,27 +46,50 @@ describe('an SLO status', () => {
     ]);
     // Slices starting 20, 15, 10 and 5 minutes ago: the correction overlaps the 15- and 10-minute ones.
     expect(samples[0]!.map((s) => (NOW - s.startMs) / MINUTE)).toEqual([20, 5]);
-    expect(samplesOf(1, slices(50, 4), () => 5 * MINUTE, [{ startsAt: NOW - 30 * MINUTE, endsAt: null }])[0]).toEqual([]);
+    expect(
+      samplesOf(1, slices(50, 4), () => 5 * MINUTE, [{ startsAt: NOW - 30 * MINUTE, endsAt: null }])[0],
+    ).toEqual([]);
   });
 
   it('is ok within budget, exhausted when none is left, and no-data since the first round without data', () => {
-    const status = (good: number, count: number, error: string | null = null, previous?: ReturnType<typeof buildStatus>) =>
+    const status = (
+      good: number,
+      count: number,
+      error: string | null = null,
+      previous?: ReturnType<typeof buildStatus>,
+    ) =>
       buildStatus({
         slo: slo!,
-        evaluation: evaluateSlo(slo!.math, { nowMs: NOW, samples: samplesOf(1, slices(good, count), () => 5 * MINUTE, []), missingSlices: 'skip' }),
+        evaluation: evaluateSlo(slo!.math, {
+          nowMs: NOW,
+          samples: samplesOf(1, slices(good, count), () => 5 * MINUTE, []),
+          missingSlices: 'skip',
+        }),
         previous,
         error,
         openAlerts: [],
         nowMs: NOW,
       });
     const ok = status(99, 12);
-    expect(ok).toMatchObject({ slo: 'shop/pushes', health: 'ok', sli: 0.99, source: 'pushed', noDataSince: null, lastError: null });
+    expect(ok).toMatchObject({
+      slo: 'shop/pushes',
+      health: 'ok',
+      sli: 0.99,
+      source: 'pushed',
+      noDataSince: null,
+      lastError: null,
+    });
     expect(ok.budgetRemainingRatio).toBeCloseTo(0.9, 12);
     expect(ok.burnRates.find((r) => r.window === '1h')!.rate).toBeCloseTo(0.1, 12);
     expect(status(80, 12).health).toBe('exhausted');
 
     const none = status(0, 0);
-    expect(none).toMatchObject({ health: 'no-data', sli: null, budgetRemainingRatio: null, noDataSince: new Date(NOW).toISOString() });
+    expect(none).toMatchObject({
+      health: 'no-data',
+      sli: null,
+      budgetRemainingRatio: null,
+      noDataSince: new Date(NOW).toISOString(),
+    });
     // The numbers stay while the source fails; since when stays from the status before.
     const failing = status(99, 12, 'Prometheus at http://p unreachable: connect ECONNREFUSED', {
       ...none,
@@ -73,11 +103,22 @@ describe('an SLO status', () => {
     // 40 bad in 100 at a 90% target: burn rate 4 over every window, above the ticket factor of
     // 7 days (1d/2h at 10% gives 0.7), far from exhausted over the few slices measured.
     const samples = [
-      ...Array.from({ length: 7 * 288 - 24 }, (_, i) => ({ startMs: NOW - (7 * 288 - i) * 5 * MINUTE, good: 1000, total: 1000 })),
+      ...Array.from({ length: 7 * 288 - 24 }, (_, i) => ({
+        startMs: NOW - (7 * 288 - i) * 5 * MINUTE,
+        good: 1000,
+        total: 1000,
+      })),
       ...slices(60, 24).map((s) => ({ startMs: s.sliceStart, good: s.good, total: s.total })),
     ];
     const evaluation = evaluateSlo(slo!.math, { nowMs: NOW, samples: [samples], missingSlices: 'skip' });
-    const burning = buildStatus({ slo: slo!, evaluation, previous: undefined, error: null, openAlerts: [], nowMs: NOW });
+    const burning = buildStatus({
+      slo: slo!,
+      evaluation,
+      previous: undefined,
+      error: null,
+      openAlerts: [],
+      nowMs: NOW,
+    });
     expect(burning.budgetRemainingRatio).toBeGreaterThan(0);
     expect(burning.health).toBe('burning');
   });

@@ -56,7 +56,8 @@ export function samplesOf(
   return samples;
 }
 
-const finite = (value: number | null): number | null => (value === null || !Number.isFinite(value) ? null : value);
+const finite = (value: number | null): number | null =>
+  value === null || !Number.isFinite(value) ? null : value;
 
 /** The alerts of the SLO as one list: per window, the objective that burns most (composites). */
 export function mergedAlerts(evaluation: SloEvaluation): AlertState[] {
@@ -68,7 +69,10 @@ export function mergedAlerts(evaluation: SloEvaluation): AlertState[] {
       const candidate = other.alerts[index];
       if (!candidate) continue;
       if (candidate.firing && !worst.firing) worst = candidate;
-      else if (candidate.firing === worst.firing && (candidate.longBurnRate ?? -1) > (worst.longBurnRate ?? -1)) {
+      else if (
+        candidate.firing === worst.firing &&
+        (candidate.longBurnRate ?? -1) > (worst.longBurnRate ?? -1)
+      ) {
         worst = candidate;
       }
     }
@@ -105,22 +109,26 @@ export function buildStatus(input: StatusInput): SloStatus {
               remaining: budget.remaining,
               remainingRatio: budget.remainingRatio,
             },
-      burnRates: BURN_RATE_WINDOW_NAMES.map((window) => ({ window, rate: finite(objective.burnRates[window]) })),
+      burnRates: BURN_RATE_WINDOW_NAMES.map((window) => ({
+        window,
+        rate: finite(objective.burnRates[window]),
+      })),
       timeToExhaustionMs: finite(objective.timeToExhaustionMs),
     };
   });
   const first = objectives[0]!;
   const composite = evaluation.composite;
   const sli = composite ? composite.attainment : first.sli;
-  const budgetRemainingRatio = sli === null ? null : composite ? composite.remainingRatio : first.budget!.remainingRatio;
+  const budgetRemainingRatio =
+    sli === null ? null : composite ? composite.remainingRatio : first.budget!.remainingRatio;
   // A composite burns as fast as its fastest part.
   const burnRates: BurnRateView[] = BURN_RATE_WINDOW_NAMES.map((window, index) => {
-    const rates = objectives.map((o) => o.burnRates[index]!.rate).filter((rate): rate is number => rate !== null);
+    const rates = objectives
+      .map((o) => o.burnRates[index]!.rate)
+      .filter((rate): rate is number => rate !== null);
     return { window, rate: rates.length === 0 ? null : Math.max(...rates) };
   });
-  const exhaustion = objectives
-    .map((o) => o.timeToExhaustionMs)
-    .filter((ms): ms is number => ms !== null);
+  const exhaustion = objectives.map((o) => o.timeToExhaustionMs).filter((ms): ms is number => ms !== null);
   const firing = mergedAlerts(evaluation).some((state) => state.firing);
   const health: SloStatus['health'] =
     budgetRemainingRatio !== null && budgetRemainingRatio <= 0
