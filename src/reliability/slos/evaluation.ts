@@ -172,16 +172,20 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
     await measureExecutions(plans, now);
     await measurePushed(plans, now);
     await measurePrometheus(plans, now);
-    for (const plan of plans) {
-      if (plan.slices.length > 0) await upsertSlices(db, plan.key, plan.slices);
-      if (plan.error !== null && plan.mark) continue; // measure again from the same mark next round
-      await putMeasureMark(db, {
-        slo: plan.key,
-        fingerprint: plan.fingerprint,
-        measuredUntil: plan.error !== null ? plan.horizon : Math.max(plan.horizon, plan.measuredUntil),
-        measuredAt: now,
-      });
-    }
+    // One transaction for the round's writes: on SQLite a thousand upserts that commit one by one
+    // cost a thousand syncs.
+    await db.transaction().execute(async (trx) => {
+      for (const plan of plans) {
+        if (plan.slices.length > 0) await upsertSlices(trx, plan.key, plan.slices);
+        if (plan.error !== null && plan.mark) continue; // measure again from the same mark next round
+        await putMeasureMark(trx, {
+          slo: plan.key,
+          fingerprint: plan.fingerprint,
+          measuredUntil: plan.error !== null ? plan.horizon : Math.max(plan.horizon, plan.measuredUntil),
+          measuredAt: now,
+        });
+      }
+    });
 
     const services = [...new Set(plans.map((plan) => plan.slo.service))];
     await syncMaintenanceCorrections(services, plans, now);
@@ -189,15 +193,32 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
     const corrections = await listCorrections(db, { services, from: horizon, until: now + 1 });
 
     const report: RoundReport = { evaluated: 0, errors: [] };
+    const evaluated: { plan: Plan; status: SloStatus; states: AlertState[] }[] = [];
     for (const plan of plans) {
       try {
-        await evaluatePlan(plan, corrections, previousByKey.get(plan.key), now);
+        evaluated.push({
+          plan,
+          ...(await evaluatePlan(plan, corrections, previousByKey.get(plan.key), now)),
+        });
         report.evaluated++;
       } catch (error) {
         plan.error ??= coerceError(error).message;
         logger.warn({ slo: plan.key, err: coerceError(error) }, 'could not evaluate an SLO');
       }
       if (plan.error !== null) report.errors.push(`${plan.key}: ${plan.error}`);
+    }
+    await db.transaction().execute(async (trx) => {
+      for (const { status } of evaluated) await putSloStatus(trx, status, now);
+    });
+    for (const { plan, status, states } of evaluated) {
+      try {
+        await alerts.update(plan.slo, status, states, now);
+      } catch (error) {
+        logger.warn(
+          { slo: plan.key, err: coerceError(error) },
+          'the alert sink failed; will retry next round',
+        );
+      }
     }
 
     const keys = plans.map((plan) => plan.key);
@@ -401,7 +422,7 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
     corrections: readonly Correction[],
     previous: SloStatus | undefined,
     now: number,
-  ): Promise<void> {
+  ): Promise<{ status: SloStatus; states: AlertState[] }> {
     const { slo } = plan;
     const slices = await listSlices(db, plan.key, plan.horizon, now + 1);
     const applicable = corrections.filter(
@@ -412,8 +433,7 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
     const evaluation = evaluateSlo(slo.math, { nowMs: now, samples, missingSlices: 'skip' });
     const openAlerts = (await alerts.openAlerts?.(plan.key)) ?? [];
     const status = buildStatus({ slo, evaluation, previous, error: plan.error, openAlerts, nowMs: now });
-    await putSloStatus(db, status, now);
-    await alerts.update(slo, status, mergedAlerts(evaluation), now);
+    return { status, states: mergedAlerts(evaluation) };
   }
 
   async function runRound(now: number): Promise<RoundReport | undefined> {
