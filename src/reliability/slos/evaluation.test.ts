@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBaton, type TestBaton } from '../../../test/baton.js';
 import { DIALECTS } from '../../../test/databases.js';
+import { eventually } from '../../../test/eventually.js';
 import type { ExecutionState } from '../../automation/executions/model.js';
 import { silentLogger } from '../../platform/logging.js';
 import { createSloEvaluation } from './evaluation.js';
@@ -352,5 +353,26 @@ describe.each(DIALECTS)('SLO evaluation on %s', (dialect) => {
       }
     }
     expect(rounds).toBe(5);
+  });
+
+  // Last: its rounds are numbered by the second, past the minutes the test above claimed.
+  it('evaluates by itself once started, as servers run it', async () => {
+    const before = (await getSloStatus(baton.db, 'web/restarts'))!.evaluatedAt;
+    const duty = createSloEvaluation({
+      db: baton.db,
+      metrics: baton.metrics,
+      logger: silentLogger,
+      intervalMs: 1_000,
+      owner: 'test-server',
+    });
+    duty.start();
+    try {
+      await eventually('the duty to evaluate the SLOs', async () => {
+        const status = await getSloStatus(baton.db, 'web/restarts');
+        return status && status.evaluatedAt !== before ? status : undefined;
+      });
+    } finally {
+      await duty.stop();
+    }
   });
 });
