@@ -5,7 +5,7 @@
  *
  * Once per interval: the duty runs under its own lease (`slo-evaluation`, servers only, so a
  * standalone worker holding the maintenance lease never evaluates), and each round is claimed
- * in the database by its interval number, so a lease that changes hands mid-interval still runs
+ * in the database by its interval's start, so a lease that changes hands mid-interval still runs
  * the round once.
  *
  * Incremental: each SLO has a mark (slo_measure_marks) saying up to where its slices are final
@@ -437,7 +437,8 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
   }
 
   async function runRound(now: number): Promise<RoundReport | undefined> {
-    if (!(await claimDutyRound(db, 'slo-evaluation', Math.floor(now / intervalMs)))) return undefined;
+    if (!(await claimDutyRound(db, 'slo-evaluation', Math.floor(now / intervalMs) * intervalMs)))
+      return undefined;
     return evaluateNow(now);
   }
 
