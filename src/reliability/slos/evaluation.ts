@@ -8,7 +8,8 @@
  * in the database by its interval's start, so a lease that changes hands mid-interval still runs
  * the round once.
  *
- * Incremental: each SLO has a mark (slo_measure_marks) saying up to where its slices are final
+ * Incremental: the evaluating process keeps each SLO's slices in memory between rounds
+ * (slice-cache.ts), and each SLO has a mark (slo_measure_marks) saying up to where its slices are final
  * and for which definition. A round re-measures only from the mark on (the slice in progress and
  * the one before, for late arrivals), and from scratch when the definition changes. The first
  * round of an SLO reads its whole period plus the 3 days the longest burn window looks back.
@@ -30,7 +31,7 @@ import type { Metrics } from '../../platform/metrics.js';
 import type { AlertState } from './alert-windows.js';
 import { evaluateSlo } from './evaluate.js';
 import {
-  deleteMeasurementsExcept,
+  deleteMeasurements,
   deleteSlices,
   endExecutionCorrection,
   insertCorrection,
@@ -56,6 +57,7 @@ import {
   sliceStartOf,
   sourceOf,
 } from './sources.js';
+import { applySlices, cachedSlices, cachedSlo, type CachedSlo } from './slice-cache.js';
 import { buildStatus, mergedAlerts, samplesOf, sloKey } from './status.js';
 import { deleteSloStatusesExcept, listSloStatuses, loadSloReading, putSloStatus } from './store.js';
 import { periodAt, type Period } from './window.js';
@@ -138,6 +140,7 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
   const intervalMs = options.intervalMs ?? DEFAULT_SLO_INTERVAL_MS;
   let duties: Duties | undefined;
   let lastPruneHour = -1;
+  const cache = new Map<string, CachedSlo>();
 
   async function evaluateNow(now: number): Promise<RoundReport> {
     const reading = await loadSloReading(db);
@@ -153,6 +156,11 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
       if (mark && mark.fingerprint !== fingerprint) {
         await deleteSlices(db, key);
         mark = undefined;
+      }
+      // Trusted only if the database still holds the mark this process wrote after its last round.
+      const cached = cache.get(key);
+      if (cached && (!mark || cached.fingerprint !== fingerprint || cached.markAt !== mark.measuredAt)) {
+        cache.delete(key);
       }
       const from = Math.max(horizon, mark ? mark.measuredUntil : horizon);
       plans.push({
@@ -177,7 +185,10 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
     await db.transaction().execute(async (trx) => {
       for (const plan of plans) {
         if (plan.slices.length > 0) await upsertSlices(trx, plan.key, plan.slices);
+        const cached = cache.get(plan.key);
+        if (cached) applySlices(cached, plan.slices);
         if (plan.error !== null && plan.mark) continue; // measure again from the same mark next round
+        if (cached) cached.markAt = now;
         await putMeasureMark(trx, {
           slo: plan.key,
           fingerprint: plan.fingerprint,
@@ -222,13 +233,20 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
     }
 
     const keys = plans.map((plan) => plan.key);
-    await deleteSloStatusesExcept(db, keys);
-    await deleteMeasurementsExcept(db, keys);
+    const current = new Set(keys);
+    for (const key of cache.keys()) if (!current.has(key)) cache.delete(key);
+    // Only SLOs known before and gone now: a NOT IN over every key would scan every slice.
+    const gone = [...new Set([...marks.keys(), ...previousByKey.keys()])].filter((key) => !current.has(key));
+    if (gone.length > 0) {
+      await deleteSloStatusesExcept(db, keys);
+      await deleteMeasurements(db, gone);
+    }
     const hour = Math.floor(now / HOUR_MS);
     if (hour !== lastPruneHour) {
       lastPruneHour = hour;
       for (const plan of plans) {
         await deleteSlices(db, plan.key, plan.horizon);
+        for (const series of cache.get(plan.key)?.objectives ?? []) series.dropBefore(plan.horizon);
         await prunePushedCounts(db, plan.key, plan.horizon);
       }
     }
@@ -424,7 +442,19 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
     now: number,
   ): Promise<{ status: SloStatus; states: AlertState[] }> {
     const { slo } = plan;
-    const slices = await listSlices(db, plan.key, plan.horizon, now + 1);
+    let cached = cache.get(plan.key);
+    if (!cached) {
+      // Read after this round's writes, so the entry holds them; it agrees with the mark just written.
+      const markAt = plan.error !== null && plan.mark ? plan.mark.measuredAt : now;
+      cached = cachedSlo(
+        plan.fingerprint,
+        markAt,
+        slo.objectives.length,
+        await listSlices(db, plan.key, plan.horizon, Number.MAX_SAFE_INTEGER),
+      );
+      cache.set(plan.key, cached);
+    }
+    const slices = cachedSlices(cached, plan.horizon, now + 1);
     const applicable = corrections.filter(
       (correction) =>
         correction.service === slo.service && (correction.slo === null || correction.slo === slo.name),

@@ -79,12 +79,11 @@ export async function deleteSlices(db: Db, slo: string, before?: number): Promis
   await query.execute();
 }
 
-/** Deletes the slices, pushed counts and marks of SLOs that no longer exist. */
-export async function deleteMeasurementsExcept(db: Db, keep: readonly string[]): Promise<void> {
+/** Deletes the slices, pushed counts and marks of these SLOs (they no longer exist). */
+export async function deleteMeasurements(db: Db, slos: readonly string[]): Promise<void> {
+  if (slos.length === 0) return;
   for (const table of ['slo_slices', 'slo_pushed_counts', 'slo_measure_marks'] as const) {
-    let query = db.deleteFrom(table);
-    if (keep.length > 0) query = query.where('slo', 'not in', keep);
-    await query.execute();
+    await db.deleteFrom(table).where('slo', 'in', slos).execute();
   }
 }
 
