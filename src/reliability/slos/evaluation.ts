@@ -57,8 +57,8 @@ import {
   sliceStartOf,
   sourceOf,
 } from './sources.js';
-import { applySlices, cachedSlices, cachedSlo, type CachedSlo } from './slice-cache.js';
-import { buildStatus, mergedAlerts, samplesOf, sloKey } from './status.js';
+import { applySlices, cachedSlo, type CachedSlo } from './slice-cache.js';
+import { buildStatus, mergedAlerts, sloKey } from './status.js';
 import { deleteSloStatusesExcept, listSloStatuses, loadSloReading, putSloStatus } from './store.js';
 import { periodAt, type Period } from './window.js';
 
@@ -454,12 +454,14 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
       );
       cache.set(plan.key, cached);
     }
-    const slices = cachedSlices(cached, plan.horizon, now + 1);
     const applicable = corrections.filter(
       (correction) =>
         correction.service === slo.service && (correction.slo === null || correction.slo === slo.name),
     );
-    const samples = samplesOf(slo.objectives.length, slices, (index) => sliceMsOf(slo, index), applicable);
+    const entry = cached;
+    const samples = slo.objectives.map((_, index) =>
+      entry.objectives[index]!.samples(plan.horizon, now + 1, sliceMsOf(slo, index), applicable),
+    );
     const evaluation = evaluateSlo(slo.math, { nowMs: now, samples, missingSlices: 'skip' });
     const openAlerts = (await alerts.openAlerts?.(plan.key)) ?? [];
     const status = buildStatus({ slo, evaluation, previous, error: plan.error, openAlerts, nowMs: now });

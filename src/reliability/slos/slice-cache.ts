@@ -9,7 +9,9 @@
  * the entry is read again. Three number arrays per objective (24 bytes a slice): a month of
  * 5-minute slices is about 230 KB per objective.
  */
+import type { SliceSample } from './budget.js';
 import type { SliceCounts } from './measurements-store.js';
+import type { CorrectionSpan } from './status.js';
 
 /** One objective's slices, ordered by start. */
 export class SliceSeries {
@@ -43,6 +45,32 @@ export class SliceSeries {
     this.starts.splice(0, count);
     this.good.splice(0, count);
     this.total.splice(0, count);
+  }
+
+  /**
+   * The samples the SLO math reads: slices starting in [fromMs, untilMs) that no correction
+   * overlaps (a corrected slice counts as one without data), in one pass.
+   */
+  samples(
+    fromMs: number,
+    untilMs: number,
+    sliceMs: number,
+    corrections: readonly CorrectionSpan[],
+  ): SliceSample[] {
+    const out: SliceSample[] = [];
+    for (let index = 0; index < this.starts.length; index++) {
+      const startMs = this.starts[index]!;
+      if (startMs < fromMs) continue;
+      if (startMs >= untilMs) break;
+      if (
+        corrections.length > 0 &&
+        corrections.some((c) => c.startsAt < startMs + sliceMs && (c.endsAt === null || c.endsAt > startMs))
+      ) {
+        continue;
+      }
+      out.push({ startMs, good: this.good[index]!, total: this.total[index]! });
+    }
+    return out;
   }
 
   /** The slices starting in [fromMs, untilMs), as the store lists them. */
