@@ -41,7 +41,7 @@ import {
   listPushedCounts,
   listSlices,
   prunePushedCounts,
-  putMeasureMark,
+  putMeasureMarks,
   upsertSlices,
   type Correction,
   type MeasureMark,
@@ -183,19 +183,21 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
     // One transaction for the round's writes: on SQLite a thousand upserts that commit one by one
     // cost a thousand syncs.
     await db.transaction().execute(async (trx) => {
+      const marksToWrite: MeasureMark[] = [];
       for (const plan of plans) {
         if (plan.slices.length > 0) await upsertSlices(trx, plan.key, plan.slices);
         const cached = cache.get(plan.key);
         if (cached) applySlices(cached, plan.slices);
         if (plan.error !== null && plan.mark) continue; // measure again from the same mark next round
         if (cached) cached.markAt = now;
-        await putMeasureMark(trx, {
+        marksToWrite.push({
           slo: plan.key,
           fingerprint: plan.fingerprint,
           measuredUntil: plan.error !== null ? plan.horizon : Math.max(plan.horizon, plan.measuredUntil),
           measuredAt: now,
         });
       }
+      await putMeasureMarks(trx, marksToWrite);
     });
 
     const services = [...new Set(plans.map((plan) => plan.slo.service))];

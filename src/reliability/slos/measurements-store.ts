@@ -102,17 +102,28 @@ export async function listMeasureMarks(db: Db): Promise<Map<string, MeasureMark>
   );
 }
 
-export async function putMeasureMark(db: Db, mark: MeasureMark): Promise<void> {
-  const values = {
-    fingerprint: mark.fingerprint,
-    measured_until: mark.measuredUntil,
-    measured_at: mark.measuredAt,
-  };
-  await db
-    .insertInto('slo_measure_marks')
-    .values({ slo: mark.slo, ...values })
-    .onConflict((conflict) => conflict.column('slo').doUpdateSet(values))
-    .execute();
+/** Inserts or replaces marks, many rows to a statement (a round writes one per SLO). */
+export async function putMeasureMarks(db: Db, marks: readonly MeasureMark[]): Promise<void> {
+  for (let index = 0; index < marks.length; index += INSERT_BATCH) {
+    await db
+      .insertInto('slo_measure_marks')
+      .values(
+        marks.slice(index, index + INSERT_BATCH).map((mark) => ({
+          slo: mark.slo,
+          fingerprint: mark.fingerprint,
+          measured_until: mark.measuredUntil,
+          measured_at: mark.measuredAt,
+        })),
+      )
+      .onConflict((conflict) =>
+        conflict.column('slo').doUpdateSet({
+          fingerprint: (eb) => eb.ref('excluded.fingerprint'),
+          measured_until: (eb) => eb.ref('excluded.measured_until'),
+          measured_at: (eb) => eb.ref('excluded.measured_at'),
+        }),
+      )
+      .execute();
+  }
 }
 
 /** Counts pushed for one slice. */
