@@ -167,8 +167,36 @@ async function rangeBySlice(
 }
 
 /**
- * Good and total per whole slice of one Prometheus objective, for the slices starting in
- * [fromMs, untilMs) that have ended by `untilMs`.
+ * Values per slice of a query built for a window length: whole slices from a range query (step
+ * = slice, each point closing its slice), and the slice in progress from an instant query at
+ * `untilMs` over the part of it that has passed, so the 5-minute burn rate has data now.
+ */
+async function amountsBySlice(
+  client: PrometheusClient,
+  queryFor: (windowMs: number) => string,
+  slices: { first: number; last: number; current: number; untilMs: number; sliceMs: number },
+): Promise<Map<number, number>> {
+  const { first, last, current, untilMs, sliceMs } = slices;
+  const amounts =
+    last >= first
+      ? await rangeBySlice(client, queryFor(sliceMs), first, last, sliceMs)
+      : new Map<number, number>();
+  const partialMs = Math.floor((untilMs - current) / 1000) * 1000;
+  if (current >= first && partialMs >= 1000) {
+    let sum: number | undefined;
+    for (const series of await client.query(queryFor(partialMs), untilMs)) {
+      const value = series.values[0]?.[1];
+      if (value !== undefined && Number.isFinite(value)) sum = (sum ?? 0) + value;
+    }
+    if (sum !== undefined) amounts.set(current, sum);
+  }
+  return amounts;
+}
+
+/**
+ * Good and total per slice of one Prometheus objective, for the slices starting in [fromMs,
+ * untilMs): whole ones, and the one in progress as far as it has come (measured again next
+ * round).
  */
 export async function measurePrometheusSlices(
   client: PrometheusClient,
@@ -180,20 +208,22 @@ export async function measurePrometheusSlices(
   const measure = source.indicator.measure;
   const sliceMs = sliceMsOf(slo, objective);
   const first = sliceStartOf(range.fromMs, sliceMs, range.anchorMs);
-  const last = sliceStartOf(range.untilMs, sliceMs, range.anchorMs) - sliceMs; // the last one that has ended
-  if (last < first) return [];
+  const current = sliceStartOf(range.untilMs, sliceMs, range.anchorMs);
+  const grid = { first, last: current - sliceMs, current, untilMs: range.untilMs, sliceMs };
   const slices: SliceCounts[] = [];
   switch (measure.kind) {
     case 'prometheus-ratio': {
       const [numerator, total] = await Promise.all([
-        rangeBySlice(
+        amountsBySlice(
           client,
-          sliceAmountQuery(measure.numerator, measure.counter, sliceMs),
-          first,
-          last,
-          sliceMs,
+          (windowMs) => sliceAmountQuery(measure.numerator, measure.counter, windowMs),
+          grid,
         ),
-        rangeBySlice(client, sliceAmountQuery(measure.total, measure.counter, sliceMs), first, last, sliceMs),
+        amountsBySlice(
+          client,
+          (windowMs) => sliceAmountQuery(measure.total, measure.counter, windowMs),
+          grid,
+        ),
       ]);
       for (const [sliceStart, totalValue] of total) {
         const counted = numerator.get(sliceStart) ?? 0;
@@ -205,12 +235,10 @@ export async function measurePrometheusSlices(
       break;
     }
     case 'prometheus-raw': {
-      const ratios = await rangeBySlice(
+      const ratios = await amountsBySlice(
         client,
-        `sum(${withWindow(measure.ratio, sliceMs)})`,
-        first,
-        last,
-        sliceMs,
+        (windowMs) => `sum(${withWindow(measure.ratio, windowMs)})`,
+        grid,
       );
       for (const [sliceStart, value] of ratios) {
         const ratio = Math.min(1, Math.max(0, value));
@@ -226,7 +254,7 @@ export async function measurePrometheusSlices(
     case 'prometheus-threshold': {
       const threshold = source.threshold;
       if (!threshold) throw new Error(`objective ${objective} has a threshold metric but no op and value`);
-      const values = await rangeBySlice(client, withWindow(measure.metric, sliceMs), first, last, sliceMs);
+      const values = await amountsBySlice(client, (windowMs) => withWindow(measure.metric, windowMs), grid);
       for (const [sliceStart, value] of values) {
         slices.push({ objective, sliceStart, good: meetsThreshold(value, threshold) ? 1 : 0, total: 1 });
       }
@@ -236,7 +264,7 @@ export async function measurePrometheusSlices(
       return [];
   }
   return slices
-    .filter((slice) => slice.sliceStart >= first && slice.sliceStart <= last)
+    .filter((slice) => slice.sliceStart >= first && slice.sliceStart <= current)
     .sort((a, b) => a.sliceStart - b.sliceStart);
 }
 
