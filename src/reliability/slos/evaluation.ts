@@ -488,6 +488,8 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
       });
       duties.add({
         name: 'slo-evaluation',
+        // Offered more often than the interval: the round claim, not this timer, makes it once
+        // per interval, and a server that takes the lease over mid-interval is on time.
         everyMs: Math.min(intervalMs, 10_000),
         run: async (now) => {
           const report = await runRound(now);

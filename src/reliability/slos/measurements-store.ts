@@ -6,7 +6,8 @@
  *
  * Storage per SLO: one slo_slices row per objective per slice that had data, from the period
  * start minus 3 days (the longest burn-rate window) to now. A 30-day window of 5-minute slices
- * holds at most (30 + 3) × 288 = 9,504 rows per objective; `pruneSlices` deletes older ones.
+ * holds at most (30 + 3) × 288 = 9,504 rows per objective (about 60 bytes each before indexes);
+ * the evaluation deletes older ones every hour (`deleteSlices` with `before`).
  */
 import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
@@ -325,7 +326,7 @@ export async function listSloAlerts(
   }));
 }
 
-/** Sum of counts per objective over slices in [from, until): a cheap check for tests and the bench. */
+/** How many slice rows an SLO has: its storage, for tests and the bench. */
 export async function countSlices(db: Db, slo: string): Promise<number> {
   const row = await db
     .selectFrom('slo_slices')
