@@ -48,6 +48,9 @@ import { registerBudgetRoutes } from './reliability/budgets/routes.js';
 import { registerSloDocuments } from './reliability/slos/kind.js';
 import { openSecret } from './automation/secrets/delivery.js';
 import { listServiceNames } from './reliability/services/store.js';
+import { createSloEvaluation, type SloEvaluationDuty } from './reliability/slos/evaluation.js';
+import { registerMeasureRoutes } from './reliability/slos/measure-routes.js';
+import { registerSloMetrics } from './reliability/slos/metrics.js';
 import { nodeKind, nodeSourceKind } from './automation/nodes/kind.js';
 import { registerNodeRoutes } from './automation/nodes/routes.js';
 import { NodeSourceRefresher } from './automation/nodes/sources.js';
@@ -81,6 +84,8 @@ export interface Baton extends Runtime {
   chain: ChainLoop;
   /** Refreshes due node sources; every server runs one (standalone workers do not). */
   nodeSources: NodeSourceRefresher;
+  /** Evaluates SLOs once per interval across servers (standalone workers do not). */
+  sloEvaluation: SloEvaluationDuty;
   /** Stops accepting requests, drains the embedded worker (up to `drainMs`), closes the database. */
   close(drainMs?: number): Promise<void>;
 }
@@ -171,6 +176,15 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
       Object.entries(await countByState(db)).map(([state, value]) => ({ labels: { state }, value })),
   );
 
+  registerSloMetrics(metrics, db);
+  const sloEvaluation = createSloEvaluation({
+    db,
+    metrics,
+    logger,
+    owner: name,
+    intervalMs: config.sloIntervalMs || undefined,
+  });
+
   const http = await createHttpApp({
     authenticate: (app) => authenticateRequests(app, db, access),
     logger,
@@ -194,8 +208,10 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
     eventService,
     chain,
     nodeSources,
+    sloEvaluation,
     close: async (drainMs = 0) => {
       await http.close();
+      await sloEvaluation.stop();
       await scheduler.stop();
       await nodeSources.stop();
       await chain.stop();
@@ -229,12 +245,14 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   registerNodeRoutes(http, baton);
   registerEventRoutes(http, baton);
   registerBudgetRoutes(http, baton);
+  registerMeasureRoutes(http, baton);
   await registerWebUi(http, path.join(PACKAGE_ROOT, 'dist', 'web'));
   await http.ready();
   scheduler.start();
   notifications.start();
   nodeSources.start();
   chain.start();
+  if (config.sloIntervalMs > 0) sloEvaluation.start();
 
   if (config.embeddedWorker) {
     baton.worker = createWorker(runtime, {

@@ -65,6 +65,18 @@ const MATRIX: Record<string, Expectation> = {
     check: empty('services'),
     scoped: { status: 200, check: empty('services') },
   },
+  // SLO measurements: a service nobody may view answers like one that does not exist.
+  'POST /api/v1/slos/:service/:name/counts': {
+    body: { counts: [{ at: '2026-01-01T00:00:00Z', good: 1, total: 1 }] },
+    status: 404,
+    scoped: HIDDEN,
+  },
+  'GET /api/v1/services/:service/corrections': { status: 404, scoped: HIDDEN },
+  'POST /api/v1/services/:service/corrections': {
+    body: { startsAt: '2026-01-01T00:00:00Z', endsAt: '2026-01-01T01:00:00Z', reason: 'maintenance' },
+    status: 404,
+    scoped: HIDDEN,
+  },
   'POST /api/v1/users': { body: { name: 'intruder', kind: 'service' }, status: 403, scoped: REFUSED },
   'GET /api/v1/users': {
     status: 200,

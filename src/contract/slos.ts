@@ -137,6 +137,14 @@ export const correctionView = z.object({
 });
 export type CorrectionView = z.infer<typeof correctionView>;
 
+/** `GET /api/v1/services/:service/corrections`, newest first. */
+export const correctionsResponse = z.object({ corrections: z.array(correctionView) });
+export type CorrectionsResponse = z.infer<typeof correctionsResponse>;
+
+/** `POST /api/v1/services/:service/corrections`: the correction as stored. */
+export const correctionResponse = z.object({ correction: correctionView });
+export type CorrectionResponse = z.infer<typeof correctionResponse>;
+
 export const correctionRequest = z.strictObject({
   /** `name` of one SLO of the service; absent: all of them. */
   slo: z.string().max(200).optional(),

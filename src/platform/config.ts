@@ -45,6 +45,8 @@ export interface Config {
   auditRetentionMs: number | null;
   /** On SIGTERM, how long running executions may finish before they are handed back. */
   drainMs: number;
+  /** BATON_SLO_INTERVAL: how often SLOs are evaluated, once across all servers; 0 turns the evaluation off. */
+  sloIntervalMs: number;
   logLevel: string;
   /** BATON_MASTER_KEY: the key that seals secrets (base64 or hex of 32 bytes); absent: `<dataDir>/master.key`. */
   masterKey: string | undefined;
@@ -138,6 +140,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
           ? null
           : (envNumber(env, 'BATON_AUDIT_RETENTION', parseDuration) ?? 400 * 86_400_000),
     drainMs: pick('drainMs', envNumber(env, 'BATON_DRAIN_TIMEOUT', parseDuration), 30_000),
+    sloIntervalMs: pick('sloIntervalMs', envNumber(env, 'BATON_SLO_INTERVAL', parseDuration), 60_000),
     logLevel: pick('logLevel', env.BATON_LOG_LEVEL, 'info'),
     masterKey: overrides.masterKey ?? (env.BATON_MASTER_KEY || undefined),
     masterKeyPrevious:

@@ -17,7 +17,8 @@ export interface Duty {
   run(now: number): Promise<void>;
 }
 
-const LEASE = 'maintenance';
+/** The lease servers and standalone workers share; a Duties for servers only names its own. */
+const DEFAULT_LEASE = 'maintenance';
 
 export class Duties {
   private readonly duties: (Duty & { lastRun: number })[] = [];
@@ -26,8 +27,20 @@ export class Duties {
   private holding = false;
 
   constructor(
-    private readonly options: { db: Db; owner: string; logger: Logger; metrics: Metrics; tickMs?: number },
+    private readonly options: {
+      db: Db;
+      owner: string;
+      logger: Logger;
+      metrics: Metrics;
+      tickMs?: number;
+      /** The lease row's name; processes offering the same duties name the same lease. */
+      lease?: string;
+    },
   ) {}
+
+  private get lease(): string {
+    return this.options.lease ?? DEFAULT_LEASE;
+  }
 
   add(duty: Duty): void {
     this.duties.push({ ...duty, lastRun: 0 });
@@ -49,7 +62,7 @@ export class Duties {
     clearInterval(this.timer);
     await this.ticking;
     if (this.holding)
-      await releaseDutyLease(this.options.db, LEASE, this.options.owner).catch(() => undefined);
+      await releaseDutyLease(this.options.db, this.lease, this.options.owner).catch(() => undefined);
     this.holding = false;
   }
 
@@ -58,7 +71,7 @@ export class Duties {
     const now = Date.now();
     try {
       // The lease outlives a few ticks, so a holder that pauses briefly (GC, a slow query) keeps it.
-      this.holding = await acquireDutyLease(db, LEASE, owner, now, 10 * (this.options.tickMs ?? 1000));
+      this.holding = await acquireDutyLease(db, this.lease, owner, now, 10 * (this.options.tickMs ?? 1000));
     } catch (error) {
       this.holding = false;
       logger.warn({ err: coerceError(error) }, 'could not take the duty lease; will retry');

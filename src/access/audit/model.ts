@@ -25,7 +25,8 @@ export type AuditAction =
   | 'secret.rotate-key'
   | 'node.forget-host-key'
   | 'audit.prune'
-  | 'budget.override';
+  | 'budget.override'
+  | 'slo.correction';
 
 export interface AuditEntry {
   /** The name of who acted (`admin`, `alice`, `ci-bot`), or `baton` for the system itself. */

@@ -1061,3 +1061,93 @@ export async function markRemoteStepUnreachable(
     .where('remote_unreachable_since', 'is', null)
     .execute();
 }
+
+/** An execution as the SLO evaluation counts it (read only; no spec, no options). */
+export interface FinishedExecutionFact extends JobKey {
+  id: number;
+  state: ExecutionState;
+  startedAt: number | null;
+  finishedAt: number;
+  /** The catalog service of its job as the job is now (null: none, or the job is gone). */
+  service: string | null;
+}
+
+/**
+ * Executions that finished in [from, until) of these jobs or of any job of these services, one
+ * row per run (a fan-out counts once, as its parent). The statement filters by the finish time
+ * only, so both databases walk the executions_finished index (a filter on jobs made SQLite
+ * prefer the executions_job index and read every run of those jobs ever); the few rows of a
+ * round's minutes are then picked here.
+ */
+export async function listFinishedExecutionFacts(
+  db: Db,
+  filter: { from: number; until: number; jobs: readonly JobKey[]; services: readonly string[] },
+): Promise<FinishedExecutionFact[]> {
+  if (filter.jobs.length === 0 && filter.services.length === 0) return [];
+  const rows = await db
+    .selectFrom('executions as e')
+    .leftJoin('jobs as j', 'j.id', 'e.job_id')
+    .select(['e.id', 'e.project', 'e.job_name', 'e.state', 'e.started_at', 'e.finished_at', 'j.service'])
+    .where('e.finished_at', '>=', filter.from)
+    .where('e.finished_at', '<', filter.until)
+    .where('e.node', 'is', null)
+    .execute();
+  const jobs = new Set(filter.jobs.map((job) => `${job.project}/${job.name}`));
+  const services = new Set(filter.services);
+  return rows
+    .filter(
+      (row) =>
+        jobs.has(`${row.project}/${row.job_name}`) || (row.service !== null && services.has(row.service)),
+    )
+    .map((row) => ({
+      id: row.id,
+      project: row.project,
+      name: row.job_name,
+      state: row.state as ExecutionState,
+      startedAt: row.started_at === null ? null : Number(row.started_at),
+      finishedAt: Number(row.finished_at),
+      service: row.service,
+    }));
+}
+
+/** A started execution with what its spec snapshot said it was, for corrections and change costs. */
+export interface ExecutionSpan extends JobKey {
+  id: number;
+  state: ExecutionState;
+  requestedBy: string;
+  startedAt: number;
+  finishedAt: number | null;
+  /** The snapshot's `spec` fields, unchecked: older snapshots lack them. */
+  spec: { service?: unknown; purpose?: unknown; correctsSlo?: unknown };
+}
+
+/** Executions of these jobs that started before `startedBefore` and were still running at or after `activeSince`. */
+export async function listExecutionSpans(
+  db: Db,
+  jobs: readonly JobKey[],
+  range: { activeSince: number; startedBefore: number },
+): Promise<ExecutionSpan[]> {
+  if (jobs.length === 0) return [];
+  const rows = await db
+    .selectFrom('executions')
+    .select(['id', 'project', 'job_name', 'state', 'requested_by', 'started_at', 'finished_at', 'spec'])
+    .where(ofJobs(jobs))
+    .where('started_at', 'is not', null)
+    .where('started_at', '<', range.startedBefore)
+    .where((eb) => eb.or([eb('finished_at', 'is', null), eb('finished_at', '>=', range.activeSince)]))
+    .orderBy('started_at')
+    .execute();
+  return rows.map((row) => {
+    const spec = readJson<unknown>(row.spec);
+    return {
+      id: row.id,
+      project: row.project,
+      name: row.job_name,
+      state: row.state as ExecutionState,
+      requestedBy: row.requested_by,
+      startedAt: Number(row.started_at),
+      finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+      spec: typeof spec === 'object' && spec !== null ? (spec as ExecutionSpan['spec']) : {},
+    };
+  });
+}

@@ -120,6 +120,16 @@ export interface SloSlicesTable {
   total: number;
 }
 
+/** How far an SLO's slices are measured, for the definition whose digest is `fingerprint`. */
+export interface SloMeasureMarksTable {
+  slo: string;
+  fingerprint: string;
+  /** Slices starting before this are final; the next round re-measures from here. */
+  measured_until: number;
+  /** When the round that measured them ran (pushed counts after it are new). */
+  measured_at: number;
+}
+
 /** Counts POSTed for a `type: Pushed` indicator, per slice. */
 export interface SloPushedCountsTable {
   slo: string;
@@ -586,6 +596,7 @@ export interface Schema {
   budget_policies: BudgetPoliciesTable;
   slo_slices: SloSlicesTable;
   slo_pushed_counts: SloPushedCountsTable;
+  slo_measure_marks: SloMeasureMarksTable;
   slo_status: SloStatusTable;
   slo_alerts: SloAlertsTable;
   slo_corrections: SloCorrectionsTable;

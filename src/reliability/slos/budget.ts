@@ -91,7 +91,7 @@ const MINUTE_MS = 60_000;
 /** The error budget of one objective over a period (see the module comment for each method). */
 export function computeBudget(input: BudgetInput): BudgetReport {
   const { method, objective, period } = input;
-  const samples = input.samples.map((sample, index) => checkSample(sample, `samples[${index}]`));
+  const samples = input.samples.map((sample, index) => checkSample(sample, index));
   const inPeriod = samples.filter((s) => s.startMs >= period.startMs && s.startMs < period.endMs);
   if (method === 'Occurrences') return occurrences(objective, inPeriod);
   const sliceMs = objective.timeSliceMs;
@@ -109,32 +109,33 @@ export function computeBudget(input: BudgetInput): BudgetReport {
 }
 
 interface CheckedSample {
-  /** Where it was in the input, for messages: `samples[3]`. */
-  readonly field: string;
+  /** Where it was in the input, for messages (`samples[3]`): an index, made a string only for one. */
+  readonly index: number;
   readonly startMs: number;
   readonly good?: number;
   readonly total?: number;
   readonly ratio?: number;
 }
 
-function checkSample(sample: SliceSample, field: string): CheckedSample {
+function checkSample(sample: SliceSample, index: number): CheckedSample {
+  const field = () => `samples[${index}]`;
   if (!Number.isFinite(sample.startMs))
-    throw new SloSpecError(`${field}.startMs`, 'a time in milliseconds', shown(sample.startMs));
+    throw new SloSpecError(`${field()}.startMs`, 'a time in milliseconds', shown(sample.startMs));
   if ('ratio' in sample) {
     if (!Number.isFinite(sample.ratio) || sample.ratio < 0 || sample.ratio > 1) {
-      throw new SloSpecError(`${field}.ratio`, 'a ratio in [0, 1]', shown(sample.ratio));
+      throw new SloSpecError(`${field()}.ratio`, 'a ratio in [0, 1]', shown(sample.ratio));
     }
-    return { field, startMs: sample.startMs, ratio: sample.ratio };
+    return { index, startMs: sample.startMs, ratio: sample.ratio };
   }
   const { good, total } = sample;
   if (!Number.isFinite(total) || total < 0)
-    throw new SloSpecError(`${field}.total`, 'a count of 0 or more', shown(total));
+    throw new SloSpecError(`${field()}.total`, 'a count of 0 or more', shown(total));
   if (!Number.isFinite(good) || good < 0)
-    throw new SloSpecError(`${field}.good`, 'a count of 0 or more', shown(good));
+    throw new SloSpecError(`${field()}.good`, 'a count of 0 or more', shown(good));
   if (good > total) {
-    throw new SloSpecError(`${field}.good`, `at most the total (${total}) events`, shown(good));
+    throw new SloSpecError(`${field()}.good`, `at most the total (${total}) events`, shown(good));
   }
-  return { field, startMs: sample.startMs, good, total };
+  return { index, startMs: sample.startMs, good, total };
 }
 
 function occurrences(objective: Objective, samples: readonly CheckedSample[]): BudgetReport {
@@ -143,7 +144,7 @@ function occurrences(objective: Objective, samples: readonly CheckedSample[]): B
   for (const sample of samples) {
     if (sample.ratio !== undefined) {
       throw new SloSpecError(
-        `${sample.field}.ratio`,
+        `samples[${sample.index}].ratio`,
         'good and total counts with Occurrences (a ratio alone can be budgeted with Timeslices or RatioTimeslices)',
         `ratio ${sample.ratio}`,
       );
@@ -219,20 +220,21 @@ function timeslices(
       badMs += lengthMs;
     }
   };
-  const indexes = new Set<number>([...slices.keys()]);
-  for (let index = 0; index < due; index++) indexes.add(index);
-  for (const index of indexes) {
-    const slice = slices.get(index);
-    const ratio = slice ? sliceRatio(slice) : undefined;
-    // The last slice of a calendar period, and a rolling window's slice in progress, are cut at the end.
-    const lengthMs = Math.min(sliceMs, period.endMs - (firstMs + index * sliceMs));
-    if (ratio !== undefined) judge(ratio, lengthMs);
-    else if (index < due) {
-      missing++;
-      if (missingSlices === 'good') judge(1, lengthMs);
-      else if (missingSlices === 'bad') judge(0, lengthMs);
-    }
+  // The slices with data, then the due slices without (the evaluation runs this for every SLO
+  // each minute: walking the due slices once, without building a set of them, keeps it cheap).
+  // The last slice of a calendar period, and a rolling window's slice in progress, are cut at the end.
+  const lengthOf = (index: number) => Math.min(sliceMs, period.endMs - (firstMs + index * sliceMs));
+  const judgeMissing = (index: number) => {
+    missing++;
+    if (missingSlices === 'good') judge(1, lengthOf(index));
+    else if (missingSlices === 'bad') judge(0, lengthOf(index));
+  };
+  for (const [index, slice] of slices) {
+    const ratio = sliceRatio(slice);
+    if (ratio !== undefined) judge(ratio, lengthOf(index));
+    else if (index < due) judgeMissing(index);
   }
+  for (let index = 0; index < due; index++) if (!slices.has(index)) judgeMissing(index);
 
   const attainment = judged === 0 ? null : method === 'Timeslices' ? good / judged : ratioSum / judged;
   const budget = errorBudgetFraction(objective.target);

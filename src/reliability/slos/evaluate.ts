@@ -24,6 +24,7 @@ import {
   type SliceSample,
 } from './budget.js';
 import {
+  BURN_RATE_WINDOWS,
   burnRate,
   burnRates,
   errorRatioOver,
@@ -139,15 +140,24 @@ export function evaluateSlo(
   }
   const period = periodAt(slo.window, input.nowMs);
   const windows = alertWindows(period.lengthMs, slo.alertWindows);
+  // Burn rates and alerts look back at most this far: giving them only these samples spares
+  // fifteen passes over a month of slices for each SLO in each evaluation round.
+  const lookbackMs = Math.max(
+    ...BURN_RATE_WINDOWS.map((window) => window.ms),
+    ...windows.map((window) => window.longWindowMs),
+  );
   const objectives = slo.objectives.map((objective, index): ObjectiveEvaluation => {
-    const samples = input.samples[index]!;
+    const all = input.samples[index]!;
     const budget = computeBudget({
       method: slo.method,
       objective,
       period,
-      samples,
+      samples: all,
       missingSlices: input.missingSlices,
     });
+    const samples = all.filter(
+      (sample) => sample.startMs >= input.nowMs - lookbackMs && sample.startMs < input.nowMs,
+    );
     const rates = burnRates(samples, input.nowMs, objective.target);
     const currentBurnRate = rates['5m'];
     const alerts = evaluateAlerts(windows, (ms) => {

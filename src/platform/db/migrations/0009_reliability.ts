@@ -53,6 +53,16 @@ export async function up(db: Kysely<unknown>, caps: DialectCapabilities): Promis
     .addPrimaryKeyConstraint('slo_slices_pk', ['slo', 'objective', 'slice_start'])
     .execute();
 
+  // How far each SLO's slices are measured, and for which definition (a digest of what it
+  // measures): the evaluation re-measures only from here on, and from scratch when it changes.
+  await db.schema
+    .createTable('slo_measure_marks')
+    .addColumn('slo', 'text', (c) => c.primaryKey())
+    .addColumn('fingerprint', 'text', (c) => c.notNull())
+    .addColumn('measured_until', big, (c) => c.notNull())
+    .addColumn('measured_at', big, (c) => c.notNull())
+    .execute();
+
   // Counts POSTed for an SLO whose indicator is `type: Pushed`, per slice.
   await db.schema
     .createTable('slo_pushed_counts')
