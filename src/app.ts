@@ -51,6 +51,7 @@ import { listServiceNames } from './reliability/services/store.js';
 import { createSloEvaluation, type SloEvaluationDuty } from './reliability/slos/evaluation.js';
 import { registerMeasureRoutes } from './reliability/slos/measure-routes.js';
 import { registerSloMetrics } from './reliability/slos/metrics.js';
+import { SloAlerts } from './reliability/slos/alerts.js';
 import { nodeKind, nodeSourceKind } from './automation/nodes/kind.js';
 import { registerNodeRoutes } from './automation/nodes/routes.js';
 import { NodeSourceRefresher } from './automation/nodes/sources.js';
@@ -181,6 +182,14 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
     db,
     metrics,
     logger,
+    // Burn alerts become Baton events that rules match (and, through them, notifications).
+    alerts: new SloAlerts({
+      db,
+      events: eventService,
+      project: config.sloAlertProject,
+      publicUrl: config.publicUrl,
+    }),
+    readSecret: (path) => openSecret(db, runtime.keyring, path),
     owner: name,
     intervalMs: config.sloIntervalMs || undefined,
   });

@@ -50,6 +50,8 @@ export interface SloAlertSink {
     states: readonly AlertState[],
     now: number,
   ): Promise<SloAlertView[]>;
+  /** Resolves, without an event, the open alerts of SLOs that no longer exist. */
+  retire(keep: readonly string[], now: number): Promise<number>;
 }
 
 /** The one call of the events service alerts need (EventService.raise). */

@@ -59,18 +59,13 @@ import {
 } from './sources.js';
 import { applySlices, cachedSlo, type CachedSlo } from './slice-cache.js';
 import { buildStatus, mergedAlerts, sloKey } from './status.js';
+import type { SloAlertSink } from './alerts.js';
+export type { SloAlertSink } from './alerts.js';
 import { deleteSloStatusesExcept, listSloStatuses, loadSloReading, putSloStatus } from './store.js';
 import { periodAt, type Period } from './window.js';
 
-/** Where burn alerts go (the alerts table, events, notifications); implemented above the evaluation. */
-export interface SloAlertSink {
-  update(slo: SloModel, status: SloStatus, states: readonly AlertState[], now: number): Promise<void>;
-  /** The SLO's open alerts, for its status; none when absent. */
-  openAlerts?(slo: string): Promise<SloAlertView[]>;
-}
-
-/** Until the alert sink exists: alerts are computed and dropped. */
-export const NO_ALERT_SINK: SloAlertSink = { update: async () => undefined };
+/** Until an alert sink is wired (tests of the measuring alone): alerts are computed and dropped. */
+export const NO_ALERT_SINK: SloAlertSink = { update: async () => [], retire: async () => 0 };
 
 export interface SloEvaluationOptions {
   db: Db;
@@ -220,19 +215,21 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
       }
       if (plan.error !== null) report.errors.push(`${plan.key}: ${plan.error}`);
     }
-    await db.transaction().execute(async (trx) => {
-      for (const { status } of evaluated) await putSloStatus(trx, status, now);
-    });
-    for (const { plan, status, states } of evaluated) {
+    // Alerts first, so that each status carries the alerts this round opened or resolved.
+    for (const entry of evaluated) {
       try {
-        await alerts.update(plan.slo, status, states, now);
+        const open = await alerts.update(entry.plan.slo, entry.status, entry.states, now);
+        entry.status = { ...entry.status, openAlerts: open };
       } catch (error) {
         logger.warn(
-          { slo: plan.key, err: coerceError(error) },
+          { slo: entry.plan.key, err: coerceError(error) },
           'the alert sink failed; will retry next round',
         );
       }
     }
+    await db.transaction().execute(async (trx) => {
+      for (const { status } of evaluated) await putSloStatus(trx, status, now);
+    });
 
     const keys = plans.map((plan) => plan.key);
     const current = new Set(keys);
@@ -240,6 +237,7 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
     // Only SLOs known before and gone now: a NOT IN over every key would scan every slice.
     const gone = [...new Set([...marks.keys(), ...previousByKey.keys()])].filter((key) => !current.has(key));
     if (gone.length > 0) {
+      await alerts.retire(keys, now);
       await deleteSloStatusesExcept(db, keys);
       await deleteMeasurements(db, gone);
     }
@@ -465,8 +463,14 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
       entry.objectives[index]!.samples(plan.horizon, now + 1, sliceMsOf(slo, index), applicable),
     );
     const evaluation = evaluateSlo(slo.math, { nowMs: now, samples, missingSlices: 'skip' });
-    const openAlerts = (await alerts.openAlerts?.(plan.key)) ?? [];
-    const status = buildStatus({ slo, evaluation, previous, error: plan.error, openAlerts, nowMs: now });
+    const status = buildStatus({
+      slo,
+      evaluation,
+      previous,
+      error: plan.error,
+      openAlerts: previous?.openAlerts ?? [],
+      nowMs: now,
+    });
     return { status, states: mergedAlerts(evaluation) };
   }
 
