@@ -65,6 +65,19 @@ const MATRIX: Record<string, Expectation> = {
     check: empty('services'),
     scoped: { status: 200, check: empty('services') },
   },
+  'GET /api/v1/services/health': {
+    status: 200,
+    check: empty('services'),
+    scoped: { status: 200, check: empty('services') },
+  },
+  // SLOs of services the caller may not view are not listed, and one of them is not found.
+  'GET /api/v1/slos': { status: 200, check: empty('slos'), scoped: { status: 200, check: empty('slos') } },
+  'GET /api/v1/slos/:service/:name': { status: 404, scoped: HIDDEN },
+  'GET /api/v1/slos/rules': {
+    status: 200,
+    check: (response) => expect(response.body).not.toContain('record:'),
+    scoped: { status: 200, check: (response) => expect(response.body).not.toContain('record:') },
+  },
   // SLO measurements: a service nobody may view answers like one that does not exist.
   'POST /api/v1/slos/:service/:name/counts': {
     body: { counts: [{ at: '2026-01-01T00:00:00Z', good: 1, total: 1 }] },
@@ -264,6 +277,18 @@ apiVersion: baton/v1
 kind: Node
 metadata: {name: greet}
 spec: {hostname: 10.9.9.9, user: root, key: matrix/key}
+---
+# An SLO of service web (team sre): hidden from callers who may not view the service.
+version: prometheus/v1
+service: web
+slos:
+  - name: requests
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting: {name: WebErrors}
 `;
 
 describe.each(DIALECTS)('authorization matrix on %s', (dialect) => {
@@ -295,7 +320,12 @@ describe.each(DIALECTS)('authorization matrix on %s', (dialect) => {
   afterAll(() => baton.stop());
 
   type Route = { method: string; url: string };
-  const nameOf = (route: Route) => (route.url.startsWith('/api/v1/users') ? 'admin' : 'greet');
+  const nameOf = (route: Route) =>
+    route.url.startsWith('/api/v1/users')
+      ? 'admin'
+      : route.url.startsWith('/api/v1/slos')
+        ? 'requests'
+        : 'greet';
   const idOf = (route: Route) => {
     if (route.url.startsWith('/api/v1/tokens')) return '1';
     return String(/approve|reject/.test(route.url) ? awaitingId : executionId);
@@ -303,6 +333,7 @@ describe.each(DIALECTS)('authorization matrix on %s', (dialect) => {
   const fill = (route: Route, values: { name: string; id: string; path: string }) =>
     route.url
       .replace(':project', 'api')
+      .replace(':service', 'web')
       .replace(':name', values.name)
       .replace(':id', values.id)
       .replace('*', values.path);

@@ -21,7 +21,7 @@ import {
   type JobKey,
 } from '../../automation/executions/store.js';
 import { listJobSpecs } from '../../automation/jobs/store.js';
-import type { SloAlertView, SloStatus } from '../../contract/slos.js';
+import type { SloStatus } from '../../contract/slos.js';
 import type { Db } from '../../platform/db/database.js';
 import { Duties } from '../../platform/duties.js';
 import { claimDutyRound } from '../../platform/duties/store.js';
