@@ -496,7 +496,8 @@ export function missingReference(
 
 /** "one of a, b" for a reference that matched nothing, or what to add when there is nothing to pick. */
 export function known(names: Iterable<string>, otherwise: string): string {
-  const list = [...names];
+  // A name may come from two places (a Baton Service and an OpenSLO Service of the same name).
+  const list = [...new Set(names)];
   if (list.length === 0) return otherwise;
   const shownNames = list.slice(0, 10).join(', ');
   return `one of ${shownNames}${list.length > 10 ? ', …' : ''}`;

@@ -3,6 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { MAX_SLO_DOCUMENTS } from './documents.js';
 import type { DocumentFinding, SloReading } from './model.js';
 import { readSloDocuments, splitDocumentList, type SloReadingContext } from './resolve.js';
+import { known } from './openslo.js';
 
 /** Every YAML document of the texts, a list document split into its items, as the apply layer will. */
 function read(text: string, context: SloReadingContext = {}): SloReading {
@@ -623,5 +624,12 @@ spec:
     expect(many.problems[0]!.message).toBe('too many SLO documents in one reading');
     const long = read(inlineSlo().replace('sum(search_requests_total)', 'x'.repeat(10_001)));
     expect(at(long.problems, 'spec.indicator.spec.ratioMetric.total.metricSource.spec.query')).toBeTruthy();
+  });
+});
+
+describe('naming what a reference could have been', () => {
+  it('lists a name once when a Baton Service and an OpenSLO Service share it', () => {
+    expect(known(['shop', 'web', 'shop'], 'none')).toBe('one of shop, web');
+    expect(known([], 'no services')).toBe('no services');
   });
 });
