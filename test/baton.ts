@@ -57,6 +57,9 @@ export async function startTestBaton(
       databaseUrl: location.url,
       applyExamples: false,
       killGraceMs: 1000,
+      // SLOs are evaluated when a test asks (`baton.sloEvaluation.evaluateNow(now)`): a round on
+      // its own timer would overwrite the statuses a test writes, at a moment no test controls.
+      sloIntervalMs: 0,
       ...overrides,
     },
     {},

@@ -76,7 +76,19 @@ export async function startCliServer(options: CliServerOptions = {}): Promise<Cl
     await fs.mkdir(home);
     await fs.mkdir(work);
     baton = await createBaton(
-      loadConfig({ dataDir: dir, host: '127.0.0.1', port: 0, applyExamples: false, ...options.config }, {}),
+      loadConfig(
+        {
+          dataDir: dir,
+          host: '127.0.0.1',
+          port: 0,
+          applyExamples: false,
+          // SLOs are evaluated when a test asks (`baton.sloEvaluation.evaluateNow`), never on a
+          // timer that could overwrite the statuses a test writes (see test/baton.ts).
+          sloIntervalMs: 0,
+          ...options.config,
+        },
+        {},
+      ),
     );
     await bootstrapAdmin(baton.db, adminToken);
     const url = await baton.http.listen({ host: '127.0.0.1', port: 0 });

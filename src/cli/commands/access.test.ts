@@ -72,7 +72,7 @@ describe('baton policy test', () => {
     const action = await server.cli(['policy', 'test', 'execute', 'ops/x']);
     expect(action.code).toBe(2);
     expect(action.stderr).toBe(
-      'baton: unknown action "execute": use one of view, run, read-logs, edit, approve, admin\n',
+      'baton: unknown action "execute": use one of view, run, read-logs, edit, approve, admin, override-budget\n',
     );
     const user = await server.cli(['policy', 'test', '--as', 'nobody', 'run', 'ops/x']);
     expect(user.code).toBe(4);
