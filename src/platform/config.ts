@@ -203,7 +203,11 @@ function httpUrlFromEnv(env: Env, name: string): string | undefined {
   // The URL shows up in apply warnings and SLO errors: credentials in it would leak there.
   if (url.username !== '' || url.password !== '') {
     throw new InputError(`environment variable ${name} is invalid`, [
-      { path: name, message: 'expected a URL without credentials (user:password@)', found: `${url.protocol}//…@${url.host}` },
+      {
+        path: name,
+        message: 'expected a URL without credentials (user:password@)',
+        found: `${url.protocol}//…@${url.host}`,
+      },
     ]);
   }
   return text.replace(/\/+$/, '');
