@@ -252,6 +252,7 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
         await prunePushedCounts(db, plan.key, plan.horizon);
       }
     }
+    options.metrics.sloRounds.inc();
     return report;
   }
 
