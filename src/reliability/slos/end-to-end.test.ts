@@ -438,5 +438,43 @@ describe('two servers on one PostgreSQL database evaluating the same burn', () =
     const intervals = Math.floor(stoppedAt / INTERVAL_MS) - Math.floor(startedAt / INTERVAL_MS) + 1;
     expect(rounds).toBeGreaterThanOrEqual(roundsThen + 3);
     expect(rounds).toBeLessThanOrEqual(intervals);
+
+    // Both offered the same round at the same instant: one of them runs it.
+    const next = (Math.floor(Date.now() / INTERVAL_MS) + 1) * INTERVAL_MS;
+    const reports = await Promise.all([
+      first.sloEvaluation.runRound(next),
+      second!.sloEvaluation.runRound(next),
+    ]);
+    expect(reports.filter((report) => report !== undefined)).toHaveLength(1);
+    expect((await roundsOf(first)) + (await roundsOf(second!))).toBe(rounds + 1);
+    expect((await listSloAlerts(first.db, key)).filter((alert) => alert.severity === 'page')).toHaveLength(1);
+  });
+});
+
+describe('without a default Prometheus', () => {
+  let baton: TestBaton;
+
+  beforeAll(async () => {
+    baton = await startTestBaton('sqlite', { sloIntervalMs: 0, sloAlertProject: 'ops' });
+    await baton.applyYaml(CATALOG, 'catalog.yaml');
+  });
+  afterAll(() => baton?.stop());
+
+  it('applies a Sloth file with a warning that its queries are unchecked, and says why it cannot measure it', async () => {
+    const applied = await applyThroughApi(baton, 'checkout.sloth.yaml', SLOTH);
+    expect(applied.warnings).toEqual([
+      expect.objectContaining({
+        message: 'PromQL not checked: no Prometheus URL to send it to',
+        expected: expect.stringContaining('BATON_PROMETHEUS_URL'),
+      }),
+    ]);
+    const report = await baton.sloEvaluation.evaluateNow(Date.now());
+    expect(report.errors).toEqual([
+      'checkout/requests-availability: its queries name no Prometheus and no default Prometheus is set (BATON_PROMETHEUS_URL)',
+    ]);
+    expect(await getSloStatus(baton.db, 'checkout/requests-availability')).toMatchObject({
+      lastError: expect.stringContaining('BATON_PROMETHEUS_URL'),
+      openAlerts: [],
+    });
   });
 });
