@@ -132,8 +132,12 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   apply.register(nodeKind);
   apply.register(nodeSourceKind);
   apply.register(errorBudgetPolicyKind);
-  // SLO documents (baton/v1, OpenSLO, Sloth); a DataSource's bearer token checks its queries at apply.
-  registerSloDocuments(apply, { openSecret: (db, path) => openSecret(db, runtime.keyring, path) });
+  // SLO documents (baton/v1, OpenSLO, Sloth); a DataSource's bearer token checks its queries at
+  // apply, and queries that name no Prometheus are checked at BATON_PROMETHEUS_URL.
+  registerSloDocuments(apply, {
+    openSecret: (db, path) => openSecret(db, runtime.keyring, path),
+    ...(config.prometheusUrl ? { defaultPrometheusUrl: config.prometheusUrl } : {}),
+  });
   // Every way an execution is created meets the error-budget gate (see executions/admission.ts).
   runtime.admission.register(new BudgetGate({ mayOverride: overridePermission(access), metrics }));
   const executions = new ExecutionService(db, events, access, runtime.keyring, runtime.admission);
@@ -190,6 +194,7 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
       publicUrl: config.publicUrl,
     }),
     readSecret: (path) => openSecret(db, runtime.keyring, path),
+    ...(config.prometheusUrl ? { defaultPrometheusUrl: config.prometheusUrl } : {}),
     owner: name,
     intervalMs: config.sloIntervalMs || undefined,
   });

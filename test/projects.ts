@@ -53,7 +53,7 @@ export const INTEGRATION_TESTS = [
   'src/reliability/slos/routes.test.ts',
   'src/reliability/slos/promql-check.test.ts',
   'src/reliability/slos/apply.test.ts',
-  'src/reliability/slos/{evaluation,prometheus}.test.ts',
+  'src/reliability/slos/{end-to-end,evaluation,prometheus}.test.ts',
   'test/alerts.test.ts',
 ];
 

@@ -68,6 +68,12 @@ export interface Config {
    * the project sees them in the events list; rules of every project match them. Default `slos`.
    */
   sloAlertProject: string;
+  /**
+   * BATON_PROMETHEUS_URL: the Prometheus (`http://prometheus:9090`) for queries that name no
+   * DataSource URL (Sloth files, OpenSLO metric sources without a DataSource): the apply checks
+   * their PromQL there and the evaluation reads them from it. Undefined: such SLOs cannot be measured.
+   */
+  prometheusUrl: string | undefined;
   /** Notification deliveries: waits before each retry (its length + 1 is the number of attempts), and the per-attempt timeout. */
   notifications: { backoffMs: number[]; timeoutMs: number; pollMs: number };
 }
@@ -153,6 +159,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     oidc: overrides.oidc ?? oidcFromEnv(env),
     trustProxy: overrides.trustProxy ?? trustProxyFromEnv(env.BATON_TRUST_PROXY),
     sloAlertProject: overrides.sloAlertProject ?? projectFromEnv(env, 'BATON_SLO_ALERT_PROJECT', 'slos'),
+    prometheusUrl: overrides.prometheusUrl ?? httpUrlFromEnv(env, 'BATON_PROMETHEUS_URL'),
     notifications: overrides.notifications ?? {
       backoffMs: [10_000, 60_000, 300_000, 1_800_000],
       timeoutMs: 10_000,
@@ -176,6 +183,34 @@ function projectFromEnv(env: Env, name: string, fallback: string): string {
     ]);
   }
   return text;
+}
+
+/** An http(s) URL from the environment (trailing slashes dropped), or undefined when unset or empty. */
+function httpUrlFromEnv(env: Env, name: string): string | undefined {
+  const text = env[name]?.trim();
+  if (text === undefined || text === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    throw new InputError(`environment variable ${name} is invalid`, [
+      { path: name, message: 'expected an http:// or https:// URL', found: JSON.stringify(text) },
+    ]);
+  }
+  // The URL shows up in apply warnings and SLO errors: credentials in it would leak there.
+  if (url.username !== '' || url.password !== '') {
+    throw new InputError(`environment variable ${name} is invalid`, [
+      {
+        path: name,
+        message: 'expected a URL without credentials (user:password@)',
+        found: `${url.protocol}//…@${url.host}`,
+      },
+    ]);
+  }
+  return text.replace(/\/+$/, '');
 }
 
 function trustProxyFromEnv(text: string | undefined): Config['trustProxy'] {

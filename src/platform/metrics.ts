@@ -159,6 +159,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly sloRounds = new Counter({
+    name: 'baton_slo_evaluation_rounds_total',
+    help: 'SLO evaluation rounds this process ran (once per interval across all servers).',
+    registers: [this.registry],
+  });
+
   readonly notificationAttempts = new Counter({
     name: 'baton_notification_attempts_total',
     help: 'Notification delivery attempts by this server, by channel and outcome: delivered, retry or gave_up.',

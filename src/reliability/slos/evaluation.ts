@@ -78,6 +78,8 @@ export interface SloEvaluationOptions {
   intervalMs?: number;
   /** Reads a Baton secret by path, for a DataSource's bearer token. */
   readSecret?: (path: string) => Promise<string | undefined>;
+  /** BATON_PROMETHEUS_URL: where queries go whose data source has no URL (Sloth files, bare OpenSLO metric sources). */
+  defaultPrometheusUrl?: string;
   prometheusTimeoutMs?: number;
   /** For tests: the fetch Prometheus is reached with. */
   fetch?: typeof fetch;
@@ -250,6 +252,7 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
         await prunePushedCounts(db, plan.key, plan.horizon);
       }
     }
+    options.metrics.sloRounds.inc();
     return report;
   }
 
@@ -334,9 +337,16 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
             : measure.kind === 'prometheus-threshold'
               ? measure.metric
               : undefined;
-      const source = query?.dataSource;
-      if (!source?.url) throw new Error('its Prometheus DataSource has no connectionDetails.url');
-      const cacheKey = `${source.url}\n${source.bearerTokenSecret ?? ''}`;
+      const source = query?.dataSource ?? {};
+      const url = source.url ?? options.defaultPrometheusUrl;
+      if (!url) {
+        throw new Error(
+          source.name
+            ? `its Prometheus DataSource ${source.name} has no connectionDetails.url and no default Prometheus is set (BATON_PROMETHEUS_URL)`
+            : 'its queries name no Prometheus and no default Prometheus is set (BATON_PROMETHEUS_URL)',
+        );
+      }
+      const cacheKey = `${url}\n${source.bearerTokenSecret ?? ''}`;
       let client = clients.get(cacheKey);
       if (!client) {
         let bearerToken: string | undefined;
@@ -346,7 +356,7 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
             throw new Error(`the bearer token secret ${source.bearerTokenSecret} cannot be read`);
         }
         client = new PrometheusClient({
-          url: source.url,
+          url,
           ...(bearerToken === undefined ? {} : { bearerToken }),
           ...(options.prometheusTimeoutMs === undefined ? {} : { timeoutMs: options.prometheusTimeoutMs }),
           ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -499,7 +499,8 @@ async function checkQueries(
         document: document.source,
         path: unaddressed,
         message: 'PromQL not checked: no Prometheus URL to send it to',
-        expected: 'a metricSourceRef to a DataSource of type Prometheus with connectionDetails.url',
+        expected:
+          'a default Prometheus (BATON_PROMETHEUS_URL), or a metricSourceRef to a DataSource of type Prometheus with connectionDetails.url',
       });
     }
   }
