@@ -119,6 +119,8 @@ describe('a budget running low', () => {
     await expect(gate.innerText()).resolves.toContain(
       'SLO checkout/checks has 33.3% of its error budget left (0.5 of 1.5 bad events)',
     );
+    // The terminal's `baton run --override-budget` hint is the form's checkbox here.
+    await expect(gate.innerText()).resolves.not.toContain('baton run');
     await saveScreenshot(page, 'run-form-budget-approval');
     const run = page.getByRole('button', { name: 'Run', exact: true });
     await expect(run.isEnabled()).resolves.toBe(true);
@@ -191,7 +193,7 @@ describe('a spent budget', () => {
     await page.getByRole('link', { name: 'checkout' }).click();
     await eventually(() => new URL(page.url()).pathname).toBe('/services/checkout');
     await eventually(() => page.getByRole('status', { name: 'Budget gate' }).innerText()).toMatch(
-      /^Budget gate: frozen\. .*SLO checkout\/checks has -14\.3% of its error budget left/,
+      /^Budget gate: frozen\. Error budget policy checkout-budget rule spent \(budget exhausted → refuse\): SLO checkout\/checks has -14\.3% of its error budget left/,
     );
     const card = page.getByRole('article', { name: 'SLO checks' });
     await eventually(() => card.getByRole('heading', { name: 'Health checks pass' }).isVisible()).toBe(true);
@@ -226,6 +228,7 @@ describe('a spent budget', () => {
     await eventually(() => gate.innerText()).toMatch(
       /^Refused: .*SLO checkout\/checks has -14\.3% of its error budget left \(-0\.25 of 1\.8 bad events\)/,
     );
+    await expect(gate.innerText()).resolves.not.toContain('baton run');
     const run = page.getByRole('button', { name: 'Run', exact: true });
     await expect(run.isDisabled()).resolves.toBe(true);
 
