@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatAdmissionNote,
+  formatBudgetAmount,
   formatBudgetNatural,
   formatBurnRate,
   formatGate,
@@ -43,7 +45,26 @@ describe('SLO numbers for people', () => {
         remaining: -12.5,
         remainingRatio: -0.01,
       }),
-    ).toBe('-12.5 of 1008 min left');
+    ).toBe('-13 of 1008 min left');
+  });
+
+  it('gives small budgets the precision their size needs', () => {
+    // A 90% SLO over two health checks, one failed: the budget of `baton slo shop/health-checks-pass`.
+    expect(
+      formatBudgetNatural({ unit: 'events', allowed: 0.2, consumed: 1, remaining: -0.8, remainingRatio: -4 }),
+    ).toBe('-0.8 of 0.2 events left');
+    expect(formatBudgetAmount(0.2 + 0.1)).toBe('0.3');
+    expect(formatBudgetAmount(0.05)).toBe('0.05');
+    expect(formatBudgetAmount(0.012345)).toBe('0.012');
+    expect(formatBudgetAmount(0.0001)).toBe('0.0001');
+    expect(formatBudgetAmount(1e-9)).toBe('0');
+    expect(formatBudgetAmount(-1e-9)).toBe('0');
+    expect(formatBudgetAmount(0)).toBe('0');
+    expect(formatBudgetAmount(1.25)).toBe('1.3');
+    expect(formatBudgetAmount(-3)).toBe('-3');
+    expect(formatBudgetAmount(9.96)).toBe('10');
+    expect(formatBudgetAmount(10.4)).toBe('10');
+    expect(formatBudgetAmount(1008)).toBe('1008');
   });
 
   it('says why the gate is not open', () => {
@@ -51,5 +72,32 @@ describe('SLO numbers for people', () => {
     expect(formatGate({ state: 'frozen', reason: 'budget exhausted', policy: 'p', rule: 'r' })).toBe(
       'frozen: budget exhausted',
     );
+  });
+
+  it("puts a gate's note on one line: decision, reason, and who overrode it until when", () => {
+    const reason = 'SLO checkout/checks has -14.3% of its error budget left (-0.3 of 1.8 bad events)';
+    const time = (iso: string) => `<${iso}>`;
+    expect(formatAdmissionNote({ gate: 'error-budget', decision: 'approval', reason }, time)).toBe(
+      `approval required: ${reason}`,
+    );
+    expect(
+      formatAdmissionNote(
+        {
+          gate: 'error-budget',
+          decision: 'overridden',
+          reason,
+          override: { by: 'operator', reason: 'hotfix for INC-42', until: '2026-12-08T05:00:00.000Z' },
+        },
+        time,
+      ),
+    ).toBe(
+      `overridden: ${reason}; overridden by operator until <2026-12-08T05:00:00.000Z>: hotfix for INC-42`,
+    );
+    expect(
+      formatAdmissionNote(
+        { gate: 'error-budget', decision: 'overridden', reason, override: { by: 'ops', reason: 'rollback' } },
+        time,
+      ),
+    ).toBe(`overridden: ${reason}; overridden by ops: rollback`);
   });
 });

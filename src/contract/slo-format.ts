@@ -4,6 +4,7 @@
  * overspent), a burn rate as a multiple (14.4×). `none` is what a missing value shows ("-" in a
  * terminal table, "—" on a page).
  */
+import type { AdmissionNoteView } from './executions.js';
 import type { BudgetView, GateStateView } from './slos.js';
 
 /** 0.999 → `99.9%`: up to four decimals, no trailing zeros, as targets are written. */
@@ -27,12 +28,31 @@ export function formatBurnRate(rate: number | null, none = '-'): string {
   return `${trimZeros(rate.toFixed(rate < 10 ? 2 : 1))}×`;
 }
 
-/** The budget in its natural unit: `3 of 10 events left`, `-12 of 403 min left`. */
+/**
+ * The budget in its natural unit: `3 of 10 events left`, `-0.8 of 0.2 events left`, `-13 of
+ * 1008 min left`. Each amount with the precision its size needs (formatBudgetAmount).
+ */
 export function formatBudgetNatural(budget: BudgetView | null, none = '-'): string {
   if (budget === null) return none;
   const unit = budget.unit === 'events' ? 'events' : 'min';
-  const amount = (value: number) => trimZeros(value.toFixed(budget.unit === 'events' ? 0 : 1));
-  return `${amount(budget.remaining)} of ${amount(budget.allowed)} ${unit} left`;
+  return `${formatBudgetAmount(budget.remaining)} of ${formatBudgetAmount(budget.allowed)} ${unit} left`;
+}
+
+/**
+ * An amount of budget (bad events or bad minutes): whole from 10, one decimal from 1, two
+ * significant digits below 1. A 90% SLO over two events allows 0.2 bad events; rounding that to
+ * a whole number read "-1 of 0 events left", and ten decimals of binary noise read no better.
+ * Below a millionth it is 0.
+ */
+export function formatBudgetAmount(value: number): string {
+  const size = Math.abs(value);
+  let decimals = 0;
+  if (size < 1e-6) decimals = 0;
+  else if (size < 1) decimals = Math.min(6, 1 - Math.floor(Math.log10(size)));
+  else if (size < 10) decimals = 1;
+  const text = trimZeros(value.toFixed(decimals));
+  // -0.00000001 rounds to "-0", which reads as an overspent budget that is not.
+  return text === '-0' ? '0' : text;
 }
 
 /** What the budget gate does, in words: `open`, `approval: …`, `frozen: …`. */
@@ -42,4 +62,28 @@ export function formatGate(gate: GateStateView): string {
 
 function trimZeros(text: string): string {
   return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+}
+
+const ADMISSION_DECISIONS: Record<AdmissionNoteView['decision'], string> = {
+  admitted: 'admitted',
+  approval: 'approval required',
+  refused: 'refused',
+  overridden: 'overridden',
+};
+
+/** What a gate decided about an execution, in words: `approval required`, `overridden`. */
+export function formatAdmissionDecision(decision: AdmissionNoteView['decision']): string {
+  return ADMISSION_DECISIONS[decision];
+}
+
+/**
+ * One admission note on one line, for `baton execution ID`: the decision and the gate's reason,
+ * then who overrode it, why, and until when the override holds. `time` formats an ISO time the
+ * way the caller prints times.
+ */
+export function formatAdmissionNote(note: AdmissionNoteView, time: (iso: string) => string): string {
+  const override = note.override
+    ? `; overridden by ${note.override.by}${note.override.until ? ` until ${time(note.override.until)}` : ''}: ${note.override.reason}`
+    : '';
+  return `${formatAdmissionDecision(note.decision)}: ${note.reason}${override}`;
 }

@@ -18,6 +18,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
 import { startCliServer, type CliServer } from '../cli-harness.js';
 import type { Db } from '../../src/platform/db/database.js';
+import type { ConfigOverrides } from '../../src/platform/config.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -92,6 +93,17 @@ export interface UiTestBed {
   newPage(options?: PageOptions): Promise<Page>;
   /** Waits until an execution is in one of the given states, through the API, and returns it. */
   waitForExecution(id: number, states: readonly string[]): Promise<ExecutionView>;
+  /**
+   * Evaluates every SLO now, as a round of the evaluation duty does, and fails on a round's error.
+   * With `sloIntervalMs: 0` in the file's config no round runs by itself, so none can store an
+   * older status after this one.
+   */
+  evaluateSlos(): Promise<void>;
+}
+
+export interface BrowserTestOptions {
+  /** Over the test server's configuration (e.g. `sloIntervalMs: 0`). */
+  config?: ConfigOverrides;
 }
 
 /** The fields of GET /api/v1/executions/:id the tests read. */
@@ -108,7 +120,7 @@ export interface ExecutionView {
  * Starts a server and Chromium before the file's tests and stops them after; closes each test's
  * browser contexts after it, keeping a screenshot of every page of a failed test.
  */
-export function useBrowserTests(): UiTestBed {
+export function useBrowserTests(options: BrowserTestOptions = {}): UiTestBed {
   let server: CliServer | undefined;
   let browser: Browser | undefined;
   const contexts = new Set<BrowserContext>();
@@ -121,7 +133,7 @@ export function useBrowserTests(): UiTestBed {
       files.filter((file) => file.startsWith(stale)).map((file) => fs.rm(path.join(SCREENSHOT_DIR, file))),
     );
     [server, browser] = await Promise.all([
-      startCliServer({ config: { killGraceMs: 1000 } }),
+      startCliServer({ config: { killGraceMs: 1000, ...options.config } }),
       chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
     ]);
   });
@@ -237,6 +249,10 @@ export function useBrowserTests(): UiTestBed {
         },
         { timeout: WAIT_MS, interval: 100 },
       );
+    },
+    async evaluateSlos() {
+      const report = await started().baton.sloEvaluation.evaluateNow(Date.now());
+      if (report.errors.length > 0) throw new Error(`SLO evaluation: ${report.errors.join('; ')}`);
     },
   };
 }

@@ -7,6 +7,7 @@ import type {
   ExecutionsResponse,
   ExecutionView,
 } from '../../contract/executions.js';
+import { formatAdmissionNote } from '../../contract/slo-format.js';
 import { parseCount, parseExecutionId, TIME_HELP } from '../arguments.js';
 import {
   elapsed,
@@ -124,6 +125,11 @@ export function describeExecution(execution: ExecutionDetailView): string {
     ['reason', execution.reason ?? ''],
     ['waiting for', execution.waitingFor ?? ''],
     ['approval', approvalText(execution)],
+    // A server older than the gates sends no admission; each gate's note is a line of its own.
+    ...(execution.admission ?? []).map((note): [string, string] => [
+      note.gate,
+      formatAdmissionNote(note, formatTime),
+    ]),
     ['worker group', execution.workerGroup ?? ''],
     ['requested', `${formatTime(execution.queuedAt)} by ${execution.requestedBy}`],
     ['started', formatTime(execution.startedAt)],

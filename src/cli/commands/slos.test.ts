@@ -1,13 +1,16 @@
 /**
- * `baton slos`, `baton slo`, `baton slo rules` and the SLO columns of `baton services` as a user
- * runs them: the compiled CLI against a real Baton holding SLO documents and a stored status.
+ * `baton slos`, `baton slo`, `baton slo rules`, the SLO columns of `baton services` and the gate's
+ * note in `baton execution` as a user runs them: the compiled CLI against a real Baton. The
+ * documents go in with `baton apply`, the SLI comes from health checks run with `baton run`, and
+ * the status from a round of the real evaluation duty (asked for here, so it counts those runs).
+ *
+ * The shop's example numbers: a 90% SLO over two checks, one failed, allows 0.2 bad events and
+ * has spent 1; `baton slo` once printed that as "-1 of 0 events left".
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { putSloStatus, saveSloDocument } from '../../reliability/slos/store.js';
-import type { SloStatus } from '../../contract/slos.js';
 import { startCliServer, type CliServer } from '../../../test/cli-harness.js';
 
 const CATALOG = `apiVersion: baton/v1
@@ -19,21 +22,48 @@ apiVersion: baton/v1
 kind: Service
 metadata: {name: checkout}
 spec: {owner: payments, lifecycle: production}
+---
+apiVersion: baton/v1
+kind: Job
+metadata: {name: check, project: shop}
+spec:
+  service: checkout
+  purpose: diagnostic
+  options: [{name: fail, type: boolean, default: false}]
+  steps:
+    - {name: check, script: 'if [ "$BATON_OPTION_FAIL" = "true" ]; then exit 1; fi'}
+---
+apiVersion: baton/v1
+kind: Job
+metadata: {name: deploy, project: shop}
+spec:
+  service: checkout
+  purpose: change
+  steps: [{name: ship, command: [echo, shipped]}]
 `;
 
-const DEPLOYS = `apiVersion: baton/v1
+const SLOS = `apiVersion: baton/v1
 kind: SLO
-metadata: {name: deploys}
+metadata: {name: checks}
 spec:
   service: checkout
   indicator:
     spec:
       ratioMetric:
-        good: {metricSource: {type: Baton, spec: {states: [succeeded]}}}
-        total: {metricSource: {type: Baton}}
-  timeWindow: [{duration: 28d, isRolling: true}]
+        good: {metricSource: {type: Baton, spec: {job: shop/check, states: [succeeded]}}}
+        total: {metricSource: {type: Baton, spec: {job: shop/check}}}
+  timeWindow: [{duration: 7d, isRolling: true}]
   budgetingMethod: Occurrences
-  objectives: [{target: 0.99}]
+  objectives: [{target: 0.9}]
+---
+apiVersion: baton/v1
+kind: ErrorBudgetPolicy
+metadata: {name: checkout-budget}
+spec:
+  services: [checkout]
+  rules:
+    - {name: spent, when: {budgetExhausted: true}, then: refuse}
+  override: {holdsFor: 1h}
 `;
 
 const SLOTH = `version: prometheus/v1
@@ -48,70 +78,27 @@ slos:
     alerting: {name: LegacyErrors}
 `;
 
-const STATUS: SloStatus = {
-  slo: 'checkout/deploys',
-  service: 'checkout',
-  name: 'deploys',
-  displayName: null,
-  description: null,
-  format: 'baton/v1',
-  project: null,
-  window: '28d rolling',
-  periodStart: '2026-11-10T00:00:00.000Z',
-  periodEnd: '2026-12-08T00:00:00.000Z',
-  budgetingMethod: 'Occurrences',
-  source: 'executions',
-  objectives: [
-    {
-      displayName: null,
-      target: 0.99,
-      sli: 0.985,
-      budget: { unit: 'events', allowed: 2, consumed: 3, remaining: -1, remainingRatio: -0.5 },
-      burnRates: [],
-      timeToExhaustionMs: null,
-    },
-  ],
-  sli: 0.985,
-  budgetRemainingRatio: -0.5,
-  burnRates: [
-    { window: '5m', rate: null },
-    { window: '1h', rate: 14.4 },
-  ],
-  timeToExhaustionMs: null,
-  health: 'exhausted',
-  openAlerts: [
-    {
-      id: 7,
-      severity: 'page',
-      openedAt: '2026-12-07T23:00:00.000Z',
-      resolvedAt: null,
-      summary: 'burn rate 14.4× over 1h',
-    },
-  ],
-  noDataSince: null,
-  lastError: null,
-  evaluatedAt: '2026-12-08T00:00:00.000Z',
-};
-
 let server: CliServer;
 
 beforeAll(async () => {
-  server = await startCliServer({ config: { embeddedWorker: false } });
+  // No round runs by itself: the one below is asked for after the runs it must count.
+  server = await startCliServer({ config: { sloIntervalMs: 0, killGraceMs: 1000 } });
   expect((await server.cli(['users', 'create', 'alice'])).code).toBe(0);
   await fs.writeFile(path.join(server.work, 'catalog.yaml'), CATALOG);
+  await fs.writeFile(path.join(server.work, 'slos.yaml'), SLOS);
+  await fs.writeFile(path.join(server.work, 'sloth.yaml'), SLOTH);
   expect(await server.cli(['apply', '-f', 'catalog.yaml'])).toMatchObject({ code: 0, stderr: '' });
-  const documents: [string, string, string, string][] = [
-    ['baton/v1', 'SLO', 'deploys', DEPLOYS],
-    ['prometheus/v1', 'Sloth', 'legacy', SLOTH],
-  ];
-  for (const [apiVersion, kind, name, source] of documents) {
-    await saveSloDocument(
-      server.baton.db,
-      { apiVersion, kind, name },
-      { document: parse(source), source, digest: name, actor: 'admin', now: Date.now() },
-    );
-  }
-  await putSloStatus(server.baton.db, STATUS, Date.now());
+  expect(await server.cli(['apply', '-f', 'slos.yaml'])).toMatchObject({ code: 0, stderr: '' });
+  // No Prometheus is configured for the Sloth file: its queries are not checked, and apply says so.
+  expect((await server.cli(['apply', '-f', 'sloth.yaml'])).code).toBe(0);
+
+  const good = await server.cli(['run', 'shop/check', '--follow']);
+  expect(good.code, good.stderr).toBe(0);
+  const bad = await server.cli(['run', 'shop/check', '-o', 'fail=true', '--follow']);
+  expect(bad.code, bad.stderr).not.toBe(0);
+  const report = await server.baton.sloEvaluation.evaluateNow(Date.now());
+  // The Sloth SLO has no Prometheus to read; the SLO on executions must have evaluated cleanly.
+  expect(report.errors.filter((error) => error.startsWith('checkout/'))).toEqual([]);
 });
 
 afterAll(async () => {
@@ -119,16 +106,17 @@ afterAll(async () => {
 });
 
 describe('baton slos and slo', () => {
-  it('lists SLOs by service with target, SLI, budget left, health and alerts; not evaluated ones say so', async () => {
+  it('lists SLOs by service with target, SLI, budget left, health and alerts; one with no Prometheus to read has no data', async () => {
     const result = await server.cli(['slos']);
     expect(result.stderr).toBe('');
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^SLO\s+SERVICE\s+TARGET\s+SLI\s+BUDGET LEFT\s+HEALTH\s+ALERTS$/);
-    expect(lines[1]).toMatch(/^deploys\s+checkout\s+99%\s+98\.500%\s+-50\.0%\s+exhausted\s+1$/);
-    expect(lines[2]).toMatch(/^availability\s+legacy\s+99\.5%\s+-\s+-\s+not evaluated\s+0$/);
+    // One good check, one failed: half against 90%, four times the budget of 0.2 spent, a page and a ticket alert.
+    expect(lines[1]).toMatch(/^checks\s+checkout\s+90%\s+50\.000%\s+-400\.0%\s+exhausted\s+2$/);
+    expect(lines[2]).toMatch(/^availability\s+legacy\s+99\.5%\s+-\s+-\s+no-data\s+0$/);
 
     const json = await server.cli(['slos', '--service', 'checkout', '--output', 'json']);
-    expect(JSON.parse(json.stdout).slos.map((slo: { slo: string }) => slo.slo)).toEqual(['checkout/deploys']);
+    expect(JSON.parse(json.stdout).slos.map((slo: { slo: string }) => slo.slo)).toEqual(['checkout/checks']);
   });
 
   it('refuses a health it does not know before asking the server', async () => {
@@ -137,14 +125,28 @@ describe('baton slos and slo', () => {
     expect(result.stderr).toMatch(/unknown health "on-fire": use one of ok, burning, exhausted, no-data/);
   });
 
-  it('shows one SLO: window, budget in ratio and events, burn rates, open alerts', async () => {
-    const result = await server.cli(['slo', 'checkout/deploys']);
+  it('shows one SLO: window, budget in ratio and in events at a precision they can be read, burn rates, open alerts', async () => {
+    const result = await server.cli(['slo', 'checkout/checks']);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('Window:    28d rolling, Occurrences, SLI from executions');
+    expect(result.stdout).toContain('Window:    rolling 7d, Occurrences, SLI from executions');
     expect(result.stdout).toContain('Exhausted: already: no budget left');
-    expect(result.stdout).toMatch(/1\s+99%\s+98\.500%\s+-50\.0%\s+-1 of 2 events left/);
-    expect(result.stdout).toMatch(/BURN 5m\s+BURN 1h\n-\s+14\.4×/);
-    expect(result.stdout).toMatch(/7\s+page\s+.*open\s+burn rate 14\.4× over 1h/);
+    expect(result.stdout).toMatch(/\n1\s+90%\s+50\.000%\s+-400\.0%\s+-0\.8 of 0\.2 events left\n/);
+    // An error ratio of 0.5 against a budget of 0.1 in every window.
+    expect(result.stdout).toMatch(/BURN 5m\s+BURN 30m\s+BURN 1h.*\n5×\s+5×\s+5×/);
+    // Above the page factor for 7 days (14.4 × 7 / 30 = 3.36) over 1h and 5m, and the ticket's (3 × 7 / 30).
+    expect(result.stdout).toMatch(
+      /\n\d+\s+page\s+.*open\s+burn rate 5\.0× over 1h and 5\.0× over 5m \(threshold 3\.36×\)\n/,
+    );
+    expect(result.stdout).toMatch(
+      /\n\d+\s+ticket\s+.*open\s+burn rate 5\.0× over 1d and 5\.0× over 2h \(threshold 0\.7×\)\n/,
+    );
+    expect(result.stdout.endsWith('\n')).toBe(true);
+  });
+
+  it('ends with a newline when there is no alert to list', async () => {
+    const result = await server.cli(['slo', 'legacy/availability']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/\nNo open alerts\.\n$/);
   });
 
   it('answers an unknown SLO with exit 4 and a malformed one with exit 2', async () => {
@@ -179,7 +181,29 @@ describe('baton services', () => {
     expect(lines[0]).toMatch(
       /^SERVICE\s+OWNER\s+LIFECYCLE\s+SLOS\s+ATTAINMENT\s+BUDGET LEFT\s+GATE\s+DESCRIPTION$/,
     );
-    expect(lines[1]).toMatch(/^checkout\s+payments\s+production\s+1\s+99\.5%\s+-50\.0%\s+open$/);
+    // Attainment is the SLI over the target: 50% of 90%.
+    expect(lines[1]).toMatch(/^checkout\s+payments\s+production\s+1\s+55\.6%\s+-400\.0%\s+frozen$/);
     expect(lines[2]).toMatch(/^legacy\s+no owner\s+-\s+1\s+-\s+-\s+open$/);
+  });
+});
+
+describe('baton execution', () => {
+  it("has a line for the error budget's note: what it said and who overrode it, until when, why", async () => {
+    const refused = await server.cli(['run', 'shop/deploy']);
+    expect(refused.code).toBe(6);
+    const run = await server.cli([
+      'run',
+      'shop/deploy',
+      '--override-budget',
+      'hotfix for INC-42',
+      '--follow',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const id = /execution (\d+)/.exec(run.stdout + run.stderr)![1]!;
+    const shown = await server.cli(['execution', id]);
+    expect(shown.stderr).toBe('');
+    expect(shown.stdout).toMatch(
+      /\n {2}error-budget: +overridden: .*-400\.0% of its error budget left \(-0\.8 of 0\.2 bad events\).*; overridden by admin until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: hotfix for INC-42\n/,
+    );
   });
 });

@@ -18,6 +18,7 @@
  */
 import type { SloStatus } from '../../contract/slos.js';
 import type { JobPurpose } from '../../automation/executions/admission.js';
+import { formatBudgetAmount } from '../../contract/slo-format.js';
 import { parseDuration } from '../../contract/time.js';
 import { burnRateFactor } from '../slos/alert-windows.js';
 import type { BudgetAction, BudgetCondition, BudgetRule, ErrorBudgetPolicy } from './document.js';
@@ -294,10 +295,6 @@ function rate(value: number): string {
   return `${Number(value.toFixed(2))}×`;
 }
 
-function amount(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
-}
-
 /** "SLO checkout/availability has 12.0% of its error budget left (52 of 432 bad minutes), burn rate 15.2× over 1h". */
 export function describeSlo(status: SloStatus, when?: BudgetCondition): string {
   if (hasNoData(status)) {
@@ -308,7 +305,9 @@ export function describeSlo(status: SloStatus, when?: BudgetCondition): string {
     status.budgetRemainingRatio === null
       ? 'an unknown share of its error budget left'
       : `${percent(status.budgetRemainingRatio)} of its error budget left${
-          budget ? ` (${amount(budget.remaining)} of ${amount(budget.allowed)} bad ${budget.unit})` : ''
+          budget
+            ? ` (${formatBudgetAmount(budget.remaining)} of ${formatBudgetAmount(budget.allowed)} bad ${budget.unit})`
+            : ''
         }`;
   const window = when?.burnRateAbove !== undefined ? burnThreshold(when, status).window : '1h';
   const burn = status.burnRates.find((candidate) => candidate.window === window)?.rate ?? null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BudgetCheck } from '../api/slos';
-import { gateNotice, overrideRequest } from './budget-gate';
+import { gateNotice, gateReason, overrideRequest } from './budget-gate';
 
 function check(over: Partial<BudgetCheck>): BudgetCheck {
   return {
@@ -57,5 +57,37 @@ describe('the budget gate in the run form', () => {
       overrideBudget: { reason: 'hotfix for INC-42' },
     });
     expect(overrideRequest(true, '   ')).toEqual({ problem: 'say why the error budget is overridden' });
+  });
+
+  it("says the gate's reason once, without the terminal's override hint", () => {
+    const rule =
+      'error budget policy checkout-budget rule low (budget below 50.0% → approve): SLO checkout/checks has ' +
+      '33.3% of its error budget left (0.5 of 1.5 bad events), burn rate 0.67× over 1h';
+    const hint =
+      '; to override, run: baton run shop/deploy --override-budget "REASON" (needs override-budget on service/checkout)';
+    expect(
+      gateNotice(
+        check({
+          decision: 'approve',
+          approvers: ['team/payments'],
+          reason: `change shop/deploy needs approval from team/payments: ${rule}${hint}`,
+        }),
+      )?.text,
+    ).toBe(`This change needs approval from team/payments: ${rule}`);
+    expect(
+      gateNotice(check({ decision: 'refuse', reason: `change shop/deploy refused by ${rule}${hint}` }))?.text,
+    ).toBe(`Refused: ${rule}`);
+    // What the Services pages show for "a change to checkout", the job the gate states are asked for.
+    expect(
+      gateReason(
+        `change a change to checkout refused by ${rule}; to override, run: baton run a change to checkout --override-budget "REASON"`,
+      ),
+    ).toBe(rule);
+    expect(
+      gateReason(
+        `change shop/deploy refused: ${rule} asks the owner to approve, and service checkout has no owner${hint}`,
+      ),
+    ).toBe(`${rule} asks the owner to approve, and service checkout has no owner`);
+    expect(gateReason('budget below 10%')).toBe('budget below 10%');
   });
 });

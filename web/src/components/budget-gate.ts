@@ -17,16 +17,32 @@ export interface GateNotice {
 export function gateNotice(check: BudgetCheck): GateNotice | null {
   if (!check.gated || check.decision === 'admit') return null;
   const overridable = check.override.allowed;
+  const why = gateReason(check.reason);
   if (check.decision === 'approve') {
     const who = check.approvers.length > 0 ? ` from ${check.approvers.join(', ')}` : '';
     return {
       tone: 'approve',
-      text: `This change needs approval${who}: ${check.reason}`,
+      text: `This change needs approval${who}: ${why}`,
       overridable,
       blocks: false,
     };
   }
-  return { tone: 'refuse', text: `Refused: ${check.reason}`, overridable, blocks: true };
+  return { tone: 'refuse', text: `Refused: ${why}`, overridable, blocks: true };
+}
+
+/** "change shop/deploy refused by …", "change … needs approval from team/payments: …". */
+const DECISION_PREFIX = /^change .+? (?:refused by |refused: |needs approval from [^:]+: )/;
+/** "; to override, run: baton run shop/deploy --override-budget "REASON" (needs …)". */
+const TERMINAL_HINT = /; to override, run: baton run .*$/;
+
+/**
+ * The policy's reason without what a page says otherwise. The gate writes one sentence for the
+ * terminal: the decision and the job first (the notice's own words and the page's subject
+ * already say them) and a `baton run --override-budget` hint last (the form has the checkbox).
+ * What is left is the rule and the SLO's numbers. A reason in another shape is kept whole.
+ */
+export function gateReason(reason: string): string {
+  return reason.replace(TERMINAL_HINT, '').replace(DECISION_PREFIX, '');
 }
 
 /** What the run request carries for an override: the reason, trimmed; nothing when not overriding. */

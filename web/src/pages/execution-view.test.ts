@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PendingApprovals } from '../api/approvals';
 import {
+  admissionRows,
   approvalStanding,
   isCancellable,
   logOpensAt,
@@ -130,5 +131,51 @@ describe('refusalReason', () => {
     expect(refusalReason('execution 7 no longer awaits approval')).toBe(
       'execution 7 no longer awaits approval',
     );
+  });
+});
+
+describe('admissionRows', () => {
+  const reason = 'SLO checkout/checks has -14.3% of its error budget left (-0.3 of 1.8 bad events)';
+
+  it('shows what the error-budget gate decided, and an override with who, why and until when', () => {
+    expect(
+      admissionRows([
+        {
+          gate: 'error-budget',
+          decision: 'overridden',
+          reason,
+          override: { by: 'operator', reason: 'hotfix for INC-42', until: at(3600) },
+        },
+      ]),
+    ).toEqual([
+      {
+        gate: 'Error budget',
+        decision: 'overridden',
+        tone: 'warn',
+        reason,
+        override: { by: 'operator', reason: 'hotfix for INC-42', until: at(3600) },
+      },
+    ]);
+    expect(admissionRows([{ gate: 'error-budget', decision: 'approval', reason }])).toEqual([
+      { gate: 'Error budget', decision: 'approval required', tone: 'warn', reason, override: null },
+    ]);
+    expect(
+      admissionRows([
+        { gate: 'change-window', decision: 'admitted', reason: 'a rollback', override: undefined },
+      ])[0],
+    ).toMatchObject({ gate: 'change-window', decision: 'admitted', tone: 'ok' });
+  });
+
+  it('has nothing to show when no gate spoke, or the server is older than the gates', () => {
+    expect(admissionRows([])).toEqual([]);
+    expect(admissionRows(undefined)).toEqual([]);
+  });
+
+  it('keeps an override without an end without one', () => {
+    expect(
+      admissionRows([
+        { gate: 'error-budget', decision: 'overridden', reason, override: { by: 'ops', reason: 'rollback' } },
+      ])[0]!.override,
+    ).toEqual({ by: 'ops', reason: 'rollback', until: null });
   });
 });

@@ -2,6 +2,8 @@
 import type { ExecutionDetail, ExecutionStep } from '../api/executions';
 import type { PendingApprovals } from '../api/approvals';
 import { FINISHED_STATES } from '../api/types';
+import type { AdmissionNoteView } from '../../../src/contract/executions.js';
+import { formatAdmissionDecision } from '../../../src/contract/slo-format.js';
 
 /** Queued, running and awaiting executions can be cancelled; finished ones cannot. */
 export function isCancellable(execution: Pick<ExecutionDetail, 'state' | 'cancelRequestedAt'>): boolean {
@@ -94,4 +96,34 @@ export function approvalStanding(
 /** The reason of a refusal without the API's "forbidden: " prefix, to follow "You may not …". */
 export function refusalReason(message: string): string {
   return message.replace(/^forbidden:\s*/i, '');
+}
+
+/** One gate's note as the execution page's "Error budget" panel shows it. */
+export interface AdmissionRow {
+  /** The gate, in words: `Error budget` for `error-budget`. */
+  gate: string;
+  /** `overridden`, `approval required`, … (the CLI's words, slo-format.ts). */
+  decision: string;
+  tone: 'ok' | 'warn' | 'bad';
+  reason: string;
+  override: { by: string; reason: string; until: string | null } | null;
+}
+
+const GATE_NAMES: Record<string, string> = { 'error-budget': 'Error budget' };
+const DECISION_TONES = { admitted: 'ok', approval: 'warn', refused: 'bad', overridden: 'warn' } as const;
+
+/**
+ * What the admission gates said when the execution was created, one row per note. Empty when no
+ * gate spoke (not a change job, or a budget with room), and for a server older than the gates.
+ */
+export function admissionRows(notes: readonly AdmissionNoteView[] | undefined): AdmissionRow[] {
+  return (notes ?? []).map((note) => ({
+    gate: GATE_NAMES[note.gate] ?? note.gate,
+    decision: formatAdmissionDecision(note.decision),
+    tone: DECISION_TONES[note.decision],
+    reason: note.reason,
+    override: note.override
+      ? { by: note.override.by, reason: note.override.reason, until: note.override.until ?? null }
+      : null,
+  }));
 }

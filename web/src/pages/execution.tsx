@@ -24,6 +24,7 @@ import { useUser } from '../session';
 import { useUrlFilters } from '../url-state';
 import { approvalProgress, describeApprovers, expiryCountdown, formatOptionValue } from './approvals-view';
 import {
+  admissionRows,
   approvalStanding,
   isCancellable,
   logOpensAt,
@@ -126,6 +127,7 @@ function ExecutionView({ id }: { id: number }) {
         <ExecutionOrigin execution={current} />
       </p>
       <StateNotice execution={current} now={now} />
+      <AdmissionPanel execution={current} />
       {current.approval && <ApprovalPanel execution={current} now={now} onDecided={refresh} />}
       <div className="execution-columns">
         <Summary execution={current} now={now} />
@@ -583,6 +585,41 @@ function RerunAction({ execution }: { execution: ExecutionDetail }) {
         </p>
       }
     />
+  );
+}
+
+/** What the error budget (the admission gates) said when it was created: approval asked, override used. */
+function AdmissionPanel({ execution }: { execution: ExecutionDetail }) {
+  const rows = admissionRows(execution.admission);
+  if (rows.length === 0) return null;
+  return (
+    <section aria-labelledby="admission-heading" className="panel admission-panel">
+      <h2 id="admission-heading">Error budget</h2>
+      <ul className="admission-notes">
+        {rows.map((row, index) => (
+          <li key={index} className={`admission-${row.tone}`}>
+            <p>
+              {rows.length > 1 || row.gate !== 'Error budget' ? (
+                <span className="muted">{row.gate}: </span>
+              ) : null}
+              <strong className="admission-decision">{row.decision}</strong>: {row.reason}
+            </p>
+            {row.override && (
+              <p className="admission-override">
+                Overridden by <strong>{row.override.by}</strong>
+                {row.override.until && (
+                  <>
+                    {' '}
+                    until <time dateTime={row.override.until}>{formatTime(row.override.until)}</time>
+                  </>
+                )}
+                : <q>{row.override.reason}</q>
+              </p>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 

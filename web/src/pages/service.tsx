@@ -16,6 +16,7 @@ import type {
   SloPoint,
   SloSummary,
 } from '../api/slos';
+import { gateReason } from '../components/budget-gate';
 import { Empty, ErrorMessage, Loading, PageHeader, Stat } from '../components/common';
 import { formatTime } from '../format';
 import {
@@ -97,7 +98,9 @@ export default function ServicePage({ name }: { name: string }) {
       </section>
       <p className={`gate-banner gate-${gate.state}`} role="status" aria-label="Budget gate">
         <strong>Budget gate: {gateLabel(gate.state)}.</strong>{' '}
-        {gate.reason ?? 'Changes run without an extra approval while the error budget lasts.'}
+        {gate.reason === null
+          ? 'Changes run without an extra approval while the error budget lasts.'
+          : sentence(gateReason(gate.reason))}
         {gate.policy && (
           <span className="muted">
             {' '}
@@ -387,4 +390,9 @@ function SloChart({
       </svg>
     </figure>
   );
+}
+
+/** The policy's reason starts in lower case, to follow a colon; here it starts a sentence. */
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
