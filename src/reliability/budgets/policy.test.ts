@@ -109,6 +109,10 @@ describe('decideBudget', () => {
     expect(decision.reason).toContain('rule 1 (budget exhausted → refuse)');
     expect(decision.reason).toContain('baton run shop/deploy --override-budget "REASON"');
     expect(decision.reason).toContain('override-budget on service/checkout');
+    // What the Services pages show: the policy's verdict on the service, with no job in it.
+    expect(decision.summary).toMatch(/^refused by error budget policy checkout-budget rule 1 /);
+    expect(decision.summary).toContain('-10.0% of its error budget left');
+    expect(decision.summary).not.toContain('shop/deploy');
   });
 
   it("refuses above the page burn rate, the SLO period's factor (14.4 over 1h for 30 days)", () => {
@@ -127,6 +131,7 @@ describe('decideBudget', () => {
       rule: 'checkout-budget#3',
     });
     expect(decision.reason).toContain('needs approval from team/payments');
+    expect(decision.summary).toMatch(/^approval by team\/payments required by /);
     expect(decision.reason).toContain('20.0% of its error budget left (80 of 400 bad events)');
   });
 

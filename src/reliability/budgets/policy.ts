@@ -81,6 +81,11 @@ export interface BudgetDecision {
   /** False when the budget does not matter to this job (not a change, no policy, an exception). */
   gated: boolean;
   reason: string;
+  /**
+   * What the policy says about the service now, without naming the job or how to override:
+   * the Services pages show it as the gate's state.
+   */
+  summary: string;
   policy: string | null;
   /** `POLICY#N` or `POLICY#NAME`. */
   rule: string | null;
@@ -126,6 +131,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
     decision: 'admit',
     gated,
     reason,
+    summary: reason,
     policy: policy?.name ?? null,
     rule: null,
     slo: null,
@@ -165,7 +171,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
   const request = input.overrideRequest;
   if (request && !request.allowed) {
     return {
-      ...base.decision,
+      ...base,
       forbidden: `${request.by} may not override the error budget of service ${job.service}: that needs ${OVERRIDE_ACTION} on service/${job.service}`,
     };
   }
@@ -176,7 +182,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
         ? ''
         : `; it holds for ${request.by}'s change runs on ${job.service} until ${new Date(until).toISOString()}`;
     return {
-      ...base.decision,
+      ...base,
       decision: 'admit',
       approvers: [],
       reason: `error budget overridden by ${request.by}: "${request.reason}" (otherwise: ${base.summary})${holds}`,
@@ -186,7 +192,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
   if (input.held && input.held.until > input.now) {
     const held = input.held;
     return {
-      ...base.decision,
+      ...base,
       decision: 'admit',
       approvers: [],
       reason: `error budget override by ${held.by} holds until ${new Date(held.until).toISOString()}: "${held.reason}" (otherwise: ${base.summary})`,
@@ -199,7 +205,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
       },
     };
   }
-  return base.decision;
+  return base;
 }
 
 interface Match {
@@ -336,51 +342,41 @@ function details(policy: ErrorBudgetPolicy, match: Match): Record<string, unknow
   };
 }
 
-function describeVerdict(
-  input: BudgetInput,
-  policy: ErrorBudgetPolicy,
-  match: Match,
-): { decision: BudgetDecision; summary: string } {
+function describeVerdict(input: BudgetInput, policy: ErrorBudgetPolicy, match: Match): BudgetDecision {
   const { job } = input;
   const because = `${describeRule(policy, match)}: ${describeSlo(match.status, match.rule.when)}`;
   const fields = ruleFields(policy, match);
   if (match.rule.then === 'refuse') {
     return {
+      decision: 'refuse',
+      gated: true,
+      reason: `change ${job.name} refused by ${because}; ${overrideHint(job)}`,
       summary: `refused by ${because}`,
-      decision: {
-        decision: 'refuse',
-        gated: true,
-        reason: `change ${job.name} refused by ${because}; ${overrideHint(job)}`,
-        policy: policy.name,
-        approvers: [],
-        ...fields,
-      },
+      policy: policy.name,
+      approvers: [],
+      ...fields,
     };
   }
   const approvers = resolveApprovers(match.rule.approvers ?? ['owner'], input.owner);
   if (approvers.length === 0) {
     return {
+      decision: 'refuse',
+      gated: true,
+      reason: `change ${job.name} refused: ${because} asks the owner to approve, and service ${job.service} has no owner; ${overrideHint(job)}`,
       summary: `refused by ${because} (approval by the owner, and service ${job.service} has none)`,
-      decision: {
-        decision: 'refuse',
-        gated: true,
-        reason: `change ${job.name} refused: ${because} asks the owner to approve, and service ${job.service} has no owner; ${overrideHint(job)}`,
-        policy: policy.name,
-        approvers: [],
-        ...fields,
-      },
+      policy: policy.name,
+      approvers: [],
+      ...fields,
     };
   }
   return {
+    decision: 'approve',
+    gated: true,
+    reason: `change ${job.name} needs approval from ${approvers.join(' or ')}: ${because}; ${overrideHint(job)}`,
     summary: `approval by ${approvers.join(' or ')} required by ${because}`,
-    decision: {
-      decision: 'approve',
-      gated: true,
-      reason: `change ${job.name} needs approval from ${approvers.join(' or ')}: ${because}; ${overrideHint(job)}`,
-      policy: policy.name,
-      approvers,
-      ...fields,
-    },
+    policy: policy.name,
+    approvers,
+    ...fields,
   };
 }
 

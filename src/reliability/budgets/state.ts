@@ -38,7 +38,7 @@ export async function gateStates(
         service,
         {
           state,
-          reason: state === 'open' ? null : decision.reason,
+          reason: state === 'open' ? null : decision.summary,
           policy: policy?.name ?? null,
           rule: decision.rule,
         },

@@ -77,17 +77,14 @@ describe('the budget gate in the run form', () => {
     expect(
       gateNotice(check({ decision: 'refuse', reason: `change shop/deploy refused by ${rule}${hint}` }))?.text,
     ).toBe(`Refused: ${rule}`);
-    // What the Services pages show for "a change to checkout", the job the gate states are asked for.
-    expect(
-      gateReason(
-        `change a change to checkout refused by ${rule}; to override, run: baton run a change to checkout --override-budget "REASON"`,
-      ),
-    ).toBe(rule);
     expect(
       gateReason(
         `change shop/deploy refused: ${rule} asks the owner to approve, and service checkout has no owner${hint}`,
       ),
     ).toBe(`${rule} asks the owner to approve, and service checkout has no owner`);
     expect(gateReason('budget below 10%')).toBe('budget below 10%');
+    // A service's gate state (the Services pages) says the verdict without a job.
+    expect(gateReason(`refused by ${rule}`)).toBe(rule);
+    expect(gateReason(`approval by team/payments or user/bob required by ${rule}`)).toBe(rule);
   });
 });

@@ -30,8 +30,12 @@ export function gateNotice(check: BudgetCheck): GateNotice | null {
   return { tone: 'refuse', text: `Refused: ${why}`, overridable, blocks: true };
 }
 
-/** "change shop/deploy refused by …", "change … needs approval from team/payments: …". */
-const DECISION_PREFIX = /^change .+? (?:refused by |refused: |needs approval from [^:]+: )/;
+/**
+ * A run's reason, "change shop/deploy refused by …", "change … needs approval from team/payments: …",
+ * or a service's gate state, "refused by …", "approval by team/payments required by …".
+ */
+const DECISION_PREFIX =
+  /^(?:change .+? (?:refused by |refused: |needs approval from [^:]+: )|refused by |approval by \S+(?: or \S+)* required by )/;
 /** "; to override, run: baton run shop/deploy --override-budget "REASON" (needs …)". */
 const TERMINAL_HINT = /; to override, run: baton run .*$/;
 
