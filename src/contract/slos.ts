@@ -217,17 +217,24 @@ export type ServiceHealthView = z.infer<typeof serviceHealthView>;
 export const servicesHealthResponse = z.object({ services: z.array(serviceHealthView) });
 export type ServicesHealthResponse = z.infer<typeof servicesHealthResponse>;
 
-export const budgetCheckRequest = z.strictObject({
-  /** `project/name` of the job. */
-  job: z.string().min(3).max(400),
-  /** Admins only: answer for this user. */
-  as: z.string().max(200).optional(),
-});
+export const budgetCheckRequest = z
+  .strictObject({
+    /** `project/name` of the job. */
+    job: z.string().min(3).max(400).optional(),
+    /** Or a service: what a change job on it (without exception labels) would meet. */
+    service: z.string().min(1).max(200).optional(),
+    /** Admins only: answer for this user. */
+    as: z.string().max(200).optional(),
+  })
+  .refine((request) => (request.job === undefined) !== (request.service === undefined), {
+    message: 'give exactly one of job (PROJECT/NAME) or service',
+  });
 export type BudgetCheckRequest = z.infer<typeof budgetCheckRequest>;
 
 /** What starting the job would meet now, like `baton policy test`. */
 export const budgetCheckView = z.object({
-  job: z.string(),
+  /** Null when a service was asked about rather than a job. */
+  job: z.string().nullable(),
   service: z.string().nullable(),
   purpose: z.enum(JOB_PURPOSE_NAMES),
   /** False for jobs the gate lets through whatever the budget (not a change, an exception label). */

@@ -116,6 +116,11 @@ describe('baton run and baton budget check on a spent budget', () => {
     expect(check.stdout).toContain(
       '  override: you may not (override-budget on service/checkout); an override holds for 30m',
     );
+    const service = await finished(server.start(['budget', 'check', 'checkout'])); // as the admin
+    expect(service.code, service.stderr).toBe(0);
+    expect(service.stdout).toMatch(
+      /^a change to checkout: refused: refused by error budget policy checkout-budget rule 1 /,
+    );
   });
 
   it('refuses a change in one line with exit code 6', async () => {

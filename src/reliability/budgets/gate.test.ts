@@ -367,6 +367,28 @@ spec: {job: deploy, cron: '@daily', enabled: false}
     const hidden = await baton.request('POST', '/api/v1/budget/check', { job: 'shop/deploy' }, stranger);
     expect(hidden.statusCode).toBe(404);
     expect(hidden.json().error.message).toBe('job shop/deploy not found');
+
+    // A service rather than a job: what any change job on it would meet (bob may not view the
+    // service, the admin may).
+    const service = await baton.request('POST', '/api/v1/budget/check', { service: 'checkout' });
+    expect(service.statusCode, service.body).toBe(200);
+    expect(service.json()).toMatchObject({
+      job: null,
+      service: 'checkout',
+      purpose: 'change',
+      decision: 'refuse',
+      rule: 'checkout-budget#1',
+    });
+    expect(service.json().reason).toMatch(/^refused by error budget policy checkout-budget rule 1 /);
+    const unseen = await baton.request('POST', '/api/v1/budget/check', { service: 'checkout' }, bob);
+    expect(unseen.statusCode).toBe(404);
+    expect(unseen.json().error.message).toBe('service checkout not found');
+    const both = await baton.request('POST', '/api/v1/budget/check', {
+      job: 'shop/deploy',
+      service: 'checkout',
+    });
+    expect(both.statusCode).toBe(400);
+    expect(both.body).toContain('give exactly one of job (PROJECT/NAME) or service');
   });
 
   it('shows each service open, approval or frozen as a change would meet it now', async () => {

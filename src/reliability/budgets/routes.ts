@@ -15,6 +15,7 @@ import type { Db } from '../../platform/db/database.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../platform/errors.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
+import { getService } from '../services/store.js';
 import { listSloStatuses, loadSloReading } from '../slos/store.js';
 import { decideFor } from './gate.js';
 import { OVERRIDE_ACTION, policyFor } from './policy.js';
@@ -46,6 +47,47 @@ async function sloSummaries(db: Db, service: string): Promise<SloSummaryView[]> 
         status: statuses.find((status) => status.slo === key) ?? null,
       };
     });
+}
+
+/**
+ * What a change job on `service` (without exception labels) run by `who` would meet now; a
+ * service `who` may not view is not found.
+ */
+export async function checkServiceBudget(
+  db: Db,
+  access: AccessControl,
+  who: Principal,
+  service: string,
+  now: number,
+): Promise<BudgetCheckView> {
+  // A catalog service, or one only SLO documents name.
+  const known =
+    (await getService(db, service)) !== undefined ||
+    (await loadSloReading(db)).services.some((candidate) => candidate.name === service);
+  if (!known || !access.authorize(who, 'view', resources.service(service)).allowed) {
+    throw new NotFoundError(`service ${service} not found`);
+  }
+  const mayOverride = access.authorize(who, OVERRIDE_ACTION, resources.service(service)).allowed;
+  const budgetJob = { name: `a change to ${service}`, service, purpose: 'change' as const, labels: {} };
+  const decision = await decideFor(db, budgetJob, who, { mayOverride, now });
+  const policy = policyFor(await listBudgetPolicies(db), service);
+  return {
+    job: null,
+    service,
+    purpose: 'change',
+    gated: decision.gated,
+    decision: decision.decision,
+    reason: decision.summary,
+    approvers: decision.approvers,
+    policy: decision.policy,
+    rule: decision.rule,
+    slos: await sloSummaries(db, service),
+    override: {
+      allowed: mayOverride,
+      permission: `${OVERRIDE_ACTION} on service/${service}`,
+      holdsFor: policy?.spec.override?.holdsFor ?? null,
+    },
+  };
 }
 
 /** What a run of `job` by `who` would meet now; a job `who` may not view is not found. */
@@ -99,7 +141,7 @@ export function registerBudgetRoutes(app: HttpApp, baton: BudgetRoutesDeps): voi
       config: { access: 'authenticated' },
       schema: {
         description:
-          'What starting the job would meet at the error-budget gate now (like baton policy test): admit, approve or refuse, why, and whether the caller (or `as`, for admins) may override. Changes nothing.',
+          'What starting the job (or any change job on the service) would meet at the error-budget gate now (like baton policy test): admit, approve or refuse, why, and whether the caller (or `as`, for admins) may override. Changes nothing.',
         body: budgetCheckRequest,
         response: { 200: budgetCheckView },
       },
@@ -114,7 +156,10 @@ export function registerBudgetRoutes(app: HttpApp, baton: BudgetRoutesDeps): voi
         if (!found) throw new NotFoundError(`user ${request.body.as} not found`);
         who = found;
       }
-      return checkBudget(baton.db, baton.access, who, request.body.job, Date.now());
+      const { job, service } = request.body;
+      return job !== undefined
+        ? checkBudget(baton.db, baton.access, who, job, Date.now())
+        : checkServiceBudget(baton.db, baton.access, who, service!, Date.now());
     },
   );
 }
