@@ -289,7 +289,7 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
     };
     for (const fact of facts) {
       add(byJob, `${fact.project}/${fact.name}`, fact);
-      if (fact.service !== null) add(byService, fact.service, fact);
+      if (fact.service !== null && services.has(fact.service)) add(byService, fact.service, fact);
     }
     for (const plan of onExecutions) {
       plan.slo.objectives.forEach((objective, index) => {
