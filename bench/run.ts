@@ -28,6 +28,12 @@
  * `chaos` hurts real servers and workers (SIGSTOP/SIGCONT, kill -9, a flood of log followers)
  * and prints each promise as held or did not hold; a check that did not hold counts as a missed
  * target. BENCH_CHAOS_FOLLOWERS sizes the flood.
+ *
+ * `slo` evaluates 1,000 SLOs on a month of Baton's own executions (first round and a steady
+ * round, against the 1-minute interval), times the error-budget gate on starting a change job
+ * against a routine job, and reports the slices' storage per SLO, on SQLite and PostgreSQL;
+ * BENCH_SLO_COUNT, BENCH_SLO_EXECUTIONS_PER_HOUR, BENCH_SLO_STEADY_ROUNDS and
+ * BENCH_SLO_GATE_SAMPLES size it.
  */
 import os from 'node:os';
 import { benchAccess } from './access.js';
@@ -38,6 +44,7 @@ import { benchLogIngestion } from './log-ingestion.js';
 import { benchQueue } from './queue.js';
 import { benchRemoteLatency } from './remote-latency.js';
 import { benchSchedules } from './schedules.js';
+import { benchSlo } from './slo.js';
 import { benchNodes } from './nodes.js';
 import { benchThroughput } from './throughput.js';
 import { benchUi } from './ui.js';
@@ -60,6 +67,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   nodes: benchNodes,
   ui: benchUi,
   chaos: benchChaos,
+  slo: benchSlo,
 };
 
 function selected(): string[] {

@@ -172,6 +172,22 @@ describe.each(DIALECTS)('SLO evaluation on %s', (dialect) => {
     expect(later!.health).toBe('burning');
   });
 
+  it('counts every job of the service for an SLO that names no job, beside one that names a job', async () => {
+    const allRuns = sloDocument('all-runs', {
+      good: { metricSource: { type: 'Baton', spec: { states: ['succeeded'] } } },
+      total: { metricSource: { type: 'Baton', spec: {} } },
+    });
+    await save(allRuns);
+    const report = await evaluation().evaluateNow(NOW + 20 * MINUTE);
+    expect(report.errors).toEqual([]);
+    // The runs of the test above: ops/restart 10 succeeded and 1 failed, ops/deploy 1 failed.
+    expect((await getSloStatus(baton.db, 'web/all-runs'))!.sli).toBeCloseTo(10 / 12, 12);
+    expect((await getSloStatus(baton.db, 'web/restarts'))!.sli).toBeCloseTo(10 / 11, 12);
+    await deleteSloDocument(baton.db, { apiVersion: 'baton/v1', kind: 'SLO', name: 'web/all-runs' });
+    await evaluation().evaluateNow(NOW + 20 * MINUTE);
+    expect(await getSloStatus(baton.db, 'web/all-runs')).toBeUndefined();
+  });
+
   it('reads pushed counts, from whoever may edit the service, and hides the SLO from others', async () => {
     const push = (body: unknown, headers?: Record<string, string>) =>
       baton.request('POST', '/api/v1/slos/web/checkouts/counts', body, headers);

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import {
   listFinishedExecutionFacts,
   listExecutionSpans,
+  type FinishedExecutionFact,
   type JobKey,
 } from '../../automation/executions/store.js';
 import { listJobSpecs } from '../../automation/jobs/store.js';
@@ -280,13 +281,32 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
       jobs: [...jobs.values()],
       services: [...services],
     });
+    // Each SLO counts only the executions it selects: scanning every fact for every SLO costs
+    // SLOs × executions (1,000 SLOs on a month of executions: over a billion steps, minutes).
+    const byJob = new Map<string, FinishedExecutionFact[]>();
+    const byService = new Map<string, FinishedExecutionFact[]>();
+    const add = (index: Map<string, FinishedExecutionFact[]>, key: string, fact: FinishedExecutionFact) => {
+      const list = index.get(key);
+      if (list) list.push(fact);
+      else index.set(key, [fact]);
+    };
+    for (const fact of facts) {
+      add(byJob, `${fact.project}/${fact.name}`, fact);
+      if (fact.service !== null && services.has(fact.service)) add(byService, fact.service, fact);
+    }
     for (const plan of onExecutions) {
-      plan.slo.objectives.forEach((_, index) => {
+      plan.slo.objectives.forEach((objective, index) => {
+        const measure = objective.indicator.measure;
+        if (measure.kind !== 'executions') return;
+        const selected =
+          (measure.selector.job
+            ? byJob.get(`${measure.selector.job.project}/${measure.selector.job.name}`)
+            : byService.get(plan.slo.service)) ?? [];
         const sliceMs = sliceMsOf(plan.slo, index);
         // Whole slices only: a re-measured slice is counted again from all its executions.
         const fromMs = sliceStartOf(plan.from, sliceMs, plan.period.sliceAnchorMs);
         plan.slices.push(
-          ...countExecutionSlices(plan.slo, index, facts, {
+          ...countExecutionSlices(plan.slo, index, selected, {
             fromMs,
             untilMs: now + 1,
             anchorMs: plan.period.sliceAnchorMs,
@@ -453,7 +473,13 @@ export function createSloEvaluation(options: SloEvaluationOptions): SloEvaluatio
   ): Promise<{ status: SloStatus; states: AlertState[] }> {
     const { slo } = plan;
     let cached = cache.get(plan.key);
-    if (!cached) {
+    if (!cached && !plan.mark && plan.error === null) {
+      // Measured from scratch this round (no mark: new, or its definition changed and its slices
+      // were deleted): the round's slices are all it has, so reading them back is not needed
+      // (1,000 new SLOs on a month of 5-minute slices: 1.6 million rows, seconds on SQLite).
+      cached = cachedSlo(plan.fingerprint, now, slo.objectives.length, plan.slices);
+      cache.set(plan.key, cached);
+    } else if (!cached) {
       // Read after this round's writes, so the entry holds them; it agrees with the mark just written.
       const markAt = plan.error !== null && plan.mark ? plan.mark.measuredAt : now;
       cached = cachedSlo(
