@@ -168,6 +168,32 @@ export const changeCostView = z.object({
 });
 export type ChangeCostView = z.infer<typeof changeCostView>;
 
+/**
+ * What one change execution cost one SLO of its service: the share of the SLO's period budget
+ * consumed in the hours after the execution started, as the service page's `changes` counts it.
+ */
+export const executionBudgetCostView = z.object({
+  /** `service/name`. */
+  slo: z.string(),
+  displayName: z.string().nullable(),
+  /** The SLO's window as written: `30d`, `1M`. */
+  window: z.string(),
+  /** Share of the period's budget consumed in the hours after the change; null without data. */
+  budgetConsumedRatio: z.number().nullable(),
+  /** Over how many hours after the change the cost is counted. */
+  hours: z.number(),
+  /** How many of those hours have passed (fewer than `hours` for a recent change). */
+  hoursMeasured: z.number(),
+});
+export type ExecutionBudgetCostView = z.infer<typeof executionBudgetCostView>;
+
+/** Empty for an execution that is not a change, never started, or whose service has no SLOs. */
+export const executionBudgetCostResponse = z.object({
+  executionId: z.number(),
+  costs: z.array(executionBudgetCostView),
+});
+export type ExecutionBudgetCostResponse = z.infer<typeof executionBudgetCostResponse>;
+
 export const sloPointView = z.object({
   at: z.string(),
   /** SLI of the slice; null when the slice had no data. */

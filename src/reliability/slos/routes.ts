@@ -1,14 +1,16 @@
 /**
- * SLOs over HTTP: the list, one SLO with its history, and the Prometheus rules for the
- * Prometheus-backed ones. SLO documents are written with POST /api/v1/apply; every answer here
- * holds only the SLOs of services the caller may view (decided in SloReadService).
+ * SLOs over HTTP: the list, one SLO with its history, the Prometheus rules for the
+ * Prometheus-backed ones, and what one change execution cost. SLO documents are written with
+ * POST /api/v1/apply; every answer here holds only the SLOs of services the caller may view.
  */
 import { z } from 'zod';
 import type { AccessControl } from '../../access/authorize.js';
-import { sloDetailView, slosQuery, slosResponse } from '../../contract/slos.js';
+import { executionBudgetCostResponse, sloDetailView, slosQuery, slosResponse } from '../../contract/slos.js';
 import type { Db } from '../../platform/db/database.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
+import { idParams } from '../../platform/http/params.js';
+import { executionBudgetCosts } from './change-cost.js';
 import { SloReadService } from './service.js';
 
 /** What the SLO routes use of the server. */
@@ -67,5 +69,29 @@ export function registerSloRoutes(app: HttpApp, baton: SloRoutesDeps): void {
     },
     async (request) =>
       slos.detail(principalOf(request), request.params.service, request.params.name, Date.now()),
+  );
+
+  app.get(
+    '/api/v1/executions/:id/budget-cost',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        description:
+          'What a change execution cost: per SLO of its service, the share of the period budget consumed in ' +
+          'the hours after it started (null without data). Empty for an execution that is not a change.',
+        params: idParams,
+        response: { 200: executionBudgetCostResponse },
+      },
+    },
+    async (request) => ({
+      executionId: request.params.id,
+      costs: await executionBudgetCosts(
+        baton.db,
+        baton.access,
+        principalOf(request),
+        request.params.id,
+        Date.now(),
+      ),
+    }),
   );
 }
