@@ -4,7 +4,9 @@ import {
   formatBudgetAmount,
   formatBudgetNatural,
   formatBurnRate,
+  formatExecutionBudgetCost,
   formatGate,
+  formatHours,
   formatPercent,
   formatSli,
   formatTarget,
@@ -99,5 +101,28 @@ describe('SLO numbers for people', () => {
         time,
       ),
     ).toBe(`overridden: ${reason}; overridden by ops: rollback`);
+  });
+
+  it("says what a change cost an SLO, and how much of the span has passed", () => {
+    const cost = {
+      slo: 'checkout/availability',
+      displayName: null,
+      window: '30d',
+      budgetConsumedRatio: 0.1234,
+      hours: 4,
+      hoursMeasured: 4,
+    };
+    expect(formatExecutionBudgetCost(cost)).toBe(
+      "this change consumed 12.3% of checkout/availability's 30d budget in the 4 h after it",
+    );
+    expect(formatExecutionBudgetCost({ ...cost, hoursMeasured: 2 })).toBe(
+      "this change consumed 12.3% of checkout/availability's 30d budget in the 4 h after it (2 h measured so far)",
+    );
+    expect(formatExecutionBudgetCost({ ...cost, budgetConsumedRatio: null, hoursMeasured: 0.25 })).toBe(
+      'no data for checkout/availability in the 4 h after it (15 min measured so far)',
+    );
+    expect(formatHours(2.54)).toBe('2.5 h');
+    expect(formatHours(1)).toBe('1 h');
+    expect(formatHours(0.5)).toBe('30 min');
   });
 });

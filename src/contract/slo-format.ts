@@ -5,7 +5,7 @@
  * terminal table, "—" on a page).
  */
 import type { AdmissionNoteView } from './executions.js';
-import type { BudgetView, GateStateView } from './slos.js';
+import type { BudgetView, ExecutionBudgetCostView, GateStateView } from './slos.js';
 
 /** 0.999 → `99.9%`: up to four decimals, no trailing zeros, as targets are written. */
 export function formatTarget(target: number): string {
@@ -86,4 +86,22 @@ export function formatAdmissionNote(note: AdmissionNoteView, time: (iso: string)
     ? `; overridden by ${note.override.by}${note.override.until ? ` until ${time(note.override.until)}` : ''}: ${note.override.reason}`
     : '';
   return `${formatAdmissionDecision(note.decision)}: ${note.reason}${override}`;
+}
+
+/** Hours as people read them: `25 min` under an hour, then `2 h`, `2.5 h`. */
+export function formatHours(hours: number): string {
+  if (hours < 1) return `${Math.round(hours * 60)} min`;
+  return `${trimZeros(hours.toFixed(1))} h`;
+}
+
+/**
+ * What a change cost one SLO, for the execution's page and `baton execution ID`: "this change
+ * consumed 12.0% of checkout/availability's 30d budget in the 4 h after it (2 h measured so
+ * far)". A recent change says how much of the span has passed; one without data says so.
+ */
+export function formatExecutionBudgetCost(cost: ExecutionBudgetCostView): string {
+  const span = `${formatHours(cost.hours)} after it`;
+  const sofar = cost.hoursMeasured < cost.hours ? ` (${formatHours(cost.hoursMeasured)} measured so far)` : '';
+  if (cost.budgetConsumedRatio === null) return `no data for ${cost.slo} in the ${span}${sofar}`;
+  return `this change consumed ${formatPercent(cost.budgetConsumedRatio)} of ${cost.slo}'s ${cost.window} budget in the ${span}${sofar}`;
 }

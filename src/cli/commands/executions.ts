@@ -7,8 +7,11 @@ import type {
   ExecutionsResponse,
   ExecutionView,
 } from '../../contract/executions.js';
-import { formatAdmissionNote } from '../../contract/slo-format.js';
+import { formatAdmissionNote, formatExecutionBudgetCost } from '../../contract/slo-format.js';
+import type { ExecutionBudgetCostResponse, ExecutionBudgetCostView } from '../../contract/slos.js';
 import { parseCount, parseExecutionId, TIME_HELP } from '../arguments.js';
+import type { BatonClient } from '../client.js';
+import { CliError, EXIT_CODES } from '../errors.js';
 import {
   elapsed,
   formatTable,
@@ -94,7 +97,7 @@ export function registerExecutionCommands(program: Command): void {
       const client = await connect(command);
       const answer = await client.get<ExecutionDetailResponse>(`/api/v1/executions/${id}`);
       if (options.output === 'json') return printJson(answer);
-      process.stdout.write(describeExecution(answer.execution));
+      process.stdout.write(describeExecution(answer.execution, await budgetCosts(client, id)));
     });
 
   program
@@ -117,8 +120,27 @@ export function registerExecutionCommands(program: Command): void {
     });
 }
 
-/** The text of `baton execution ID`: fields, then the steps and (after retries) the attempts. */
-export function describeExecution(execution: ExecutionDetailView): string {
+/**
+ * What a change execution cost its service's SLOs. A server older than the route answers 404 for
+ * an execution the first request just found: the execution is shown without them then.
+ */
+async function budgetCosts(client: BatonClient, id: number): Promise<ExecutionBudgetCostView[]> {
+  try {
+    return (await client.get<ExecutionBudgetCostResponse>(`/api/v1/executions/${id}/budget-cost`)).costs;
+  } catch (error) {
+    if (error instanceof CliError && error.exitCode === EXIT_CODES.notFound) return [];
+    throw error;
+  }
+}
+
+/**
+ * The text of `baton execution ID`: fields (with one `budget cost` line per SLO of a change's
+ * service), then the steps and (after retries) the attempts.
+ */
+export function describeExecution(
+  execution: ExecutionDetailView,
+  costs: readonly ExecutionBudgetCostView[] = [],
+): string {
   const fields: [string, string][] = [
     ['job', `${execution.project}/${execution.job} (revision ${execution.jobRevision})`],
     ['state', stateText(execution)],
@@ -130,6 +152,7 @@ export function describeExecution(execution: ExecutionDetailView): string {
       note.gate,
       formatAdmissionNote(note, formatTime),
     ]),
+    ...costs.map((cost): [string, string] => ['budget cost', formatExecutionBudgetCost(cost)]),
     ['worker group', execution.workerGroup ?? ''],
     ['requested', `${formatTime(execution.queuedAt)} by ${execution.requestedBy}`],
     ['started', formatTime(execution.startedAt)],
