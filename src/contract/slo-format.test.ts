@@ -103,7 +103,7 @@ describe('SLO numbers for people', () => {
     ).toBe(`overridden: ${reason}; overridden by ops: rollback`);
   });
 
-  it("says what a change cost an SLO, and how much of the span has passed", () => {
+  it('says what a change cost an SLO, and how much of the span has passed', () => {
     const cost = {
       slo: 'checkout/availability',
       displayName: null,

@@ -101,7 +101,8 @@ export function formatHours(hours: number): string {
  */
 export function formatExecutionBudgetCost(cost: ExecutionBudgetCostView): string {
   const span = `${formatHours(cost.hours)} after it`;
-  const sofar = cost.hoursMeasured < cost.hours ? ` (${formatHours(cost.hoursMeasured)} measured so far)` : '';
+  const sofar =
+    cost.hoursMeasured < cost.hours ? ` (${formatHours(cost.hoursMeasured)} measured so far)` : '';
   if (cost.budgetConsumedRatio === null) return `no data for ${cost.slo} in the ${span}${sofar}`;
   return `this change consumed ${formatPercent(cost.budgetConsumedRatio)} of ${cost.slo}'s ${cost.window} budget in the ${span}${sofar}`;
 }

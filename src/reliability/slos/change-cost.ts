@@ -64,12 +64,7 @@ export async function executionBudgetCosts(
  * current period is measured against the current period's budget, so the number is the one the
  * service page shows; an older one against the period its counted hours ended in.
  */
-async function costOf(
-  db: Db,
-  slo: SloModel,
-  startMs: number,
-  now: number,
-): Promise<ExecutionBudgetCostView> {
+async function costOf(db: Db, slo: SloModel, startMs: number, now: number): Promise<ExecutionBudgetCostView> {
   const current = periodAt(slo.math.window, now);
   const at = startMs >= current.startMs ? now : Math.min(now, startMs + CHANGE_COST_HOURS * HOUR_MS);
   const period = at === now ? current : periodAt(slo.math.window, at);

@@ -5,6 +5,8 @@ export type {
   BudgetCheckView as BudgetCheck,
   ChangeCostView as ChangeCost,
   CorrectionView as Correction,
+  ExecutionBudgetCostResponse as ExecutionBudgetCosts,
+  ExecutionBudgetCostView as ExecutionBudgetCost,
   GateStateView as GateState,
   ServiceHealthView as ServiceHealth,
   ServiceOwnerView as ServiceOwner,
@@ -16,3 +18,8 @@ export type {
   SloSummaryView as SloSummary,
   SlosResponse as SloList,
 } from '../../../src/contract/slos.js';
+
+/** What a change execution cost its service's SLOs (empty for other executions). */
+export function budgetCostPath(executionId: number): string {
+  return `/api/v1/executions/${executionId}/budget-cost`;
+}

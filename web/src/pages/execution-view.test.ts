@@ -3,6 +3,8 @@ import type { PendingApprovals } from '../api/approvals';
 import {
   admissionRows,
   approvalStanding,
+  budgetCostRows,
+  budgetCostStillCounting,
   isCancellable,
   logOpensAt,
   openingLines,
@@ -177,5 +179,53 @@ describe('admissionRows', () => {
         { gate: 'error-budget', decision: 'overridden', reason, override: { by: 'ops', reason: 'rollback' } },
       ])[0]!.override,
     ).toEqual({ by: 'ops', reason: 'rollback', until: null });
+  });
+});
+
+describe('budgetCostRows', () => {
+  const cost = {
+    slo: 'checkout/availability',
+    displayName: null,
+    window: '30d',
+    budgetConsumedRatio: 0.12,
+    hours: 4,
+    hoursMeasured: 2,
+  };
+
+  it('says what the change cost each SLO, links its service and marks a costly one', () => {
+    expect(
+      budgetCostRows([
+        cost,
+        { ...cost, slo: 'checkout/latency', budgetConsumedRatio: 0.01, hoursMeasured: 4 },
+      ]),
+    ).toEqual([
+      {
+        slo: 'checkout/availability',
+        servicePath: '/services/checkout',
+        text: "this change consumed 12.0% of checkout/availability's 30d budget in the 4 h after it (2 h measured so far)",
+        tone: 'bad',
+      },
+      {
+        slo: 'checkout/latency',
+        servicePath: '/services/checkout',
+        text: "this change consumed 1.0% of checkout/latency's 30d budget in the 4 h after it",
+        tone: 'ok',
+      },
+    ]);
+  });
+
+  it('shows an SLO without data as such, and nothing for an execution that is not a change', () => {
+    expect(budgetCostRows([{ ...cost, budgetConsumedRatio: null }])[0]).toMatchObject({
+      tone: 'none',
+      text: 'no data for checkout/availability in the 4 h after it (2 h measured so far)',
+    });
+    expect(budgetCostRows([])).toEqual([]);
+    expect(budgetCostRows(undefined)).toEqual([]);
+  });
+
+  it('keeps asking only while some counted hours have not passed', () => {
+    expect(budgetCostStillCounting([cost])).toBe(true);
+    expect(budgetCostStillCounting([{ ...cost, hoursMeasured: 4 }])).toBe(false);
+    expect(budgetCostStillCounting([])).toBe(false);
   });
 });

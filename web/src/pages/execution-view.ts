@@ -3,7 +3,8 @@ import type { ExecutionDetail, ExecutionStep } from '../api/executions';
 import type { PendingApprovals } from '../api/approvals';
 import { FINISHED_STATES } from '../api/types';
 import type { AdmissionNoteView } from '../../../src/contract/executions.js';
-import { formatAdmissionDecision } from '../../../src/contract/slo-format.js';
+import type { ExecutionBudgetCost } from '../api/slos';
+import { formatAdmissionDecision, formatExecutionBudgetCost } from '../../../src/contract/slo-format.js';
 
 /** Queued, running and awaiting executions can be cancelled; finished ones cannot. */
 export function isCancellable(execution: Pick<ExecutionDetail, 'state' | 'cancelRequestedAt'>): boolean {
@@ -126,4 +127,33 @@ export function admissionRows(notes: readonly AdmissionNoteView[] | undefined): 
       ? { by: note.override.by, reason: note.override.reason, until: note.override.until ?? null }
       : null,
   }));
+}
+
+/** One SLO's line in the execution's budget cost panel. */
+export interface BudgetCostRow {
+  slo: string;
+  /** The service page, where the SLO's burn-down marks the change. */
+  servicePath: string;
+  text: string;
+  /** `none` without data; `bad` once the change took a tenth of the budget or more. */
+  tone: 'none' | 'ok' | 'bad';
+}
+
+/** A change this costly is worth a second look: a tenth of a month's budget in a few hours. */
+const COSTLY_SHARE = 0.1;
+
+/** Lines for the execution page, one per SLO of the change's service; empty for other executions. */
+export function budgetCostRows(costs: readonly ExecutionBudgetCost[] | undefined): BudgetCostRow[] {
+  return (costs ?? []).map((cost) => ({
+    slo: cost.slo,
+    servicePath: `/services/${encodeURIComponent(cost.slo.slice(0, cost.slo.indexOf('/')))}`,
+    text: formatExecutionBudgetCost(cost),
+    tone:
+      cost.budgetConsumedRatio === null ? 'none' : cost.budgetConsumedRatio >= COSTLY_SHARE ? 'bad' : 'ok',
+  }));
+}
+
+/** Whether the costs can still change: some SLO's counted hours have not all passed yet. */
+export function budgetCostStillCounting(costs: readonly ExecutionBudgetCost[] | undefined): boolean {
+  return (costs ?? []).some((cost) => cost.hoursMeasured < cost.hours);
 }

@@ -10,6 +10,7 @@ import { Link, useLocation } from 'wouter';
 import { ApiError, get, post } from '../api/client';
 import type { PendingApprovals } from '../api/approvals';
 import { executionPath, type ExecutionDetail, type ExecutionStep } from '../api/executions';
+import { budgetCostPath, type ExecutionBudgetCosts } from '../api/slos';
 import { FINISHED_STATES, type Execution, type JobDetail } from '../api/types';
 import { ErrorMessage, Loading, PageHeader, StateBadge } from '../components/common';
 import { DecisionForm } from '../components/decision-form';
@@ -25,6 +26,8 @@ import { useUrlFilters } from '../url-state';
 import { approvalProgress, describeApprovers, expiryCountdown, formatOptionValue } from './approvals-view';
 import {
   admissionRows,
+  budgetCostRows,
+  budgetCostStillCounting,
   approvalStanding,
   isCancellable,
   logOpensAt,
@@ -128,6 +131,7 @@ function ExecutionView({ id }: { id: number }) {
       </p>
       <StateNotice execution={current} now={now} />
       <AdmissionPanel execution={current} />
+      <BudgetCostPanel execution={current} />
       {current.approval && <ApprovalPanel execution={current} now={now} onDecided={refresh} />}
       <div className="execution-columns">
         <Summary execution={current} now={now} />
@@ -616,6 +620,41 @@ function AdmissionPanel({ execution }: { execution: ExecutionDetail }) {
                 : <q>{row.override.reason}</q>
               </p>
             )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** While a change's counted hours pass, its cost grows as the evaluation measures them. */
+const BUDGET_COST_POLL_MS = 60_000;
+
+/**
+ * What a change cost its service's SLOs in the hours after it started ("this change consumed 12%
+ * of checkout/availability's 30d budget in the 4 h after it"). Nothing for other executions, one
+ * that has not started, or a server that cannot say (older than the route).
+ */
+function BudgetCostPanel({ execution }: { execution: ExecutionDetail }) {
+  const started = execution.startedAt !== null;
+  const costs = useQuery({
+    queryKey: ['execution', execution.id, 'budget-cost'],
+    queryFn: ({ signal }) => get<ExecutionBudgetCosts>(budgetCostPath(execution.id), {}, signal),
+    enabled: started,
+    refetchInterval: (query) =>
+      budgetCostStillCounting(query.state.data?.costs) ? BUDGET_COST_POLL_MS : false,
+  });
+  const rows = budgetCostRows(costs.data?.costs);
+  if (rows.length === 0) return null;
+  return (
+    <section aria-labelledby="budget-cost-heading" className="panel budget-cost-panel">
+      <h2 id="budget-cost-heading">Error budget cost</h2>
+      <ul className="admission-notes">
+        {rows.map((row) => (
+          <li key={row.slo} className={`budget-cost-${row.tone}`}>
+            <p>
+              {row.text} · <Link href={row.servicePath}>service page</Link>
+            </p>
           </li>
         ))}
       </ul>
