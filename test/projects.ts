@@ -51,6 +51,7 @@ export const INTEGRATION_TESTS = [
   'src/reliability/budgets/gate.test.ts',
   'src/reliability/slos/prometheus-rules.test.ts',
   'src/reliability/slos/routes.test.ts',
+  'src/reliability/slos/change-cost.test.ts',
   'src/reliability/slos/promql-check.test.ts',
   'src/reliability/slos/apply.test.ts',
   'src/reliability/slos/{end-to-end,evaluation,prometheus}.test.ts',

@@ -157,6 +157,8 @@ const MATRIX: Record<string, Expectation> = {
   },
   'GET /api/v1/executions/:id': { status: 404, scoped: { status: 200 } },
   'GET /api/v1/executions/:id/notifications': { status: 404, scoped: { status: 200 } },
+  // Not a change, so nothing to count; hidden like the execution itself.
+  'GET /api/v1/executions/:id/budget-cost': { status: 404, scoped: { status: 200, check: empty('costs') } },
   'POST /api/v1/executions/:id/cancel': { status: 404, scoped: REFUSED },
   // The awaiting execution is of api/risky, which the scope does not let the token view.
   'POST /api/v1/executions/:id/approve': { body: {}, status: 404, scoped: HIDDEN },
