@@ -120,4 +120,28 @@ describe.each(DIALECTS)('the budget cost of a change on %s', (dialect) => {
       `execution ${deploy} not found`,
     );
   });
+
+  it("shows a caller who may view the job but not the service none of the service's SLOs", async () => {
+    const watcher = await baton.addUser('watcher');
+    const owner = await baton.addUser('owner');
+    await baton.applyYaml(
+      `apiVersion: baton/v1
+kind: Policy
+metadata: {name: deploy-watchers}
+spec:
+  rules:
+    - {subjects: [user/watcher, user/owner], actions: [view], resources: [job/ops/deploy-shop], effect: allow}
+    - {subjects: [user/owner], actions: [view], resources: [service/shop], effect: allow}
+`,
+      'policy.yaml',
+    );
+    await baton.access.refresh();
+    expect(await costOf(deploy, watcher.headers)).toEqual({
+      status: 200,
+      body: { executionId: deploy, costs: [] },
+    });
+    const seen = await costOf(deploy, owner.headers);
+    expect(seen.status).toBe(200);
+    expect(seen.body.costs.map((cost) => cost.slo)).toEqual(['shop/checks-pass']);
+  });
 });
