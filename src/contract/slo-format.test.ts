@@ -124,5 +124,6 @@ describe('SLO numbers for people', () => {
     expect(formatHours(2.54)).toBe('2.5 h');
     expect(formatHours(1)).toBe('1 h');
     expect(formatHours(0.5)).toBe('30 min');
+    expect(formatHours(0.001)).toBe('<1 min');
   });
 });

@@ -88,8 +88,9 @@ export function formatAdmissionNote(note: AdmissionNoteView, time: (iso: string)
   return `${formatAdmissionDecision(note.decision)}: ${note.reason}${override}`;
 }
 
-/** Hours as people read them: `25 min` under an hour, then `2 h`, `2.5 h`. */
+/** Hours as people read them: `<1 min`, `25 min` under an hour, then `2 h`, `2.5 h`. */
 export function formatHours(hours: number): string {
+  if (hours * 60 < 0.5) return '<1 min';
   if (hours < 1) return `${Math.round(hours * 60)} min`;
   return `${trimZeros(hours.toFixed(1))} h`;
 }

@@ -205,5 +205,10 @@ describe('baton execution', () => {
     expect(shown.stdout).toMatch(
       /\n {2}error-budget: +overridden: .*-400\.0% of its error budget left \(-0\.8 of 0\.2 bad events\).*; overridden by admin until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: hotfix for INC-42\n/,
     );
+    // The failed check counts when it fell in the slice the deploy started in, else no check has
+    // run after it yet: either way one line for the SLO, saying how little of the span has passed.
+    expect(shown.stdout).toMatch(
+      /\n {2}budget cost: +(this change consumed 500\.0% of checkout\/checks's 7d budget|no data for checkout\/checks) in the 4 h after it \([^)]+ measured so far\)\n/,
+    );
   });
 });
