@@ -373,6 +373,12 @@ export function readAlertCondition(
     });
     return undefined;
   }
+  // Said at apply rather than dropped in silence: alerts come from the multi-window burn rates.
+  findings.warning(
+    conditionAt,
+    'Baton does not evaluate this condition: it alerts on multi-window burn rates (page: 14.4× over 1h and 5m, or 6× over 6h and 30m; ticket: 3× over 1d and 2h, or 1× over 3d and 6h; scaled to the SLO window)',
+    { expected: "the AlertPolicy's alertWhen… flags and notificationTargets, which Baton honours" },
+  );
   return {
     name,
     ...(spec.description !== undefined ? { description: spec.description } : {}),
