@@ -46,7 +46,7 @@ export async function decideFor(
     findHeldOverride(db, service, actor.name, options.now),
   ]);
   return decideBudget({
-    policy: policyFor(policies, service),
+    policy: policyFor(policies, service, catalog?.labels ?? {}),
     statuses,
     job,
     owner: catalog?.owner,

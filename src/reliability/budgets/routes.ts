@@ -18,7 +18,7 @@ import { principalOf } from '../../platform/http/access.js';
 import { getService } from '../services/store.js';
 import { listSloStatuses, loadSloReading } from '../slos/store.js';
 import { decideFor } from './gate.js';
-import { OVERRIDE_ACTION, policyFor } from './policy.js';
+import { OVERRIDE_ACTION } from './policy.js';
 import { listBudgetPolicies } from './store.js';
 
 export interface BudgetRoutesDeps {
@@ -70,7 +70,7 @@ export async function checkServiceBudget(
   const mayOverride = access.authorize(who, OVERRIDE_ACTION, resources.service(service)).allowed;
   const budgetJob = { name: `a change to ${service}`, service, purpose: 'change' as const, labels: {} };
   const decision = await decideFor(db, budgetJob, who, { mayOverride, now });
-  const policy = policyFor(await listBudgetPolicies(db), service);
+  const policy = await policyNamed(db, decision.policy);
   return {
     job: null,
     service,
@@ -88,6 +88,11 @@ export async function checkServiceBudget(
       holdsFor: policy?.spec.override?.holdsFor ?? null,
     },
   };
+}
+
+/** The policy the decision named (chosen by `policyFor` in the gate), for its override terms. */
+async function policyNamed(db: Db, name: string | null) {
+  return name === null ? undefined : (await listBudgetPolicies(db)).find((policy) => policy.name === name);
 }
 
 /** What a run of `job` by `who` would meet now; a job `who` may not view is not found. */
@@ -113,7 +118,7 @@ export async function checkBudget(
     service !== undefined && access.authorize(who, OVERRIDE_ACTION, resources.service(service)).allowed;
   const budgetJob = { name: reference, service, purpose: purposeOf(job.spec), labels: job.labels };
   const decision = await decideFor(db, budgetJob, who, { mayOverride, now });
-  const policy = service === undefined ? undefined : policyFor(await listBudgetPolicies(db), service);
+  const policy = await policyNamed(db, decision.policy);
   return {
     job: reference,
     service: service ?? null,
