@@ -23,10 +23,9 @@ export const labelKey = z
   );
 export const labelValue = z
   .string()
-  .max(63)
   .regex(
     /^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/,
-    'must be at most 63 letters, digits, ".", "_" or "-"',
+    'must be empty or 1-63 letters, digits, ".", "_" or "-", starting and ending with a letter or digit',
   );
 export const serviceLabels = z
   .record(labelKey, labelValue)
