@@ -42,7 +42,7 @@ import { registerEventRoutes } from './automation/events/routes.js';
 import { EventService } from './automation/events/service.js';
 import { teamKind } from './access/teams/kind.js';
 import { serviceKind } from './reliability/services/kind.js';
-import { errorBudgetPolicyKind } from './reliability/budgets/kind.js';
+import { registerBudgetPolicies } from './reliability/budgets/kind.js';
 import { BudgetGate, overridePermission } from './reliability/budgets/gate.js';
 import { registerBudgetRoutes } from './reliability/budgets/routes.js';
 import { registerSloDocuments } from './reliability/slos/kind.js';
@@ -131,7 +131,7 @@ export async function createBaton(config: Config, logger: Logger = silentLogger)
   apply.register(ruleKind);
   apply.register(nodeKind);
   apply.register(nodeSourceKind);
-  apply.register(errorBudgetPolicyKind);
+  registerBudgetPolicies(apply);
   // SLO documents (baton/v1, OpenSLO, Sloth); a DataSource's bearer token checks its queries at
   // apply, and queries that name no Prometheus are checked at BATON_PROMETHEUS_URL.
   registerSloDocuments(apply, {

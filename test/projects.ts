@@ -49,6 +49,7 @@ export const INTEGRATION_TESTS = [
   'src/platform/http/{api,openapi,refused-input}.test.ts',
   'src/reliability/slos/alerts.test.ts',
   'src/reliability/budgets/gate.test.ts',
+  'src/reliability/budgets/selector.test.ts',
   'src/reliability/slos/prometheus-rules.test.ts',
   'src/reliability/slos/routes.test.ts',
   'src/reliability/slos/change-cost.test.ts',

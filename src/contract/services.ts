@@ -10,6 +10,8 @@ export const serviceView = z.object({
   owner: z.string(),
   lifecycle: z.enum(LIFECYCLES),
   links: z.array(z.object({ title: z.string(), url: z.string() })),
+  /** `metadata.labels` (what error-budget policy selectors match); `{}` when it has none. */
+  labels: z.record(z.string(), z.string()),
   updatedAt: z.string(),
   updatedBy: z.string(),
 });

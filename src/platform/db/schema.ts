@@ -194,6 +194,8 @@ export interface ServicesTable {
   lifecycle: string;
   description: string | null;
   links: JsonColumn;
+  /** `metadata.labels` as JSON; null when the document has none (added by 0009_reliability). */
+  labels: JsonColumn | null;
   source: string;
   digest: string;
   created_at: number;

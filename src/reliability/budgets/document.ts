@@ -8,7 +8,8 @@
  * kind: ErrorBudgetPolicy
  * metadata: {name: checkout-budget}
  * spec:
- *   services: [checkout]          # or ['*']: every service no other policy names
+ *   services: [checkout]          # or ['*']: every service no other policy covers
+ *   # or, instead of services: selector: {matchLabels: {tier: critical}}
  *   rules:
  *     - when: {budgetExhausted: true}
  *       then: refuse
@@ -23,13 +24,15 @@
  *   override: {holdsFor: 2h}
  * ```
  *
- * Coverage: a service named in `spec.services` is judged by that policy alone; `'*'` covers the
- * services no policy names. Two policies naming one service, or two `'*'` policies, are an apply
- * error: which one decides must never depend on order.
+ * Coverage: a service named in `spec.services` is judged by that policy alone; else a policy whose
+ * `spec.selector` matches the service's labels; else a `'*'` policy. Two policies naming one
+ * service, two selectors matching one service, or two `'*'` policies are an apply error: which
+ * one decides must never depend on order.
  */
 import { z } from 'zod';
 import { durationUpTo, resourceName } from '../../platform/documents/fields.js';
 import { BURN_RATE_WINDOW_NAMES } from '../../contract/slos.js';
+import { labelKey as serviceLabelKey, labelValue as serviceLabelValue } from '../services/model.js';
 
 /** `25%` or `0.25`: a share of the error budget. */
 const PERCENT = /^(?:100|\d{1,2})(?:\.\d+)?%$/;
@@ -102,26 +105,53 @@ export type BudgetRule = z.output<typeof budgetRule>;
 /** Label keys are free text in jobs; bounded here like every list a document holds. */
 const labelKey = z.string().min(1).max(100);
 
-export const errorBudgetPolicySpec = z.strictObject({
-  /** Service names, or `'*'` for every service no other policy names. */
-  services: z
-    .array(z.union([z.literal('*'), resourceName]))
-    .min(1)
-    .max(1000),
-  rules: z.array(budgetRule).min(1).max(50),
-  exceptions: z
-    .strictObject({
-      /** A job with one of these labels (any value but "false") is not gated. */
-      jobLabels: z.array(labelKey).max(50),
-    })
-    .optional(),
-  override: z
-    .strictObject({
-      /** How long an override holds for the person who gave it, on the service; absent: that one run. */
-      holdsFor: durationUpTo('7d').optional(),
-    })
-    .optional(),
+/** Services whose `metadata.labels` hold every one of these labels (at least one). */
+export const serviceSelector = z.strictObject({
+  matchLabels: z
+    .record(serviceLabelKey, serviceLabelValue)
+    .refine((labels) => Object.keys(labels).length >= 1, 'needs at least one label')
+    .refine((labels) => Object.keys(labels).length <= 50, 'may hold at most 50 labels'),
 });
+export type ServiceSelector = z.output<typeof serviceSelector>;
+
+export const errorBudgetPolicySpec = z
+  .strictObject({
+    /** Service names, or `'*'` for every service no other policy covers. */
+    services: z
+      .array(z.union([z.literal('*'), resourceName]))
+      .min(1)
+      .max(1000)
+      .optional(),
+    /** Instead of `services`: the services whose labels match. */
+    selector: serviceSelector.optional(),
+    rules: z.array(budgetRule).min(1).max(50),
+    exceptions: z
+      .strictObject({
+        /** A job with one of these labels (any value but "false") is not gated. */
+        jobLabels: z.array(labelKey).max(50),
+      })
+      .optional(),
+    override: z
+      .strictObject({
+        /** How long an override holds for the person who gave it, on the service; absent: that one run. */
+        holdsFor: durationUpTo('7d').optional(),
+      })
+      .optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.services !== undefined && spec.selector !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['selector'],
+        message: 'give exactly one of services or selector, not both',
+      });
+    } else if (spec.services === undefined && spec.selector === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: "needs services (names, or '*') or selector (matchLabels): which services the policy covers",
+      });
+    }
+  });
 export type ErrorBudgetPolicySpec = z.output<typeof errorBudgetPolicySpec>;
 
 export const errorBudgetPolicyDocument = z.strictObject({
@@ -131,6 +161,14 @@ export const errorBudgetPolicyDocument = z.strictObject({
   spec: errorBudgetPolicySpec,
 });
 export type ErrorBudgetPolicyDocument = z.output<typeof errorBudgetPolicyDocument>;
+
+/** Whether `selector` matches a service with these labels: every label it asks for, equal. */
+export function selectorMatches(
+  selector: ServiceSelector,
+  labels: Readonly<Record<string, string>>,
+): boolean {
+  return Object.entries(selector.matchLabels).every(([key, value]) => labels[key] === value);
+}
 
 /** A stored policy, as the gate reads it. */
 export interface ErrorBudgetPolicy {

@@ -265,7 +265,10 @@ describe.each(DIALECTS)('error-budget gate on %s', (dialect) => {
     await setRemaining(-0.05);
     const response = await runAs(bob, 'restart');
     expect(response.statusCode, response.body).toBe(201);
-    expect(response.json().execution).toMatchObject({ state: 'queued', admission: [] });
+    // Admitted without a note; the embedded worker may already have claimed it (queued or running).
+    const { execution } = response.json();
+    expect(execution.admission).toEqual([]);
+    expect(['queued', 'running', 'succeeded']).toContain(execution.state);
   });
 
   it('records a refused schedule fire with the reason, and queues nothing', async () => {

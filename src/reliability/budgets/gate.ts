@@ -20,12 +20,19 @@ import type { Metrics } from '../../platform/metrics.js';
 import { getService } from '../services/store.js';
 import { listSloStatuses } from '../slos/store.js';
 import { decideBudget, OVERRIDE_ACTION, policyFor, type BudgetDecision, type BudgetJob } from './policy.js';
+import type { ErrorBudgetPolicy } from './document.js';
 import { findHeldOverride, insertBudgetOverride, listBudgetPolicies } from './store.js';
 
 export const ERROR_BUDGET_GATE = 'error-budget';
 
 /** Whether `principal` may override the budget of `service`; absent (a standalone worker): nobody may. */
 export type OverridePermission = (principal: Principal, service: string) => boolean;
+
+/** The policy covering `service` now: by name, by its catalog labels, or `'*'` (see `policyFor`). */
+export async function policyCovering(db: Db, service: string): Promise<ErrorBudgetPolicy | undefined> {
+  const [policies, catalog] = await Promise.all([listBudgetPolicies(db), getService(db, service)]);
+  return policyFor(policies, service, catalog?.labels ?? {});
+}
 
 /** Everything the decision needs about one job now, read from the database. */
 export async function decideFor(
@@ -39,14 +46,14 @@ export async function decideFor(
     return decideBudget({ policy: undefined, statuses: [], job, owner: undefined, now: options.now });
   }
   const service = job.service;
-  const [policies, statuses, catalog, held] = await Promise.all([
-    listBudgetPolicies(db),
+  const [policy, statuses, catalog, held] = await Promise.all([
+    policyCovering(db, service),
     listSloStatuses(db, service),
     getService(db, service),
     findHeldOverride(db, service, actor.name, options.now),
   ]);
   return decideBudget({
-    policy: policyFor(policies, service),
+    policy,
     statuses,
     job,
     owner: catalog?.owner,

@@ -318,18 +318,62 @@ describe('burnThreshold', () => {
 });
 
 describe('policyFor', () => {
+  const rules = [{ when: { budgetExhausted: true }, then: 'refuse' }];
+  const star = policy({ services: ['*'], rules }, 'default');
+  const critical = policy({ selector: { matchLabels: { tier: 'critical' } }, rules }, 'critical-budget');
+  const euCritical = policy(
+    { selector: { matchLabels: { tier: 'critical', region: 'eu' } }, rules },
+    'eu-critical-budget',
+  );
+
   it('prefers the policy naming the service over a * policy', () => {
-    const star = policy(
-      { services: ['*'], rules: [{ when: { budgetExhausted: true }, then: 'refuse' }] },
-      'default',
+    expect(policyFor([star, standard], 'checkout', {})?.name).toBe('checkout-budget');
+    expect(policyFor([star, standard], 'search', {})?.name).toBe('default');
+    expect(policyFor([standard], 'search', {})).toBeUndefined();
+  });
+
+  it('ranks a policy naming the service over a matching selector, and a matching selector over *', () => {
+    const all = [star, critical, standard];
+    expect(policyFor(all, 'checkout', { tier: 'critical' })?.name).toBe('checkout-budget');
+    expect(policyFor(all, 'search', { tier: 'critical' })?.name).toBe('critical-budget');
+    expect(policyFor(all, 'search', { tier: 'internal' })?.name).toBe('default');
+    expect(policyFor(all, 'search', {})?.name).toBe('default');
+    expect(policyFor([critical], 'search', {})).toBeUndefined();
+  });
+
+  it('matches a selector only when the service carries every label it asks for, with the same value', () => {
+    expect(policyFor([euCritical], 'search', { tier: 'critical' })).toBeUndefined();
+    expect(policyFor([euCritical], 'search', { tier: 'critical', region: 'us' })).toBeUndefined();
+    expect(policyFor([euCritical], 'search', { tier: 'critical', region: 'eu', team: 'x' })?.name).toBe(
+      'eu-critical-budget',
     );
-    expect(policyFor([star, standard], 'checkout')?.name).toBe('checkout-budget');
-    expect(policyFor([star, standard], 'search')?.name).toBe('default');
-    expect(policyFor([standard], 'search')).toBeUndefined();
   });
 });
 
 describe('errorBudgetPolicySpec', () => {
+  it('takes exactly one of services or selector, and a selector with at least one label', () => {
+    const rules = [{ when: { budgetExhausted: true }, then: 'refuse' }];
+    const issues = (spec: unknown) => {
+      const result = errorBudgetPolicySpec.safeParse(spec);
+      return result.success
+        ? []
+        : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    };
+    expect(issues({ selector: { matchLabels: { tier: 'critical' } }, rules })).toEqual([]);
+    expect(
+      issues({ services: ['checkout'], selector: { matchLabels: { tier: 'critical' } }, rules }),
+    ).toEqual(['selector: give exactly one of services or selector, not both']);
+    expect(issues({ rules })).toEqual([
+      ": needs services (names, or '*') or selector (matchLabels): which services the policy covers",
+    ]);
+    expect(issues({ selector: { matchLabels: {} }, rules })).toEqual([
+      'selector.matchLabels: needs at least one label',
+    ]);
+    expect(issues({ selector: { matchLabels: { 'bad key!': 'x' } }, rules })[0]).toMatch(
+      /^selector\.matchLabels\.bad key!/,
+    );
+  });
+
   it('refuses a rule without a condition, approvers on a refusal and a window without burnRateAbove', () => {
     const result = errorBudgetPolicySpec.safeParse({
       services: ['checkout'],

@@ -21,7 +21,13 @@ import type { JobPurpose } from '../../automation/executions/admission.js';
 import { formatBudgetAmount } from '../../contract/slo-format.js';
 import { parseDuration } from '../../contract/time.js';
 import { burnRateFactor } from '../slos/alert-windows.js';
-import type { BudgetAction, BudgetCondition, BudgetRule, ErrorBudgetPolicy } from './document.js';
+import {
+  selectorMatches,
+  type BudgetAction,
+  type BudgetCondition,
+  type BudgetRule,
+  type ErrorBudgetPolicy,
+} from './document.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -101,16 +107,19 @@ export interface BudgetDecision {
 }
 
 /**
- * The policy that judges `service`: one naming it, else a `'*'` policy. Apply refuses two
- * policies naming one service and two `'*'` policies, so there is at most one of each.
+ * The policy that judges `service`: one naming it, else one whose selector matches its labels,
+ * else a `'*'` policy. Apply refuses two policies naming one service, two selectors matching one
+ * service and two `'*'` policies, so at each step there is at most one candidate.
  */
 export function policyFor(
   policies: readonly ErrorBudgetPolicy[],
   service: string,
+  labels: Readonly<Record<string, string>>,
 ): ErrorBudgetPolicy | undefined {
   return (
-    policies.find((policy) => policy.spec.services.includes(service)) ??
-    policies.find((policy) => policy.spec.services.includes('*'))
+    policies.find((policy) => policy.spec.services?.includes(service)) ??
+    policies.find((policy) => policy.spec.selector && selectorMatches(policy.spec.selector, labels)) ??
+    policies.find((policy) => policy.spec.services?.includes('*'))
   );
 }
 

@@ -17,9 +17,8 @@ import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { getService } from '../services/store.js';
 import { listSloStatuses, loadSloReading } from '../slos/store.js';
-import { decideFor } from './gate.js';
-import { OVERRIDE_ACTION, policyFor } from './policy.js';
-import { listBudgetPolicies } from './store.js';
+import { decideFor, policyCovering } from './gate.js';
+import { OVERRIDE_ACTION } from './policy.js';
 
 export interface BudgetRoutesDeps {
   db: Db;
@@ -70,7 +69,7 @@ export async function checkServiceBudget(
   const mayOverride = access.authorize(who, OVERRIDE_ACTION, resources.service(service)).allowed;
   const budgetJob = { name: `a change to ${service}`, service, purpose: 'change' as const, labels: {} };
   const decision = await decideFor(db, budgetJob, who, { mayOverride, now });
-  const policy = policyFor(await listBudgetPolicies(db), service);
+  const policy = await policyCovering(db, service);
   return {
     job: null,
     service,
@@ -113,7 +112,7 @@ export async function checkBudget(
     service !== undefined && access.authorize(who, OVERRIDE_ACTION, resources.service(service)).allowed;
   const budgetJob = { name: reference, service, purpose: purposeOf(job.spec), labels: job.labels };
   const decision = await decideFor(db, budgetJob, who, { mayOverride, now });
-  const policy = service === undefined ? undefined : policyFor(await listBudgetPolicies(db), service);
+  const policy = service === undefined ? undefined : await policyCovering(db, service);
   return {
     job: reference,
     service: service ?? null,

@@ -23,9 +23,11 @@ export async function gateStates(
     listServices(db),
   ]);
   const owners = new Map(catalog.map((service) => [service.name, service.owner]));
+  // A service only SLO documents name has no labels: no selector covers it.
+  const labels = new Map(catalog.map((service) => [service.name, service.labels]));
   return new Map(
     services.map((service) => {
-      const policy = policyFor(policies, service);
+      const policy = policyFor(policies, service, labels.get(service) ?? {});
       const decision = decideBudget({
         policy,
         statuses: statuses.filter((status) => status.service === service),

@@ -17,7 +17,11 @@ export const serviceKind: DocumentKind<ServiceDocument> = {
     const document: ServiceDocument = {
       apiVersion: 'baton/v1',
       kind: 'Service',
-      metadata: { name: service.name, ...(service.description ? { description: service.description } : {}) },
+      metadata: {
+        name: service.name,
+        ...(service.description ? { description: service.description } : {}),
+        ...(service.hasLabels ? { labels: service.labels } : {}),
+      },
       spec: { owner: service.owner, lifecycle: service.lifecycle, links: service.links },
     };
     return { digest: service.digest, document };

@@ -40,7 +40,7 @@ export function registerServiceRoutes(app: HttpApp, baton: ServiceRoutesDeps): v
           .filter(
             (service) => baton.access.authorize(caller, 'view', resources.service(service.name)).allowed,
           )
-          .map(({ digest: _digest, updatedAt, ...service }) => ({
+          .map(({ digest: _digest, hasLabels: _hasLabels, updatedAt, ...service }) => ({
             ...service,
             updatedAt: new Date(updatedAt).toISOString(),
           })),

@@ -8,6 +8,10 @@ export interface Service {
   owner: string;
   lifecycle: ServiceDocument['spec']['lifecycle'];
   links: ServiceDocument['spec']['links'];
+  /** `metadata.labels`; empty when the document has none. */
+  labels: Record<string, string>;
+  /** Whether the document as applied carried `metadata.labels` (so a reload gives the same digest). */
+  hasLabels: boolean;
   digest: string;
   updatedAt: number;
   updatedBy: string;
@@ -19,13 +23,20 @@ function selectServices(db: Db) {
   return db.selectFrom('services').selectAll().orderBy('name').execute();
 }
 
+/** PostgreSQL hands JSON back parsed, SQLite as text. */
+function readJson(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
 function parse(row: ServiceRow): Service {
   return {
     name: row.name,
     description: row.description,
     owner: row.owner_team,
     lifecycle: row.lifecycle as Service['lifecycle'],
-    links: (typeof row.links === 'string' ? JSON.parse(row.links) : row.links) as Service['links'],
+    links: readJson(row.links) as Service['links'],
+    labels: row.labels === null ? {} : (readJson(row.labels) as Record<string, string>),
+    hasLabels: row.labels !== null,
     digest: row.digest,
     updatedAt: row.updated_at,
     updatedBy: row.updated_by,
@@ -56,6 +67,7 @@ export async function saveService(
     owner_team: spec.owner,
     lifecycle: spec.lifecycle,
     links: JSON.stringify(spec.links),
+    labels: metadata.labels === undefined ? null : JSON.stringify(metadata.labels),
     source: service.source,
     digest: service.digest,
     updated_at: service.now,

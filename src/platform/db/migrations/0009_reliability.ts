@@ -147,4 +147,6 @@ export async function up(db: Kysely<unknown>, caps: DialectCapabilities): Promis
 
   // What admission gates said about an execution (a JSON list of notes); null when none spoke.
   await db.schema.alterTable('executions').addColumn('admission', json).execute();
+  // Service labels, which error-budget policies select by; null when the document has none.
+  await db.schema.alterTable('services').addColumn('labels', json).execute();
 }
