@@ -129,7 +129,7 @@ describe('a budget running low', () => {
 
     const id = await executionIdOf(page);
     await ui.waitForExecution(id, ['awaiting_approval']);
-    const note = page.getByRole('region', { name: 'Error budget' });
+    const note = page.getByRole('region', { name: 'Error budget', exact: true });
     await eventually(() => note.innerText()).toMatch(/approval required: .*33\.3% of its error budget left/);
     await eventually(() => page.getByRole('region', { name: 'Approval' }).innerText()).toMatch(/payments/);
     await saveScreenshot(page, 'execution-budget-approval');
@@ -242,11 +242,14 @@ describe('a spent budget', () => {
     const id = await executionIdOf(page);
     const execution = await ui.waitForExecution(id, ['succeeded']);
     expect(execution).toMatchObject({ job: 'deploy', requestedBy: 'operator' });
-    const note = page.getByRole('region', { name: 'Error budget' });
+    const note = page.getByRole('region', { name: 'Error budget', exact: true });
     await eventually(() => note.innerText()).toMatch(
       /^Error budget\s+overridden: .*-14\.3% of its error budget left/,
     );
     await expect(note.innerText()).resolves.toMatch(/Overridden by operator until .+: “?hotfix for INC-42”?/);
+    // What the change cost, asked of the SLO side: the checks after it have not run yet.
+    const cost = page.getByRole('region', { name: 'Error budget cost' });
+    await eventually(() => cost.innerText()).toMatch(/checkout\/checks/);
     await saveScreenshot(page, 'execution-budget-override');
   });
 });
