@@ -22,8 +22,10 @@ import type { JobSpec } from '../jobs/model.js';
 import { JOB_PURPOSE_NAMES } from '../../contract/slos.js';
 import { BatonError } from '../../platform/errors.js';
 
-/** What a job says it is, for the gates: only `change` is gated by the error budget. */
-/** The list is the contract's, so the job document, the gate and the wire agree. */
+/**
+ * What a job says it is, for the gates: only `change` is gated by the error budget. The list is
+ * the contract's, so the job document, the gate and the wire agree.
+ */
 export const JOB_PURPOSES = JOB_PURPOSE_NAMES;
 export type JobPurpose = (typeof JOB_PURPOSES)[number];
 
