@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { BudgetCheckRequest, BudgetCheckView } from '../../contract/slos.js';
+import { formatPercent, formatTarget } from '../../contract/slo-format.js';
 import { parseJobReference } from '../arguments.js';
 import { OUTPUT_HELP, parseOutputFormat, printJson, type OutputFormat } from '../output.js';
 import { connect } from '../session.js';
@@ -22,12 +23,10 @@ export function formatBudgetCheck(check: BudgetCheckView): string {
   );
   if (check.approvers.length > 0) lines.push(`  approvers: ${check.approvers.join(' or ')}`);
   for (const slo of check.slos) {
-    const remaining = slo.status?.budgetRemainingRatio;
+    const remaining = slo.status?.budgetRemainingRatio ?? null;
     lines.push(
-      `  SLO ${slo.slo}: target ${(slo.target * 100).toFixed(2)}%, ${
-        remaining === null || remaining === undefined
-          ? 'no data'
-          : `${(remaining * 100).toFixed(1)}% of budget left`
+      `  SLO ${slo.slo}: target ${formatTarget(slo.target)}, ${
+        remaining === null ? 'no data' : `${formatPercent(remaining)} of budget left`
       }${slo.status ? ` (${slo.status.health})` : ''}`,
     );
   }

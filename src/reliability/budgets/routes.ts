@@ -5,47 +5,20 @@ import { resources, type Principal } from '../../access/model.js';
 import { purposeOf } from '../../automation/executions/admission.js';
 import { getJob } from '../../automation/jobs/store.js';
 import { parseJobReference } from '../../automation/jobs/model.js';
-import {
-  budgetCheckRequest,
-  budgetCheckView,
-  type BudgetCheckView,
-  type SloSummaryView,
-} from '../../contract/slos.js';
+import { budgetCheckRequest, budgetCheckView, type BudgetCheckView } from '../../contract/slos.js';
 import type { Db } from '../../platform/db/database.js';
 import { ForbiddenError, InputError, NotFoundError } from '../../platform/errors.js';
 import type { HttpApp } from '../../platform/http/app.js';
 import { principalOf } from '../../platform/http/access.js';
 import { getService } from '../services/store.js';
-import { listSloStatuses, loadSloReading } from '../slos/store.js';
+import { serviceSloSummaries } from '../slos/service.js';
+import { loadSloReading } from '../slos/store.js';
 import { decideFor, policyCovering } from './gate.js';
 import { OVERRIDE_ACTION } from './policy.js';
 
 export interface BudgetRoutesDeps {
   db: Db;
   access: AccessControl;
-}
-
-/** The SLOs of a service as lists show them, with their latest status. */
-async function sloSummaries(db: Db, service: string): Promise<SloSummaryView[]> {
-  const [reading, statuses] = await Promise.all([loadSloReading(db), listSloStatuses(db, service)]);
-  const owner = reading.services.find((candidate) => candidate.name === service)?.owner ?? {
-    kind: 'none' as const,
-  };
-  return reading.slos
-    .filter((slo) => slo.service === service)
-    .map((slo) => {
-      const key = `${slo.service}/${slo.name}`;
-      return {
-        slo: key,
-        service: slo.service,
-        name: slo.name,
-        displayName: slo.displayName ?? null,
-        format: slo.format,
-        owner: { ...owner },
-        target: slo.math.objectives[0]?.target ?? 0,
-        status: statuses.find((status) => status.slo === key) ?? null,
-      };
-    });
 }
 
 /**
@@ -80,7 +53,7 @@ export async function checkServiceBudget(
     approvers: decision.approvers,
     policy: decision.policy,
     rule: decision.rule,
-    slos: await sloSummaries(db, service),
+    slos: await serviceSloSummaries(db, service),
     override: {
       allowed: mayOverride,
       permission: `${OVERRIDE_ACTION} on service/${service}`,
@@ -123,7 +96,7 @@ export async function checkBudget(
     approvers: decision.approvers,
     policy: decision.policy,
     rule: decision.rule,
-    slos: service === undefined ? [] : await sloSummaries(db, service),
+    slos: service === undefined ? [] : await serviceSloSummaries(db, service),
     override: {
       allowed: mayOverride,
       permission: `${OVERRIDE_ACTION} on service/${service ?? '…'}`,

@@ -5,7 +5,7 @@
  */
 import type { SloStatus } from '../../contract/slos.js';
 import type { AlertSeverity, AlertState } from './alert-windows.js';
-import type { AlertPolicyModel, SloModel } from './model.js';
+import { sloKey, type AlertPolicyModel, type SloModel } from './model.js';
 
 /** `page` and `ticket` burn alerts, and `no-data` when an AlertPolicy asks for it. */
 export type AlertSeverityName = AlertSeverity | 'no-data';
@@ -132,11 +132,6 @@ export function wantedAlerts(
     });
   }
   return { open, unjudged };
-}
-
-/** `service/name`: an SLO's key everywhere. */
-export function sloKey(slo: Pick<SloModel, 'service' | 'name'>): string {
-  return `${slo.service}/${slo.name}`;
 }
 
 /** The web page of a service, under the public URL when there is one. */

@@ -28,7 +28,6 @@ import type { AlertState } from './alert-windows.js';
 import {
   alertEventFields,
   alertWishes,
-  sloKey,
   wantedAlerts,
   type AlertSeverityName,
   type SloAlertDetail,
@@ -40,7 +39,7 @@ import {
   resolveSloAlertsExcept,
   type SloAlertRecord,
 } from './alerts-store.js';
-import type { SloModel } from './model.js';
+import { sloKey, type SloModel } from './model.js';
 
 /** Where the evaluation sends each SLO's alert states; returns the SLO's open alerts for its status. */
 export interface SloAlertSink {

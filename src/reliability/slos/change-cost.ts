@@ -17,10 +17,10 @@ import { computeBudget } from './budget.js';
 import { CHANGE_COST_HOURS } from './history.js';
 import { changeCost } from './history-math.js';
 import { listCorrections, listSlices } from './measurements-store.js';
-import type { SloModel } from './model.js';
+import { sloKey, type SloModel } from './model.js';
 import { formatOpensloDuration } from './openslo-duration.js';
 import { sliceMsOf } from './sources.js';
-import { samplesOf, sloKey } from './status.js';
+import { samplesOf } from './status.js';
 import { loadSloReading } from './store.js';
 import { periodAt } from './window.js';
 

@@ -48,7 +48,7 @@ import {
   type MeasureMark,
   type SliceCounts,
 } from './measurements-store.js';
-import type { SloModel } from './model.js';
+import { sloKey, type SloModel } from './model.js';
 import { PrometheusClient } from './prometheus-client.js';
 import {
   countExecutionSlices,
@@ -59,7 +59,7 @@ import {
   sourceOf,
 } from './sources.js';
 import { applySlices, cachedSlo, type CachedSlo } from './slice-cache.js';
-import { buildStatus, mergedAlerts, sloKey } from './status.js';
+import { buildStatus, mergedAlerts } from './status.js';
 import type { SloAlertSink } from './alerts.js';
 export type { SloAlertSink } from './alerts.js';
 import { deleteSloStatusesExcept, listSloStatuses, loadSloReading, putSloStatus } from './store.js';

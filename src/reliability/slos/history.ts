@@ -18,9 +18,9 @@ import type { Db } from '../../platform/db/database.js';
 import { computeBudget } from './budget.js';
 import { budgetSeries, changeCost, downsample } from './history-math.js';
 import { listCorrections, listSlices, listSloAlerts, type Correction } from './measurements-store.js';
-import type { SloModel } from './model.js';
+import { sloKey, type SloModel } from './model.js';
 import { sliceMsOf } from './sources.js';
-import { samplesOf, sloKey } from './status.js';
+import { samplesOf } from './status.js';
 import { periodAt } from './window.js';
 
 export interface SloHistory {

@@ -156,6 +156,11 @@ export interface ServiceModel {
   readonly document?: number;
 }
 
+/** The key of an SLO everywhere (tables, statuses, routes, events): `service/name`. */
+export function sloKey(slo: Pick<SloModel, 'service' | 'name'>): string {
+  return `${slo.service}/${slo.name}`;
+}
+
 /** One SLO, normalized. */
 export interface SloModel {
   readonly format: SloFormat;

@@ -27,15 +27,16 @@ import { GOOGLE_ALERT_WINDOWS, type AlertSeverity } from './alert-windows.js';
 import { shown } from './errors.js';
 import { parseSloMath, type SloMath } from './evaluate.js';
 import { Findings, under, type At } from './findings.js';
-import type {
-  AlertConditionModel,
-  AlertPolicyModel,
-  Indicator,
-  NotificationTargetModel,
-  ObjectiveSource,
-  ServiceModel,
-  SloModel,
-  SloReading,
+import {
+  sloKey,
+  type AlertConditionModel,
+  type AlertPolicyModel,
+  type Indicator,
+  type NotificationTargetModel,
+  type ObjectiveSource,
+  type ServiceModel,
+  type SloModel,
+  type SloReading,
 } from './model.js';
 import { shortestPeriodMs } from './objective.js';
 import {
@@ -511,7 +512,7 @@ function flattenLabels(
 function checkUniqueSlos(slos: readonly SloModel[], findings: Findings): void {
   const seen = new Map<string, SloModel>();
   for (const slo of slos) {
-    const key = `${slo.service}/${slo.name}`;
+    const key = sloKey(slo);
     const earlier = seen.get(key);
     if (earlier) {
       findings.problem(

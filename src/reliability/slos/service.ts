@@ -23,15 +23,10 @@ import { NotFoundError } from '../../platform/errors.js';
 import { gateStates } from '../budgets/state.js';
 import { listServices } from '../services/store.js';
 import { sloHistory } from './history.js';
-import type { SloModel, SloReading } from './model.js';
+import { sloKey, type SloModel, type SloReading } from './model.js';
 import { formatPrometheusRules, prometheusRules, type PrometheusSloSpec } from './prometheus-rules.js';
 import { sloRuleSpec } from './rule-spec.js';
 import { listSloStatuses, loadSloReading, type StoredSloDocument } from './store.js';
-
-/** `service/name`, the key of an SLO everywhere. */
-export function sloKey(slo: Pick<SloModel, 'service' | 'name'>): string {
-  return `${slo.service}/${slo.name}`;
-}
 
 const NO_OWNER: ServiceOwnerView = { kind: 'none' };
 const OPEN_GATE: GateStateView = { state: 'open', reason: null, policy: null, rule: null };
@@ -70,6 +65,42 @@ export interface SloRules {
   skipped: { slo: string; reason: string }[];
 }
 
+/** Every SLO (or one service's) with the latest statuses and the owners of their services. */
+async function loadSlos(db: Db, service?: string): Promise<Loaded> {
+  const [reading, statuses] = await Promise.all([loadSloReading(db), listSloStatuses(db, service)]);
+  return {
+    reading,
+    statuses: new Map(statuses.map((status) => [status.slo, status])),
+    owners: new Map(reading.services.map((model) => [model.name, model.owner])),
+  };
+}
+
+function summaryOf(loaded: Loaded, model: SloModel): SloSummaryView {
+  const slo = sloKey(model);
+  return {
+    slo,
+    service: model.service,
+    name: model.name,
+    displayName: model.displayName ?? null,
+    format: model.format,
+    owner: loaded.owners.get(model.service) ?? NO_OWNER,
+    // A composite's objectives each have a target; lists show the first, as the status does.
+    target: model.math.objectives[0]!.target,
+    status: loaded.statuses.get(slo) ?? null,
+  };
+}
+
+/**
+ * The SLOs of one service as lists show them, for a caller already allowed to see the service
+ * (the budget check asks this after its own visibility check).
+ */
+export async function serviceSloSummaries(db: Db, service: string): Promise<SloSummaryView[]> {
+  const loaded = await loadSlos(db, service);
+  return loaded.reading.slos
+    .filter((model) => model.service === service)
+    .map((model) => summaryOf(loaded, model));
+}
+
 export class SloReadService {
   constructor(
     private readonly db: Db,
@@ -80,33 +111,6 @@ export class SloReadService {
     return this.access.authorize(caller, 'view', resources.service(service)).allowed;
   }
 
-  private async load(service?: string): Promise<Loaded> {
-    const [reading, statuses] = await Promise.all([
-      loadSloReading(this.db),
-      listSloStatuses(this.db, service),
-    ]);
-    return {
-      reading,
-      statuses: new Map(statuses.map((status) => [status.slo, status])),
-      owners: new Map(reading.services.map((model) => [model.name, model.owner])),
-    };
-  }
-
-  private summary(loaded: Loaded, model: SloModel): SloSummaryView {
-    const slo = sloKey(model);
-    return {
-      slo,
-      service: model.service,
-      name: model.name,
-      displayName: model.displayName ?? null,
-      format: model.format,
-      owner: loaded.owners.get(model.service) ?? NO_OWNER,
-      // A composite's objectives each have a target; lists show the first, as the status does.
-      target: model.math.objectives[0]!.target,
-      status: loaded.statuses.get(slo) ?? null,
-    };
-  }
-
   private visibleSlos(caller: Principal, loaded: Loaded, service?: string): SloModel[] {
     return loaded.reading.slos.filter(
       (model) => (service === undefined || model.service === service) && this.canView(caller, model.service),
@@ -115,20 +119,20 @@ export class SloReadService {
 
   /** The SLOs the caller may view, with their latest status; `health` matches no-data for an SLO not evaluated yet. */
   async list(caller: Principal, query: SlosQuery): Promise<SloSummaryView[]> {
-    const loaded = await this.load(query.service);
+    const loaded = await loadSlos(this.db, query.service);
     return this.visibleSlos(caller, loaded, query.service)
-      .map((model) => this.summary(loaded, model))
+      .map((model) => summaryOf(loaded, model))
       .filter((slo) => query.health === undefined || (slo.status?.health ?? 'no-data') === query.health)
       .sort((a, b) => a.slo.localeCompare(b.slo));
   }
 
   /** One SLO with its series, alerts, corrections, changes and the document as applied. */
   async detail(caller: Principal, service: string, name: string, now: number): Promise<SloDetailView> {
-    const loaded = await this.load(service);
+    const loaded = await loadSlos(this.db, service);
     const model = loaded.reading.slos.find((slo) => slo.service === service && slo.name === name);
     if (!model || !this.canView(caller, service))
       throw new NotFoundError(`no SLO named "${service}/${name}"`);
-    const summary = this.summary(loaded, model);
+    const summary = summaryOf(loaded, model);
     const history = await sloHistory(this.db, model, summary.status ?? undefined, now);
     return {
       ...summary,
@@ -143,7 +147,7 @@ export class SloReadService {
    * owner the documents give, or none), with its SLOs, attainment, lowest budget and gate.
    */
   async health(caller: Principal, now: number): Promise<ServiceHealthView[]> {
-    const [loaded, catalog] = await Promise.all([this.load(), listServices(this.db)]);
+    const [loaded, catalog] = await Promise.all([loadSlos(this.db), listServices(this.db)]);
     const services = new Map<
       string,
       Omit<ServiceHealthView, 'slos' | 'attainment' | 'budgetRemainingRatio' | 'gate'>
@@ -177,9 +181,7 @@ export class SloReadService {
     );
     return visible
       .map((service) => {
-        const slos = this.visibleSlos(caller, loaded, service.name).map((model) =>
-          this.summary(loaded, model),
-        );
+        const slos = this.visibleSlos(caller, loaded, service.name).map((model) => summaryOf(loaded, model));
         return {
           ...service,
           slos,
@@ -193,7 +195,7 @@ export class SloReadService {
 
   /** Prometheus rules for the caller's Prometheus-backed SLOs (of one service when given). */
   async rules(caller: Principal, service?: string): Promise<SloRules> {
-    const loaded = await this.load(service);
+    const loaded = await loadSlos(this.db, service);
     const specs: PrometheusSloSpec[] = [];
     const skipped: SloRules['skipped'] = [];
     for (const model of this.visibleSlos(caller, loaded, service)) {

@@ -17,7 +17,7 @@ import type { AlertState } from './alert-windows.js';
 import type { SliceSample } from './budget.js';
 import type { SloEvaluation } from './evaluate.js';
 import type { SliceCounts } from './measurements-store.js';
-import type { SloModel } from './model.js';
+import { sloKey, type SloModel } from './model.js';
 import { sourceOf } from './sources.js';
 import { describeTimeWindow } from './window.js';
 
@@ -25,11 +25,6 @@ import { describeTimeWindow } from './window.js';
 export interface CorrectionSpan {
   readonly startsAt: number;
   readonly endsAt: number | null;
-}
-
-/** The key of an SLO everywhere: `service/name`. */
-export function sloKey(slo: Pick<SloModel, 'service' | 'name'>): string {
-  return `${slo.service}/${slo.name}`;
 }
 
 /**
