@@ -46,14 +46,15 @@ export async function decideFor(
     return decideBudget({ policy: undefined, statuses: [], job, owner: undefined, now: options.now });
   }
   const service = job.service;
-  const [policy, statuses, catalog, held] = await Promise.all([
-    policyCovering(db, service),
+  // The catalog entry once, for both the policy (by its labels) and the owner.
+  const [policies, statuses, catalog, held] = await Promise.all([
+    listBudgetPolicies(db),
     listSloStatuses(db, service),
     getService(db, service),
     findHeldOverride(db, service, actor.name, options.now),
   ]);
   return decideBudget({
-    policy,
+    policy: policyFor(policies, service, catalog?.labels ?? {}),
     statuses,
     job,
     owner: catalog?.owner,
