@@ -267,6 +267,8 @@ export const budgetCheckView = z.object({
   gated: z.boolean(),
   decision: z.enum(['admit', 'approve', 'refuse']),
   reason: z.string(),
+  /** The rule and the SLO's numbers behind an approval or a refusal, for pages; null otherwise. */
+  because: z.string().nullable(),
   approvers: z.array(z.string()),
   policy: z.string().nullable(),
   rule: z.string().nullable(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SloStatus } from '../../contract/slos.js';
 import { errorBudgetPolicySpec, type ErrorBudgetPolicy } from './document.js';
-import { burnThreshold, decideBudget, meets, policyFor, type BudgetInput } from './policy.js';
+import { burnThreshold, decideBudget, meets, policyFor, verdictOf, type BudgetInput } from './policy.js';
 
 const NOW = Date.parse('2026-05-20T12:00:00Z');
 const HOUR = 3_600_000;
@@ -109,10 +109,11 @@ describe('decideBudget', () => {
     expect(decision.reason).toContain('rule 1 (budget exhausted → refuse)');
     expect(decision.reason).toContain('baton run shop/deploy --override-budget "REASON"');
     expect(decision.reason).toContain('override-budget on service/checkout');
-    // What the Services pages show: the policy's verdict on the service, with no job in it.
-    expect(decision.summary).toMatch(/^refused by error budget policy checkout-budget rule 1 /);
-    expect(decision.summary).toContain('-10.0% of its error budget left');
-    expect(decision.summary).not.toContain('shop/deploy');
+    // What the pages show beside the gate's state: the rule and the numbers, no verdict, no job.
+    expect(decision.because).toMatch(/^error budget policy checkout-budget rule 1 /);
+    expect(decision.because).toContain('-10.0% of its error budget left');
+    expect(decision.because).not.toContain('shop/deploy');
+    expect(verdictOf(decision)).toBe(`refused by ${decision.because}`);
   });
 
   it("refuses above the page burn rate, the SLO period's factor (14.4 over 1h for 30 days)", () => {
@@ -131,7 +132,7 @@ describe('decideBudget', () => {
       rule: 'checkout-budget#3',
     });
     expect(decision.reason).toContain('needs approval from team/payments');
-    expect(decision.summary).toMatch(/^approval by team\/payments required by /);
+    expect(verdictOf(decision)).toBe(`approval by team/payments required by ${decision.because}`);
     expect(decision.reason).toContain('20.0% of its error budget left (80 of 400 bad events)');
   });
 

@@ -88,10 +88,10 @@ export interface BudgetDecision {
   gated: boolean;
   reason: string;
   /**
-   * What the policy says about the service now, without naming the job or how to override:
-   * the Services pages show it as the gate's state.
+   * The rule and the SLO's numbers that asked for an approval or a refusal, without the verdict,
+   * the job or how to override: what pages show beside the gate's state. Null when no rule did.
    */
-  summary: string;
+  because: string | null;
   policy: string | null;
   /** `POLICY#N` or `POLICY#NAME`. */
   rule: string | null;
@@ -133,6 +133,19 @@ function overrideHint(job: BudgetJob): string {
   return `to override, run: baton run ${job.name} --override-budget "REASON" (needs ${OVERRIDE_ACTION} on service/${job.service ?? '?'})`;
 }
 
+/**
+ * The verdict in words without the job: `refused by …`, `approval by team/payments required by …`;
+ * an admission's own reason (which names no job when the job is a change on a covered service).
+ */
+export function verdictOf(
+  decision: Pick<BudgetDecision, 'decision' | 'because' | 'approvers' | 'reason'>,
+): string {
+  if (decision.because === null || decision.decision === 'admit') return decision.reason;
+  return decision.decision === 'refuse'
+    ? `refused by ${decision.because}`
+    : `approval by ${decision.approvers.join(' or ')} required by ${decision.because}`;
+}
+
 /** Decides what the error budget does to a run of `job` now. */
 export function decideBudget(input: BudgetInput): BudgetDecision {
   const { job, policy } = input;
@@ -140,7 +153,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
     decision: 'admit',
     gated,
     reason,
-    summary: reason,
+    because: null,
     policy: policy?.name ?? null,
     rule: null,
     slo: null,
@@ -171,7 +184,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
   if (exception !== undefined) {
     return {
       ...open(
-        `not gated: ${job.name} has label ${exception}, an exception of error budget policy ${policy.name} (otherwise: ${base.summary})`,
+        `not gated: ${job.name} has label ${exception}, an exception of error budget policy ${policy.name} (otherwise: ${verdictOf(base)})`,
       ),
       ...ruleFields(policy, matched),
     };
@@ -194,7 +207,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
       ...base,
       decision: 'admit',
       approvers: [],
-      reason: `error budget overridden by ${request.by}: "${request.reason}" (otherwise: ${base.summary})${holds}`,
+      reason: `error budget overridden by ${request.by}: "${request.reason}" (otherwise: ${verdictOf(base)})${holds}`,
       overridden: { from: matched.rule.then, by: request.by, reason: request.reason, until, given: true },
     };
   }
@@ -204,7 +217,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
       ...base,
       decision: 'admit',
       approvers: [],
-      reason: `error budget override by ${held.by} holds until ${new Date(held.until).toISOString()}: "${held.reason}" (otherwise: ${base.summary})`,
+      reason: `error budget override by ${held.by} holds until ${new Date(held.until).toISOString()}: "${held.reason}" (otherwise: ${verdictOf(base)})`,
       overridden: {
         from: matched.rule.then,
         by: held.by,
@@ -360,7 +373,7 @@ function describeVerdict(input: BudgetInput, policy: ErrorBudgetPolicy, match: M
       decision: 'refuse',
       gated: true,
       reason: `change ${job.name} refused by ${because}; ${overrideHint(job)}`,
-      summary: `refused by ${because}`,
+      because,
       policy: policy.name,
       approvers: [],
       ...fields,
@@ -372,7 +385,7 @@ function describeVerdict(input: BudgetInput, policy: ErrorBudgetPolicy, match: M
       decision: 'refuse',
       gated: true,
       reason: `change ${job.name} refused: ${because} asks the owner to approve, and service ${job.service} has no owner; ${overrideHint(job)}`,
-      summary: `refused by ${because} (approval by the owner, and service ${job.service} has none)`,
+      because: `${because} asks the owner to approve, and service ${job.service} has no owner`,
       policy: policy.name,
       approvers: [],
       ...fields,
@@ -382,7 +395,7 @@ function describeVerdict(input: BudgetInput, policy: ErrorBudgetPolicy, match: M
     decision: 'approve',
     gated: true,
     reason: `change ${job.name} needs approval from ${approvers.join(' or ')}: ${because}; ${overrideHint(job)}`,
-    summary: `approval by ${approvers.join(' or ')} required by ${because}`,
+    because,
     policy: policy.name,
     approvers,
     ...fields,

@@ -14,7 +14,7 @@ import { getService } from '../services/store.js';
 import { serviceSloSummaries } from '../slos/service.js';
 import { loadSloReading } from '../slos/store.js';
 import { decideFor, policyCovering } from './gate.js';
-import { OVERRIDE_ACTION } from './policy.js';
+import { OVERRIDE_ACTION, verdictOf } from './policy.js';
 
 export interface BudgetRoutesDeps {
   db: Db;
@@ -49,7 +49,8 @@ export async function checkServiceBudget(
     purpose: 'change',
     gated: decision.gated,
     decision: decision.decision,
-    reason: decision.summary,
+    reason: verdictOf(decision),
+    because: decision.because,
     approvers: decision.approvers,
     policy: decision.policy,
     rule: decision.rule,
@@ -93,6 +94,7 @@ export async function checkBudget(
     gated: decision.gated,
     decision: decision.decision,
     reason: decision.reason,
+    because: decision.because,
     approvers: decision.approvers,
     policy: decision.policy,
     rule: decision.rule,

@@ -40,7 +40,7 @@ export async function gateStates(
         service,
         {
           state,
-          reason: state === 'open' ? null : decision.summary,
+          reason: state === 'open' ? null : decision.because,
           policy: policy?.name ?? null,
           rule: decision.rule,
         },

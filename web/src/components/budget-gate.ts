@@ -17,7 +17,9 @@ export interface GateNotice {
 export function gateNotice(check: BudgetCheck): GateNotice | null {
   if (!check.gated || check.decision === 'admit') return null;
   const overridable = check.override.allowed;
-  const why = gateReason(check.reason);
+  // The rule and the SLO's numbers: the notice says the verdict, the job is the page's subject,
+  // and the form has the override box the terminal's hint would describe.
+  const why = check.because ?? check.reason;
   if (check.decision === 'approve') {
     const who = check.approvers.length > 0 ? ` from ${check.approvers.join(', ')}` : '';
     return {
@@ -28,25 +30,6 @@ export function gateNotice(check: BudgetCheck): GateNotice | null {
     };
   }
   return { tone: 'refuse', text: `Refused: ${why}`, overridable, blocks: true };
-}
-
-/**
- * A run's reason, "change shop/deploy refused by …", "change … needs approval from team/payments: …",
- * or a service's gate state, "refused by …", "approval by team/payments required by …".
- */
-const DECISION_PREFIX =
-  /^(?:change .+? (?:refused by |refused: |needs approval from [^:]+: )|refused by |approval by \S+(?: or \S+)* required by )/;
-/** "; to override, run: baton run shop/deploy --override-budget "REASON" (needs …)". */
-const TERMINAL_HINT = /; to override, run: baton run .*$/;
-
-/**
- * The policy's reason without what a page says otherwise. The gate writes one sentence for the
- * terminal: the decision and the job first (the notice's own words and the page's subject
- * already say them) and a `baton run --override-budget` hint last (the form has the checkbox).
- * What is left is the rule and the SLO's numbers. A reason in another shape is kept whole.
- */
-export function gateReason(reason: string): string {
-  return reason.replace(TERMINAL_HINT, '').replace(DECISION_PREFIX, '');
 }
 
 /** What the run request carries for an override: the reason, trimmed; nothing when not overriding. */

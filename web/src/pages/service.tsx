@@ -16,7 +16,6 @@ import type {
   SloPoint,
   SloSummary,
 } from '../api/slos';
-import { gateReason } from '../components/budget-gate';
 import { Empty, ErrorMessage, Loading, PageHeader, Stat } from '../components/common';
 import { formatTime } from '../format';
 import {
@@ -100,7 +99,7 @@ export default function ServicePage({ name }: { name: string }) {
         <strong>Budget gate: {gateLabel(gate.state)}.</strong>{' '}
         {gate.reason === null
           ? 'Changes run without an extra approval while the error budget lasts.'
-          : sentence(gateReason(gate.reason))}
+          : sentence(gate.reason)}
         {gate.policy && (
           <span className="muted">
             {' '}
